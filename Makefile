@@ -24,7 +24,7 @@ $(DAGSTER_HOME)/dagster.yaml: dagster.yaml
 
 ## Materialise every asset into data/warehouse.duckdb and write the release to exports/.
 run: install $(DAGSTER_HOME)/dagster.yaml
-	$(BIN)/dividend run
+	$(BIN)/python -m pipelines.run_all
 
 ## Install the dev dependencies and run the test suite.
 test: install $(DAGSTER_HOME)/dagster.yaml

@@ -109,4 +109,6 @@ def dataset(ds_id: str) -> Dataset:
     try:
         return catalogue()[ds_id]
     except KeyError:
-        raise SourceError("unknown dataset id (not in sources/catalogue.yaml)", dataset=ds_id) from None
+        raise SourceError(
+            "unknown dataset id (not in sources/catalogue.yaml)", dataset=ds_id
+        ) from None

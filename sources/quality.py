@@ -13,8 +13,17 @@ import numpy as np
 import pandas as pd
 
 DQ_COLUMNS = [
-    "dataset", "rule", "action", "reason", "indicator", "geo", "year",
-    "value_raw", "value", "source_file", "source_row",
+    "dataset",
+    "rule",
+    "action",
+    "reason",
+    "indicator",
+    "geo",
+    "year",
+    "value_raw",
+    "value",
+    "source_file",
+    "source_row",
 ]
 
 

@@ -14,18 +14,18 @@ GEO_LEVELS = ("country", "aggregate", "city", "region")
 QC_ACTIONS = ("none", "flag", "rescale", "drop")
 
 RAW_COLUMNS = [
-    "dataset",      # catalogue id
-    "indicator",    # publisher's indicator code (e.g. NY.GDP.MKTP.CD, DE2009V, Q3_4:1:share)
-    "geo",          # publisher's geography key (ISO3, WB code, M49, name, city code)
-    "geo_label",    # publisher's geography name
-    "geo_level",    # one of GEO_LEVELS
+    "dataset",  # catalogue id
+    "indicator",  # publisher's indicator code (e.g. NY.GDP.MKTP.CD, DE2009V, Q3_4:1:share)
+    "geo",  # publisher's geography key (ISO3, WB code, M49, name, city code)
+    "geo_label",  # publisher's geography name
+    "geo_level",  # one of GEO_LEVELS
     "year",
     "value",
     "unit",
-    "flag",         # publisher's observation flag, if any
+    "flag",  # publisher's observation flag, if any
     "vintage",
     "source_file",
-    "source_row",   # 1-based line (CSV/TSV) or sheet row (XLSX) in the publisher's file
+    "source_row",  # 1-based line (CSV/TSV) or sheet row (XLSX) in the publisher's file
 ]
 STAGED_COLUMNS = [*RAW_COLUMNS, "country_iso3", "value_raw", "qc_action", "qc_rule"]
 
@@ -65,7 +65,9 @@ class StagedTidy(RawTidy):
     def unique_key(cls, df: pd.DataFrame) -> Series[bool]:
         return ~df.duplicated(["dataset", "indicator", "geo", "year"], keep=False)
 
-    @pa.dataframe_check(error="dropped rows must have no value, kept rows keep value_raw unless rescaled")
+    @pa.dataframe_check(
+        error="dropped rows must have no value, kept rows keep value_raw unless rescaled"
+    )
     @classmethod
     def drop_means_missing(cls, df: pd.DataFrame) -> Series[bool]:
         dropped = df["qc_action"].eq("drop")

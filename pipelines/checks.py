@@ -1,0 +1,129 @@
+"""Blocking asset checks, generated from each dataset's pandera model and catalogue entry.
+
+They re-read what was written, so they catch a table changed behind the pipeline's back, and
+being blocking they stop everything downstream. Failing checks show a sample of the failures.
+"""
+
+import dagster as dg
+import pandas as pd
+import pandera.pandas as pa
+from dagster_duckdb import DuckDBResource
+
+from pipelines.resources import DUCKDB_POOL
+from sources.catalogue import dataset, verify_file
+from sources.datasets import SourceSpec, all_specs
+from sources.errors import SourceError
+from sources.tidy import RawTidy
+from sources.validate import failure_table
+from sources.warehouse import read_table
+
+SAMPLE = 20
+
+
+def _sample(frame: pd.DataFrame) -> dg.MarkdownMetadataValue:
+    return dg.MetadataValue.md(frame.head(SAMPLE).astype(str).to_markdown(index=False))
+
+
+def schema_check(
+    key: dg.AssetKey, table: str, schema: type[pa.DataFrameModel]
+) -> dg.AssetChecksDefinition:
+    @dg.asset_check(
+        asset=key,
+        name="pandera_schema",
+        blocking=True,
+        pool=DUCKDB_POOL,
+        description=f"The stored {table} satisfies every rule of pandera model {schema.__name__}.",
+    )
+    def _check(duckdb: DuckDBResource) -> dg.AssetCheckResult:
+        with duckdb.get_connection() as con:
+            frame = read_table(con, table)
+        try:
+            schema.validate(frame, lazy=True)
+        except pa.errors.SchemaErrors as err:
+            failures = failure_table(frame, err)
+            return dg.AssetCheckResult(
+                passed=False,
+                metadata={"failures": len(failures), "sample": _sample(failures)},
+            )
+        return dg.AssetCheckResult(passed=True, metadata={"rows": len(frame)})
+
+    return _check
+
+
+def sha256_check(spec: SourceSpec) -> dg.AssetChecksDefinition:
+    @dg.asset_check(
+        asset=dg.AssetKey(["raw", f"raw_{spec.dataset_id}"]),
+        name="sha256_matches_catalogue",
+        blocking=True,
+        description="Every vendored file still has the sha256 recorded in sources/catalogue.yaml.",
+    )
+    def _check() -> dg.AssetCheckResult:
+        ds = dataset(spec.dataset_id)
+        bad = []
+        for f in ds.files:
+            try:
+                verify_file(ds.id, ds.directory / f.name, f)
+            except SourceError as err:
+                bad.append({"file": f.name, "error": str(err)})
+        meta = {"files": len(ds.files)}
+        if bad:
+            meta["sample"] = _sample(pd.DataFrame(bad))
+        return dg.AssetCheckResult(passed=not bad, metadata=meta)
+
+    return _check
+
+
+def provenance_check(spec: SourceSpec) -> dg.AssetChecksDefinition:
+    ds_id = spec.dataset_id
+
+    @dg.asset_check(
+        asset=dg.AssetKey(["staged", f"staged_{ds_id}"]),
+        name="provenance_complete",
+        blocking=True,
+        pool=DUCKDB_POOL,
+        description="Every row names a catalogued file and row, and every rule applied to a row "
+        "has its decision recorded in the quality table.",
+    )
+    def _check(duckdb: DuckDBResource) -> dg.AssetCheckResult:
+        ds = dataset(ds_id)
+        with duckdb.get_connection() as con:
+            table = read_table(con, f"staged.{ds_id}")
+            decisions = read_table(con, f"quality.{ds_id}")
+        known = {f.name for f in ds.files}
+        unknown_file = table[~table["source_file"].isin(known)]
+        touched = table[table["qc_action"] != "none"]
+        keys = ["indicator", "geo", "year"]
+        recorded = touched.merge(
+            decisions[keys].drop_duplicates(), on=keys, how="left", indicator=True
+        )
+        unrecorded = recorded[recorded["_merge"] == "left_only"]
+        problems = pd.concat(
+            [
+                unknown_file.assign(problem="source_file not in catalogue"),
+                unrecorded.drop(columns="_merge").assign(
+                    problem="rule applied but no decision row"
+                ),
+            ]
+        )
+        meta = {"rows": len(table), "rows_with_rule": len(touched)}
+        if len(problems):
+            meta["sample"] = _sample(
+                problems[["problem", "indicator", "geo", "year", "source_file", "source_row"]]
+            )
+        return dg.AssetCheckResult(passed=problems.empty, metadata=meta)
+
+    return _check
+
+
+def source_checks() -> list[dg.AssetChecksDefinition]:
+    checks: list[dg.AssetChecksDefinition] = []
+    for spec in all_specs().values():
+        raw_key = dg.AssetKey(["raw", f"raw_{spec.dataset_id}"])
+        staged_key = dg.AssetKey(["staged", f"staged_{spec.dataset_id}"])
+        checks += [
+            sha256_check(spec),
+            schema_check(raw_key, f"raw.{spec.dataset_id}", RawTidy),
+            schema_check(staged_key, f"staged.{spec.dataset_id}", spec.schema),
+            provenance_check(spec),
+        ]
+    return checks

@@ -1,0 +1,54 @@
+"""Materialisation metadata for statisticians: schema, row count, preview, provenance."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dagster as dg
+import pandas as pd
+
+from sources.catalogue import Dataset
+
+PREVIEW_ROWS = 10
+
+
+def _dtype_name(s: pd.Series) -> str:
+    if pd.api.types.is_integer_dtype(s):
+        return "integer"
+    if pd.api.types.is_float_dtype(s):
+        return "float"
+    if pd.api.types.is_bool_dtype(s):
+        return "boolean"
+    return "string"
+
+
+def column_schema(frame: pd.DataFrame) -> dg.TableSchema:
+    return dg.TableSchema(
+        columns=[dg.TableColumn(str(c), _dtype_name(frame[c])) for c in frame.columns]
+    )
+
+
+def markdown_preview(frame: pd.DataFrame, rows: int = PREVIEW_ROWS) -> dg.MarkdownMetadataValue:
+    return dg.MetadataValue.md(
+        frame.head(rows).to_markdown(index=False) if len(frame) else "_empty_"
+    )
+
+
+def table_metadata(frame: pd.DataFrame, table: str) -> dict[str, Any]:
+    return {
+        "dagster/row_count": len(frame),
+        "dagster/column_schema": column_schema(frame),
+        "dagster/table_name": table,
+        "preview": markdown_preview(frame),
+    }
+
+
+def provenance_metadata(ds: Dataset) -> dict[str, Any]:
+    files = {f.name: f.sha256 for f in ds.files if f.role in ("data", "metadata", "dictionary")}
+    return {
+        "publisher": ds.publisher,
+        "licence": ds.licence,
+        "vintage": ds.vintage,
+        "landing_url": dg.MetadataValue.url(ds.landing_url),
+        "sha256": dg.MetadataValue.json(files),
+    }

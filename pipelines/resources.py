@@ -1,0 +1,17 @@
+"""Resources of the code location: the DuckDB warehouse."""
+
+from __future__ import annotations
+
+from dagster_duckdb import DuckDBResource
+
+from sources.warehouse import warehouse_path
+
+# Every op that opens the warehouse joins this pool; dagster.yaml limits it to one at a time,
+# because DuckDB allows one writer per file and a writer locks out other processes' readers.
+DUCKDB_POOL = "duckdb"
+
+
+def warehouse_resource() -> DuckDBResource:
+    path = warehouse_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return DuckDBResource(database=str(path))
