@@ -101,7 +101,7 @@ def test_missing_file_404_keeps_last_good_copy(mirror):
     served, raw, cat, serve = mirror
     (served / "mipex.csv").unlink()
     before = _state(raw, cat)
-    with pytest.raises(SourceError, match="mipex.csv"):
+    with pytest.raises(SourceError, match=r"mipex\.csv"):
         refresh(DS, base_url=serve(), catalogue_path=cat, raw_dir=raw)
     assert _state(raw, cat) == before
 
