@@ -1,0 +1,71 @@
+"""Column statistics exactly as COINr 1.1.14 computes them.
+
+COINr's ``skew()`` and ``kurt()`` are copies of ``e1071::skewness(type = 2)`` and
+``e1071::kurtosis(type = 2)`` (the Excel SKEW / KURT definitions: bias-corrected sample
+skewness and *excess* kurtosis).  Treat's pass/fail test and the analysis tables both
+depend on these exact definitions, so they live here, vectorised over columns.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["kurt", "skew"]
+
+
+def _as_2d(x: np.ndarray) -> tuple[np.ndarray, bool]:
+    arr = np.asarray(x, dtype=np.float64)
+    if arr.ndim == 1:
+        return arr[:, None], True
+    if arr.ndim != 2:
+        raise ValueError(
+            f"expected a vector or a units x indicators matrix, got {arr.ndim} dimensions"
+        )
+    return arr, False
+
+
+def _centred(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return (deviations from the column mean with NaN kept, non-missing count per column)."""
+    n = np.sum(~np.isnan(arr), axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.nansum(arr, axis=0) / n
+    return arr - mean, n
+
+
+def skew(x: np.ndarray) -> np.ndarray | float:
+    """Sample skewness per column, NaN ignored (COINr ``skew(x, na.rm = TRUE)``).
+
+    ``sqrt(n) * sum(d^3) / sum(d^2)^(3/2) * sqrt(n (n - 1)) / (n - 2)`` with ``d = x - mean``.
+    Columns with fewer than 3 values give NaN (COINr stops with an error there; callers
+    that need the error check the count themselves).  A constant column gives NaN (0/0),
+    as in R.
+    """
+    arr, was_1d = _as_2d(x)
+    d, n = _centred(arr)
+    s2 = np.nansum(d**2, axis=0)
+    s3 = np.nansum(d**3, axis=0)
+    nf = n.astype(np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        y = np.sqrt(nf) * s3 / s2**1.5
+        y = y * np.sqrt(nf * (nf - 1)) / (nf - 2)
+    y = np.where(n < 3, np.nan, y)
+    return float(y[0]) if was_1d else y
+
+
+def kurt(x: np.ndarray) -> np.ndarray | float:
+    """Sample excess kurtosis per column, NaN ignored (COINr ``kurt(x, na.rm = TRUE)``).
+
+    ``r = n * sum(d^4) / sum(d^2)^2``;
+    ``((n + 1) * (r - 3) + 6) * (n - 1) / ((n - 2) * (n - 3))``.
+    Fewer than 4 values gives NaN; a constant column gives NaN.
+    """
+    arr, was_1d = _as_2d(x)
+    d, n = _centred(arr)
+    s2 = np.nansum(d**2, axis=0)
+    s4 = np.nansum(d**4, axis=0)
+    nf = n.astype(np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r = nf * s4 / s2**2
+        y = ((nf + 1) * (r - 3) + 6) * (nf - 1) / ((nf - 2) * (nf - 3))
+    y = np.where(n < 4, np.nan, y)
+    return float(y[0]) if was_1d else y
