@@ -7,5 +7,14 @@ recipe steps in ``dividend.steps`` wrap them with codes, metadata and logging.
 from dividend.methods.aggregate import aggregate, aggregate_many
 from dividend.methods.normalise import DegenerateColumnWarning, normalise
 from dividend.methods.stats import kurt, skew
+from dividend.methods.treat import treat
 
-__all__ = ["DegenerateColumnWarning", "aggregate", "aggregate_many", "kurt", "normalise", "skew"]
+__all__ = [
+    "DegenerateColumnWarning",
+    "aggregate",
+    "aggregate_many",
+    "kurt",
+    "normalise",
+    "skew",
+    "treat",
+]

@@ -1,0 +1,316 @@
+"""Outlier treatment reproducing COINr 1.1.14's ``Treat()`` with its default specs.
+
+Per indicator (COINr ``Treat.numeric``):
+
+1. ``check_SkewKurt``: pass if ``|skew| < skew_thresh`` OR ``kurt < kurt_thresh`` (sample
+   skew and excess kurtosis, :mod:`dividend.methods.stats`, missing values ignored).
+2. If it fails, ``f1 = winsorise``: while failing and fewer than ``winmax`` points are
+   winsorised, look at the *current* skew: if ``>= 0`` every value equal to the current
+   maximum is set to the largest remaining value, else every value equal to the minimum is
+   set to the smallest remaining value.  Tied values therefore move together, and earlier
+   winsorised points (now tied with the new extreme) move again.  As in COINr the count
+   ``nwin`` is the size of the latest high group plus the latest low group, so ties can
+   take it past ``winmax`` in one step.
+3. Re-check.  If it still fails, ``f2`` is applied to the *original* column
+   (``combine_treat=False``, COINr's default) and the result is checked once more, for
+   the log only: f2's output is kept whether or not it passes.  ``log_CT`` is
+   ``log(x - min + 0.01 (max - min))``; ``log_CT_orig`` is ``log(x - min + 1)``;
+   ``boxcox`` shifts to ``x - min + 1`` and applies ``(x^lambda - 1) / lambda`` (log when
+   lambda = 0).
+
+If skew/kurtosis are undefined (a constant column) COINr returns the column untreated;
+so do we, with ``Pass`` missing in the log.  Fewer than 4 non-missing values is an error
+(COINr's ``kurt()`` stops).  Only the columns that fail are looped over, never units.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from dividend.methods.stats import kurt, skew, skew_kurt_complete
+
+__all__ = ["F1_METHODS", "F2_METHODS", "LOG_COLUMNS", "treat"]
+
+F1_METHODS = ("winsorise", None)
+F2_METHODS = ("log_CT", "log_CT_orig", "boxcox", None)
+_SPEC_KEYS = {
+    "winmax",
+    "skew_thresh",
+    "kurt_thresh",
+    "f1",
+    "f2",
+    "lambda",
+    "force_win",
+    "combine_treat",
+}
+
+LOG_COLUMNS = [
+    # COINr's Dets_Table columns, in its order
+    "iCode",
+    "check_SkewKurt0.Pass",
+    "check_SkewKurt0.Skew",
+    "check_SkewKurt0.Kurt",
+    "winsorise.nwin",
+    "check_SkewKurt1.Pass",
+    "check_SkewKurt1.Skew",
+    "check_SkewKurt1.Kurt",
+    "check_SkewKurt2.Pass",
+    "check_SkewKurt2.Skew",
+    "check_SkewKurt2.Kurt",
+    # our additions: what finally happened
+    "n_winhi",
+    "n_winlo",
+    "f2",
+    "Treatment",
+    "Skew",
+    "Kurt",
+    "Pass",
+]
+
+
+@dataclass(frozen=True)
+class _Spec:
+    winmax: int | None
+    skew_thresh: float
+    kurt_thresh: float
+    f1: str | None
+    f2: str | None
+    lam: float | None
+    force_win: bool
+    combine_treat: bool
+
+
+def _norm_name(v):
+    return None if v is None or v == "none" else v
+
+
+def _make_spec(code: str, base: dict, override) -> _Spec | None:
+    if override is None:
+        spec = dict(base)
+    elif isinstance(override, str):
+        if override != "none":
+            raise ValueError(f"overrides[{code!r}] must be 'none' or a dict, got {override!r}")
+        return None
+    elif isinstance(override, dict):
+        unknown = set(override) - _SPEC_KEYS
+        if unknown:
+            raise ValueError(
+                f"overrides[{code!r}] has unknown key(s) {sorted(unknown)}; allowed: {sorted(_SPEC_KEYS)}"
+            )
+        spec = {**base, **override}
+    else:
+        raise ValueError(
+            f"overrides[{code!r}] must be 'none' or a dict, got {type(override).__name__}"
+        )
+    f1, f2 = _norm_name(spec["f1"]), _norm_name(spec["f2"])
+    if f1 not in F1_METHODS:
+        raise ValueError(f"{code}: f1 must be one of {F1_METHODS} or 'none', got {f1!r}")
+    if f2 not in F2_METHODS:
+        raise ValueError(f"{code}: f2 must be one of {F2_METHODS} or 'none', got {f2!r}")
+    if f2 == "boxcox" and spec["lambda"] is None:
+        raise ValueError(f"{code}: f2='boxcox' needs 'lambda' (boxcox_lambda=)")
+    wm = spec["winmax"]
+    if wm is not None and (isinstance(wm, bool) or not isinstance(wm, int | np.integer) or wm < 0):
+        raise ValueError(f"{code}: winmax must be a non-negative integer or None, got {wm!r}")
+    if wm is None and spec["force_win"]:
+        raise ValueError(f"{code}: force_win needs a finite winmax")
+    return _Spec(
+        wm,
+        float(spec["skew_thresh"]),
+        float(spec["kurt_thresh"]),
+        f1,
+        f2,
+        spec["lambda"],
+        bool(spec["force_win"]),
+        bool(spec["combine_treat"]),
+    )
+
+
+def _passes(sk: float, kt: float, s: _Spec) -> bool | None:
+    """check_SkewKurt; None where R would give NA (skew/kurtosis undefined)."""
+    if np.isnan(sk) or np.isnan(kt):
+        # R: NA | TRUE is TRUE, so a defined passing half still passes
+        if (not np.isnan(sk) and abs(sk) < s.skew_thresh) or (
+            not np.isnan(kt) and kt < s.kurt_thresh
+        ):
+            return True
+        return None
+    return bool(abs(sk) < s.skew_thresh or kt < s.kurt_thresh)
+
+
+def _winsorise(v: np.ndarray, s: _Spec, passing: bool | None):
+    """COINr ``winsorise`` on the non-missing values ``v`` (a copy is modified)."""
+    v = v.copy()
+    imax = np.empty(0, dtype=np.intp)
+    imin = np.empty(0, dtype=np.intp)
+    nwin = 0
+    while (passing is False or s.force_win) and (s.winmax is None or nwin < s.winmax):
+        sk, _ = skew_kurt_complete(v)
+        if np.isnan(sk):
+            return v, imax, imin, nwin, None
+        if sk >= 0:
+            top = v.max()
+            imax = np.flatnonzero(v == top)
+            rest = v[v != top]
+            if rest.size == 0:
+                return v, imax, imin, nwin, None
+            v[imax] = rest.max()
+        else:
+            bottom = v.min()
+            imin = np.flatnonzero(v == bottom)
+            rest = v[v != bottom]
+            if rest.size == 0:
+                return v, imax, imin, nwin, None
+            v[imin] = rest.min()
+        nwin = imax.size + imin.size
+        passing = _passes(*skew_kurt_complete(v), s)
+    return v, imax, imin, nwin, passing
+
+
+def _f2(v: np.ndarray, s: _Spec) -> np.ndarray:
+    mn, mx = v.min(), v.max()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if s.f2 == "log_CT":
+            return np.log(v - mn + 0.01 * (mx - mn))
+        if s.f2 == "log_CT_orig":
+            return np.log(v - mn + 1.0)
+        shifted = v - mn + 1.0  # boxcox, makepos = TRUE
+        lam = float(s.lam)
+        return np.log(shifted) if lam == 0 else (shifted**lam - 1.0) / lam
+
+
+def treat(
+    X: np.ndarray,
+    codes: list[str],
+    winmax: int | None = 5,
+    skew_thresh: float = 2.0,
+    kurt_thresh: float = 3.5,
+    f1: str | None = "winsorise",
+    f2: str | None = "log_CT",
+    overrides: dict[str, dict | str] | None = None,
+    *,
+    boxcox_lambda: float | None = None,
+    force_win: bool = False,
+    combine_treat: bool = False,
+) -> tuple[np.ndarray, pd.DataFrame]:
+    """Treat outliers column by column as COINr's ``Treat()`` (defaults = COINr defaults).
+
+    ``overrides`` maps an indicator code to ``"none"`` (leave untreated, no log row, as
+    COINr) or to a dict of any of ``winmax``, ``skew_thresh``, ``kurt_thresh``, ``f1``,
+    ``f2``, ``lambda``, ``force_win``, ``combine_treat``.  Returns the treated matrix and
+    a log with one row per treated indicator: COINr's ``Dets_Table`` columns
+    (``check_SkewKurt0.*`` before, ``winsorise.nwin``, ``check_SkewKurt1.*`` after
+    winsorising, ``check_SkewKurt2.*`` after f2) followed by ``n_winhi``, ``n_winlo``,
+    ``f2`` (applied or ""), ``Treatment`` and the final ``Skew``/``Kurt``/``Pass``.  The
+    log's ``attrs["treated_points"]`` is COINr's ``Treated_Points`` table (units x codes
+    of "winhi"/"winlo"/"log_CT"/... with COINr's "+" joins).
+    """
+    arr = np.asarray(X)
+    if arr.ndim != 2:
+        raise ValueError(f"X must be a 2-D units x indicators array, got {arr.ndim} dimensions")
+    if not np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.complexfloating):
+        raise ValueError(f"X must be real numeric, got dtype {arr.dtype}")
+    arr = arr.astype(np.float64, copy=True)
+    codes = [str(c) for c in codes]
+    if len(codes) != arr.shape[1]:
+        raise ValueError(f"codes has {len(codes)} entries but X has {arr.shape[1]} columns")
+    if len(set(codes)) != len(codes):
+        raise ValueError("codes contain duplicates")
+    overrides = overrides or {}
+    unknown = set(overrides) - set(codes)
+    if unknown:
+        raise ValueError(f"overrides name unknown indicator code(s): {sorted(unknown)}")
+    if np.any(np.isinf(arr)):
+        j = int(np.argwhere(np.isinf(arr))[0][1])
+        raise ValueError(f"indicator {codes[j]!r} contains an infinite value")
+
+    base = {
+        "winmax": winmax,
+        "skew_thresh": skew_thresh,
+        "kurt_thresh": kurt_thresh,
+        "f1": f1,
+        "f2": f2,
+        "lambda": boxcox_lambda,
+        "force_win": force_win,
+        "combine_treat": combine_treat,
+    }
+    specs = [_make_spec(c, base, overrides.get(c)) for c in codes]
+    navail = np.sum(~np.isnan(arr), axis=0)
+    for c, s, n in zip(codes, specs, navail, strict=True):
+        if s is not None and n < 4:
+            raise ValueError(
+                f"indicator {c!r} has {n} non-missing values; skew/kurtosis need at least 4"
+            )
+
+    # initial check for every column at once
+    sk0, kt0 = skew(arr), kurt(arr)
+    points = np.full(arr.shape, "", dtype=object)
+    rows = []
+    for j, (code, s) in enumerate(zip(codes, specs, strict=True)):
+        if s is None:
+            continue
+        row: dict = dict.fromkeys(LOG_COLUMNS, np.nan)
+        row.update(iCode=code, n_winhi=0, n_winlo=0, f2="", Treatment="none")
+        row["check_SkewKurt0.Skew"], row["check_SkewKurt0.Kurt"] = sk0[j], kt0[j]
+        pass0 = _passes(sk0[j], kt0[j], s)
+        row["check_SkewKurt0.Pass"] = pass0
+        final = (pass0, sk0[j], kt0[j])
+        if pass0 is None:
+            row["Treatment"] = "untreated: skew/kurtosis undefined"
+        elif not pass0:
+            obs = np.flatnonzero(~np.isnan(arr[:, j]))
+            orig = arr[obs, j]
+            x1, passing = orig, pass0
+            if s.f1 == "winsorise":
+                x1, imax, imin, nwin, passing = _winsorise(orig, s, pass0)
+                if passing is None:  # COINr: f_pass returned NA -> return x untreated
+                    rows.append(
+                        {**row, "Treatment": "untreated: skew/kurtosis undefined after winsorising"}
+                    )
+                    continue
+                row["winsorise.nwin"] = nwin
+                row["n_winhi"], row["n_winlo"] = int(imax.size), int(imin.size)
+                sk1, kt1 = skew_kurt_complete(x1)
+                row.update(
+                    {
+                        "check_SkewKurt1.Pass": passing,
+                        "check_SkewKurt1.Skew": sk1,
+                        "check_SkewKurt1.Kurt": kt1,
+                    }
+                )
+                final = (passing, sk1, kt1)
+                points[obs[imax], j] = "winhi"
+                points[obs[imin], j] = "winlo"
+                row["Treatment"] = "winsorise" if nwin else "none"
+            if not passing and s.f2 is not None:
+                x2 = _f2(x1 if s.combine_treat else orig, s)
+                sk2, kt2 = skew_kurt_complete(x2)
+                pass2 = _passes(sk2, kt2, s)
+                row.update(
+                    {
+                        "check_SkewKurt2.Pass": pass2,
+                        "check_SkewKurt2.Skew": sk2,
+                        "check_SkewKurt2.Kurt": kt2,
+                    }
+                )
+                row["f2"] = s.f2
+                row["Treatment"] = s.f2 if not s.combine_treat else f"winsorise+{s.f2}"
+                final = (pass2, sk2, kt2)
+                if s.f2 != "boxcox":  # COINr's boxcox returns a bare vector: no point labels
+                    col = points[obs, j]
+                    points[obs, j] = np.where(col == "", "+" + s.f2, col + "+" + s.f2)
+                x1 = x2
+            arr[obs, j] = x1
+        row["Pass"], row["Skew"], row["Kurt"] = final
+        rows.append(row)
+
+    log = pd.DataFrame(rows, columns=LOG_COLUMNS)
+    for col in [c for c in LOG_COLUMNS if c.endswith("Pass")]:
+        log[col] = log[col].astype("boolean")
+    for col in ("winsorise.nwin", "n_winhi", "n_winlo"):
+        log[col] = log[col].astype("Int64")
+    log.attrs["treated_points"] = pd.DataFrame(points, columns=codes)
+    return arr, log
