@@ -1,7 +1,8 @@
 """Treat outliers: thin recipe wrapper around :func:`dividend.methods.treat.treat`.
 
-The kernel (COINr's skew/kurtosis test, winsorisation, log_CT fallback) lives in
-``dividend.methods``; this step only picks the dataset and records the treatment table.
+The kernel (COINr's skew/kurtosis test, winsorisation, log_CT / Box-Cox fallback)
+lives in ``dividend.methods``; this step only picks the dataset and keeps the
+treatment table in ``Result.analysis["Treated"]``.
 """
 
 from __future__ import annotations
@@ -19,24 +20,35 @@ from dividend.steps.base import Context, Dset, RecipeError, register
     winmax=5,
     skew_thresh=2.0,
     kurt_thresh=3.5,
+    f1="winsorise",
     f2="log_CT",
     overrides=None,
+    boxcox_lambda=None,
+    force_win=False,
+    combine_treat=False,
     disable=False,
 )
 def treat_step(
     ctx: Context,
     x: Dset,
-    winmax: int = 5,
+    winmax: int | None = 5,
     skew_thresh: float = 2.0,
     kurt_thresh: float = 3.5,
-    f2: str = "log_CT",
+    f1: str | None = "winsorise",
+    f2: str | None = "log_CT",
     overrides: Mapping[str, Any] | None = None,
+    boxcox_lambda: float | None = None,
+    force_win: bool = False,
+    combine_treat: bool = False,
     disable: bool = False,
 ) -> tuple[Dset, dict[str, Any]]:
-    """Winsorise / transform indicators that fail COINr's skew-and-kurtosis test."""
+    """Winsorise / transform indicators that fail COINr's skew-and-kurtosis test.
+
+    ``overrides`` maps an iCode to ``"none"`` or to a dict of per-indicator settings.
+    """
     if disable:
         return x, {"treated": []}
-    from dividend.methods.treat import treat  # imported here: the kernel is a separate module
+    from dividend.methods.treat import treat  # the numeric kernel, owned by dividend.methods
 
     if overrides:
         unknown = sorted(set(overrides) - set(x.columns))
@@ -49,10 +61,20 @@ def treat_step(
             winmax=winmax,
             skew_thresh=skew_thresh,
             kurt_thresh=kurt_thresh,
+            f1=f1,
             f2=f2,
             overrides=dict(overrides) if overrides else None,
+            boxcox_lambda=boxcox_lambda,
+            force_win=force_win,
+            combine_treat=combine_treat,
         )
-    except (TypeError, KeyError) as exc:
-        raise RecipeError(f"Treat: bad parameters: {exc}") from None
+    except (ValueError, TypeError, KeyError) as exc:
+        raise RecipeError(f"Treat: {exc}") from None
     ctx.analysis["Treated"] = table
-    return x.with_values(out), {}
+    notes: dict[str, Any] = {}
+    if {"iCode", "Treatment"} <= set(table.columns):
+        done = table[table["Treatment"].astype(str) != "none"]
+        notes["treated"] = dict(
+            zip(done["iCode"].astype(str), done["Treatment"].astype(str), strict=True)
+        )
+    return x.with_values(out), notes

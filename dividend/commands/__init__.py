@@ -1,0 +1,1 @@
+"""CLI subcommands: one module per command, each with ``add_parser(subparsers)``."""
