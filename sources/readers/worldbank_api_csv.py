@@ -1,0 +1,201 @@
+"""World Bank API bulk CSV (the `?downloadformat=csv` zip): one indicator, wide by year.
+
+Layout: UTF-8 with BOM; 4 preamble lines ("Data Source", blank, "Last Updated Date", blank);
+header `Country Name, Country Code, Indicator Name, Indicator Code, 1960 … YYYY,` with a
+trailing empty column; empty string = missing. The vintage is the file's own
+"Last Updated Date" (the three WDI folders are three different vintages).
+
+Whether a code is a country or an aggregate comes from the publisher's country metadata
+(`Metadata_Country_*.csv` / `gdp_meta.csv`): an empty Region means aggregate. A dataset
+without its own metadata file uses the newest WDI metadata in the catalogue.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+
+import numpy as np
+import pandas as pd
+
+from sources.catalogue import Dataset, dataset
+from sources.errors import SourceError
+from sources.tidy import RAW_COLUMNS
+
+PREAMBLE_LINES = 4
+HEADER_LINE = PREAMBLE_LINES + 1  # 1-based line of the column header
+ID_COLUMNS = ["Country Name", "Country Code", "Indicator Name", "Indicator Code"]
+META_COLUMNS = ["Country Code", "Region", "IncomeGroup", "SpecialNotes", "TableName"]
+FALLBACK_METADATA = "worldbank_wdi_net_migration"  # newest WDI country metadata vintage
+_UNIT = re.compile(r"\(([^()]*)\)\s*$")
+
+
+def _preamble(ds: Dataset, name: str, lines: list[str]) -> str:
+    """Check the 4 preamble lines and return the Last Updated Date (ISO date)."""
+    if len(lines) < HEADER_LINE:
+        raise SourceError("file ends inside the preamble", dataset=ds.id, file=name)
+    first = next(csv.reader([lines[0]]))
+    updated = next(csv.reader([lines[2]]))
+    if first[:1] != ["Data Source"] or updated[:1] != ["Last Updated Date"]:
+        raise SourceError(
+            'not a World Bank API CSV: expected "Data Source" on line 1 and '
+            '"Last Updated Date" on line 3',
+            dataset=ds.id,
+            file=name,
+            row=1,
+        )
+    date = updated[1] if len(updated) > 1 else ""
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", date):
+        raise SourceError(f"unparsable Last Updated Date {date!r}", dataset=ds.id, file=name, row=3)
+    return date
+
+
+def _metadata_name(ds: Dataset) -> str | None:
+    for f in ds.files:
+        if f.role == "metadata" and (
+            f.name.startswith("Metadata_Country") or f.name.endswith("_meta.csv")
+        ):
+            return f.name
+    return None
+
+
+def read_country_metadata(ds: Dataset, name: str | None = None) -> pd.DataFrame:
+    """Publisher country metadata: code, region (NA = aggregate), income_group, table_name."""
+    name = name or _metadata_name(ds)
+    if name is None:
+        raise SourceError("dataset has no World Bank country metadata file", dataset=ds.id)
+    meta = pd.read_csv(
+        ds.path(name), encoding="utf-8-sig", dtype=str, keep_default_na=False, index_col=False
+    )
+    if list(meta.columns[: len(META_COLUMNS)]) != META_COLUMNS:
+        raise SourceError(
+            f"unexpected metadata header {list(meta.columns)}; expected {META_COLUMNS}",
+            dataset=ds.id,
+            file=name,
+            row=1,
+        )
+    meta = meta[META_COLUMNS].mask(meta[META_COLUMNS].eq(""))
+    if meta["Country Code"].isna().any():
+        row = int(np.flatnonzero(meta["Country Code"].isna())[0]) + 2
+        raise SourceError(
+            "empty Country Code", dataset=ds.id, file=name, row=row, column="Country Code"
+        )
+    return pd.DataFrame(
+        {
+            "code": meta["Country Code"],
+            "region": meta["Region"],
+            "income_group": meta["IncomeGroup"],
+            "table_name": meta["TableName"],
+        }
+    )
+
+
+def country_codes(ds: Dataset) -> frozenset[str]:
+    """Codes that are economies (non-empty Region) per the dataset's (or newest) metadata."""
+    source = ds if _metadata_name(ds) else dataset(FALLBACK_METADATA)
+    meta = read_country_metadata(source)
+    return frozenset(meta.loc[meta["region"].notna(), "code"])
+
+
+def read_file(
+    ds: Dataset, name: str, countries: frozenset[str], units: dict[str, str] | None = None
+) -> pd.DataFrame:
+    """One API CSV -> raw tidy rows (non-empty cells only), with file line numbers."""
+    path = ds.path(name)
+    text = path.read_text(encoding="utf-8-sig")
+    lines = text.splitlines()
+    vintage = _preamble(ds, name, lines)
+    wide = pd.read_csv(
+        path,
+        skiprows=PREAMBLE_LINES,
+        encoding="utf-8-sig",
+        dtype=str,
+        keep_default_na=False,
+        index_col=False,
+        skip_blank_lines=False,
+    )
+    cols = list(wide.columns)
+    years = cols[len(ID_COLUMNS) : -1]
+    if (
+        cols[: len(ID_COLUMNS)] != ID_COLUMNS
+        or not cols[-1].startswith("Unnamed")
+        or not years
+        or not all(re.fullmatch(r"\d{4}", y) for y in years)
+    ):
+        raise SourceError(
+            f"unexpected header {cols[:6]}…{cols[-2:]}: expected {ID_COLUMNS}, year columns "
+            "and a trailing empty column",
+            dataset=ds.id,
+            file=name,
+            row=HEADER_LINE,
+        )
+    # A short (truncated) row leaves NaN in its last fields; a complete one has "" there.
+    short = wide[cols[-1]].isna() | wide[cols[-1]].ne("")
+    if short.any():
+        i = int(np.flatnonzero(short)[0])
+        raise SourceError(
+            "row has the wrong number of fields (truncated or shifted)",
+            dataset=ds.id,
+            file=name,
+            row=HEADER_LINE + 1 + i,
+            column=cols[-1],
+        )
+    if wide.empty:
+        raise SourceError("no data rows after the header", dataset=ds.id, file=name)
+    codes = wide["Indicator Code"].unique()
+    if len(codes) != 1 or not codes[0]:
+        raise SourceError(
+            f"expected one indicator per file, found {list(codes)[:5]}",
+            dataset=ds.id,
+            file=name,
+            column="Indicator Code",
+        )
+    cells = wide[years]
+    values = cells.apply(pd.to_numeric, errors="coerce")
+    bad = values.isna() & cells.ne("")
+    if bad.any().any():
+        i, j = np.argwhere(bad.to_numpy())[0]
+        raise SourceError(
+            f"unparsable number {cells.iat[i, j]!r}",
+            dataset=ds.id,
+            file=name,
+            row=HEADER_LINE + 1 + int(i),
+            column=years[j],
+        )
+    long = values.assign(_row=np.arange(len(wide)) + HEADER_LINE + 1).melt(
+        id_vars="_row", var_name="year", value_name="value"
+    )
+    long = long[long["value"].notna()]
+    ix = long["_row"].to_numpy() - HEADER_LINE - 1
+    geo = wide["Country Code"].to_numpy()[ix]
+    unit = (units or {}).get(codes[0])
+    if unit is None:  # "GDP (current US$)" -> "current US$"
+        found = _UNIT.search(wide["Indicator Name"].iat[0])
+        unit = found.group(1) if found else wide["Indicator Name"].iat[0]
+    out = pd.DataFrame(
+        {
+            "dataset": ds.id,
+            "indicator": codes[0],
+            "geo": geo,
+            "geo_label": wide["Country Name"].to_numpy()[ix],
+            "geo_level": np.where(pd.Series(geo).isin(countries), "country", "aggregate"),
+            "year": long["year"].astype("int64").to_numpy(),
+            "value": long["value"].astype("float64").to_numpy(),
+            "unit": unit,
+            "flag": pd.Series(pd.NA, index=range(len(long)), dtype="str"),
+            "vintage": vintage,
+            "source_file": name,
+            "source_row": long["_row"].to_numpy(),
+        }
+    )
+    return out[RAW_COLUMNS]
+
+
+def read(ds: Dataset, units: dict[str, str] | None = None) -> pd.DataFrame:
+    """Every data file of a World Bank API CSV dataset, stacked.
+
+    `units` names the unit of indicators whose name carries none in parentheses.
+    """
+    countries = country_codes(ds)
+    parts = [read_file(ds, f.name, countries, units) for f in ds.data_files()]
+    return pd.concat(parts, ignore_index=True)[RAW_COLUMNS]
