@@ -157,19 +157,29 @@ def _build(idata: pd.DataFrame, fw: Framework, source: str) -> UnitData:
         raise DataError(
             f"{source}: duplicate {'/'.join(key)} rows: {dups[key].head(3).values.tolist()}"
         )
-    df = df.sort_values(["Time", "uCode"] if panel else ["uCode"], kind="stable").reset_index(
-        drop=True
+    order = (
+        np.lexsort((df["uCode"].to_numpy(), df["Time"].to_numpy()))
+        if panel
+        else np.argsort(df["uCode"].to_numpy(), kind="stable")
     )
-
-    ucode = df["uCode"].to_numpy(dtype=object)
+    raw_codes = df["uCode"].to_numpy(dtype=object)
+    # validate in input order so errors name the row as it appears in the file
     values = np.empty((len(df), len(fw.indicators)), dtype=np.float64)
     for j, code in enumerate(fw.indicators):  # a loop over indicator columns, not units
-        values[:, j] = _numeric_column(df[code], code, ucode, source)
+        values[:, j] = _numeric_column(df[code], code, raw_codes, source)
     if np.isinf(values).any():
         i, j = (int(a[0]) for a in np.nonzero(np.isinf(values)))
         raise DataError(
-            f"{source}: column {fw.indicators[j]!r}, uCode {ucode[i]!r}: infinite value"
+            f"{source}: column {fw.indicators[j]!r}, row {i + 1} (uCode {raw_codes[i]!r}): infinite value"
         )
+    denoms = {
+        d: _numeric_column(df[d], d, raw_codes, source)[order]
+        for d in fw.denominator_codes
+        if d in df.columns
+    }
+    values = values[order]
+    df = df.iloc[order].reset_index(drop=True)
+    ucode = df["uCode"].to_numpy(dtype=object)
     groups = {
         g: df[g].astype("string").to_numpy(dtype=object, na_value=None)
         for g in fw.groups
