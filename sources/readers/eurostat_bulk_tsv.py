@@ -1,0 +1,160 @@
+"""Eurostat legacy bulk TSV (`*.tsv` from the bulk-download listing) and its `.dic` dictionaries.
+
+Wire format: TAB-separated; the first column is a comma-joined key whose header names the
+dimensions (`indic_ur,unit,cities\\time`); the other headers are years with a trailing space;
+every cell is `value<space>flags` with `:` for "not available". The file is rectangular, so
+most `:` cells are padding, not observations: they are left out of the raw table unless they
+carry a flag (then they are kept with a missing value, so staging can record them).
+"""
+
+from __future__ import annotations
+
+import csv
+
+import numpy as np
+import pandas as pd
+
+from sources.catalogue import Dataset
+from sources.errors import SourceError
+from sources.tidy import RAW_COLUMNS
+
+CELL_RE = r"^(?P<value>:|-?\d+(?:\.\d+)?)\s?(?P<flag>[a-z]*)\s*$"
+YEAR_RE = r"^\d{4}$"
+EUROSTAT_UNITS = {"PC": "percent"}
+
+
+def read_dic(ds: Dataset, name: str) -> pd.Series:
+    """A bulk `.dic` dictionary (`CODE<TAB>label`) as a code-indexed Series of labels."""
+    path = ds.path(name)
+    dic = pd.read_csv(
+        path,
+        sep="\t",
+        header=None,
+        names=["code", "label"],
+        dtype=str,
+        keep_default_na=False,
+        quoting=csv.QUOTE_NONE,
+        encoding="utf-8",
+    )
+    bad = dic["code"].eq("") | dic["label"].eq("")
+    if bad.any():
+        line = int(np.flatnonzero(bad.to_numpy())[0]) + 1
+        raise SourceError(
+            "dictionary line without code or label", dataset=ds.id, file=name, row=line
+        )
+    if dic["code"].duplicated().any():
+        code = dic.loc[dic["code"].duplicated(), "code"].iloc[0]
+        raise SourceError(f"duplicate dictionary code {code!r}", dataset=ds.id, file=name)
+    return dic.set_index("code")["label"]
+
+
+def read_bulk_tsv(
+    ds: Dataset,
+    name: str,
+    *,
+    dimensions: tuple[str, ...] = ("indic_ur", "unit", "cities"),
+    geo_labels: pd.Series | None = None,
+) -> pd.DataFrame:
+    """Parse one bulk TSV into the raw tidy layout (one row per observed or flagged cell)."""
+    path = ds.path(name)
+    key_header = ",".join(dimensions) + "\\time"
+    try:
+        wide = pd.read_csv(
+            path,
+            sep="\t",
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
+            quoting=csv.QUOTE_NONE,
+        )
+    except pd.errors.ParserError as exc:
+        raise SourceError(f"not a rectangular TSV: {exc}", dataset=ds.id, file=name) from None
+    if wide.columns[0] != key_header:
+        raise SourceError(
+            f"first header cell is {wide.columns[0]!r}, expected {key_header!r}",
+            dataset=ds.id,
+            file=name,
+            row=1,
+            column=str(wide.columns[0]),
+        )
+    years = pd.Series(wide.columns[1:]).str.strip()
+    if not years.str.match(YEAR_RE).all():
+        bad = wide.columns[1:][~years.str.match(YEAR_RE).to_numpy()][0]
+        raise SourceError(
+            "year header is not a 4-digit year", dataset=ds.id, file=name, row=1, column=bad
+        )
+    if wide.isna().any().any():  # a short (truncated) line leaves NaN in the last cells
+        r, c = np.argwhere(wide.isna().to_numpy())[0]
+        raise SourceError(
+            "line has too few cells (truncated?)",
+            dataset=ds.id,
+            file=name,
+            row=int(r) + 2,
+            column=str(wide.columns[c]),
+        )
+
+    keys = wide.iloc[:, 0].str.split(",", expand=True)
+    if keys.shape[1] != len(dimensions) or keys.isna().any().any():
+        r = int(
+            np.flatnonzero(keys.isna().any(axis=1).to_numpy() | (keys.shape[1] != len(dimensions)))[
+                0
+            ]
+        )
+        raise SourceError(
+            f"key does not have the {len(dimensions)} dimensions {dimensions}",
+            dataset=ds.id,
+            file=name,
+            row=r + 2,
+            column=key_header,
+        )
+    keys.columns = list(dimensions)
+
+    cells = wide.iloc[:, 1:].to_numpy().ravel()  # row-major: line i, year j
+    parsed = pd.Series(cells, dtype="str").str.extract(CELL_RE)
+    bad = parsed["value"].isna().to_numpy()
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        r, c = divmod(i, len(years))
+        raise SourceError(
+            f"cell {cells[i]!r} is not 'value flags'",
+            dataset=ds.id,
+            file=name,
+            row=r + 2,
+            column=str(wide.columns[c + 1]),
+        )
+    n_lines, n_years = len(wide), len(years)
+    line_no = np.repeat(np.arange(2, n_lines + 2), n_years)
+    missing = parsed["value"].eq(":").to_numpy()
+    flag = parsed["flag"].to_numpy(dtype=object)
+    keep = ~missing | (flag != "")
+
+    geo = np.repeat(keys["cities"].to_numpy(), n_years)[keep]
+    unit_code = np.repeat(keys["unit"].to_numpy(), n_years)[keep]
+    unknown = set(unit_code) - set(EUROSTAT_UNITS)
+    if unknown:
+        raise SourceError(
+            f"unknown unit code(s) {sorted(unknown)}", dataset=ds.id, file=name, column="unit"
+        )
+    value = pd.to_numeric(parsed["value"].where(~pd.Series(missing)), errors="raise").to_numpy()[
+        keep
+    ]
+    labels = (
+        geo_labels.reindex(geo).to_numpy() if geo_labels is not None else np.full(len(geo), None)
+    )
+    out = pd.DataFrame(
+        {
+            "dataset": ds.id,
+            "indicator": np.repeat(keys["indic_ur"].to_numpy(), n_years)[keep],
+            "geo": geo,
+            "geo_label": labels,
+            "geo_level": np.where(pd.Series(geo).str.len().to_numpy() == 2, "country", "city"),
+            "year": np.tile(years.astype(int).to_numpy(), n_lines)[keep],
+            "value": value.astype("float64"),
+            "unit": pd.Series(unit_code).map(EUROSTAT_UNITS).to_numpy(),
+            "flag": np.where(flag[keep] == "", None, flag[keep]),
+            "vintage": ds.vintage,
+            "source_file": name,
+            "source_row": line_no[keep],
+        }
+    )
+    return out[RAW_COLUMNS]
