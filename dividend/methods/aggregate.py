@@ -91,8 +91,10 @@ def _copeland(X: np.ndarray, W: np.ndarray, block: int = 512) -> np.ndarray:
 
     COINr only computes the upper triangle ``orm[i, j] = (sum w[x_i > x_j] + sum w[x_i == x_j]/2) / sum w``
     (comparisons with a missing value add nothing) and sets the lower triangle to
-    ``1 - orm[j, i]``.  We compare ``2 * S_gt + S_eq`` with ``sum w`` directly, which avoids
-    rounding at exactly 0.5.  With missing data this is order-dependent, as in COINr.
+    ``1 - orm[j, i]``.  ``orm - 0.5`` has the sign of ``S_gt - S_lt - S_na`` (S_na: weight of
+    the children where either unit is missing); we compute that difference from the raw
+    weights and call it a tie when it is within 1e-12 of the total weight, so exact ties
+    are not lost to rounding.  With missing data this is order-dependent, as in COINr.
     """
     n, k = X.shape
     out = np.zeros((W.shape[0], n))
@@ -104,8 +106,9 @@ def _copeland(X: np.ndarray, W: np.ndarray, block: int = 512) -> np.ndarray:
             acc = np.zeros((rows.shape[0], n))
             for c in range(k):
                 xi, xj = rows[:, c][:, None], X[:, c][None, :]
-                acc += W[r, c] * (2.0 * (xi > xj) + (xi == xj))
-            sign = np.sign(acc - total[r])
+                na = np.isnan(xi) | np.isnan(xj)
+                acc += W[r, c] * ((xi > xj).astype(np.float64) - (xi < xj) - na)
+            sign = np.where(np.abs(acc) <= 1e-12 * total[r], 0.0, np.sign(acc))
             upper = np.arange(a, a + rows.shape[0])[:, None] < np.arange(n)[None, :]
             sign = np.where(upper, sign, 0.0)
             score[a : a + rows.shape[0]] += sign.sum(axis=1)

@@ -1,0 +1,192 @@
+"""treat() against hand-worked COINr Treat() cases, edge cases, and the real ASEM data."""
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from dividend.methods.normalise import normalise
+from dividend.methods.treat import LOG_COLUMNS, treat
+
+REF = Path(__file__).parent / "reference" / "coinr"
+ASEM = Path(__file__).parent.parent / "examples" / "asem"
+NAN = np.nan
+
+
+def py_skew_kurt(values):
+    """e1071 type-2 skew and kurtosis written out in plain Python (independent of the code)."""
+    x = [v for v in values if v == v]
+    n = len(x)
+    m = sum(x) / n
+    d = [v - m for v in x]
+    s2, s3, s4 = (sum(v**p for v in d) for p in (2, 3, 4))
+    sk = math.sqrt(n) * s3 / s2**1.5 * math.sqrt(n * (n - 1)) / (n - 2)
+    r = n * s4 / s2**2
+    kt = ((n + 1) * (r - 3) + 6) * (n - 1) / ((n - 2) * (n - 3))
+    return sk, kt
+
+
+def passes(values):
+    sk, kt = py_skew_kurt(values)
+    return abs(sk) < 2 or kt < 3.5
+
+
+def one(values):
+    return np.array(values, dtype=float).reshape(-1, 1)
+
+
+def test_passing_indicator_is_untouched():
+    x = list(range(1, 13))
+    assert passes(x)
+    out, log = treat(one(x), ["A"])
+    np.testing.assert_array_equal(out[:, 0], x)
+    row = log.iloc[0]
+    assert bool(row["check_SkewKurt0.Pass"]) and bool(row["Pass"])
+    assert pd.isna(row["winsorise.nwin"]) and row["Treatment"] == "none"
+    assert list(log.columns) == LOG_COLUMNS
+
+
+def test_tied_outliers_move_together_and_count_twice():
+    x = [*range(1, 21), 100, 100]
+    assert not passes(x)
+    expected = [*range(1, 21), 20, 20]  # both 100s take the next highest value, 20
+    assert passes(expected)
+    out, log = treat(one(x), ["A"])
+    np.testing.assert_array_equal(out[:, 0], expected)
+    row = log.iloc[0]
+    assert row["winsorise.nwin"] == 2 and row["n_winhi"] == 2 and row["n_winlo"] == 0
+    assert bool(row["check_SkewKurt1.Pass"]) and row["Treatment"] == "winsorise"
+    assert row["Skew"] == pytest.approx(py_skew_kurt(expected)[0], abs=1e-12)
+    points = log.attrs["treated_points"]["A"].tolist()
+    assert points == [""] * 20 + ["winhi", "winhi"]
+
+
+def test_previously_winsorised_points_move_again_with_the_next_extreme():
+    x = [*range(1, 21), 200, 400, 800]
+    step1 = [*range(1, 21), 200, 400, 400]  # 800 -> 400, nwin 1
+    step2 = [*range(1, 21), 200, 200, 200]  # both 400s -> 200, nwin 2
+    step3 = [*range(1, 21), 20, 20, 20]  # all three 200s -> 20, nwin 3
+    assert not passes(x) and not passes(step1) and not passes(step2) and passes(step3)
+    out, log = treat(one(x), ["A"], winmax=3)
+    np.testing.assert_array_equal(out[:, 0], step3)
+    assert log.iloc[0]["winsorise.nwin"] == 3
+
+
+def test_low_side_winsorising_when_skew_is_negative():
+    x = [-50, *range(1, 11)]
+    expected = [1, *range(1, 11)]
+    assert not passes(x) and passes(expected)
+    out, log = treat(one(x), ["A"])
+    np.testing.assert_array_equal(out[:, 0], expected)
+    assert log.iloc[0]["n_winlo"] == 1 and log.iloc[0]["n_winhi"] == 0
+    assert log.attrs["treated_points"]["A"].iloc[0] == "winlo"
+
+
+def test_log_ct_applied_to_original_values_when_winsorising_fails():
+    x = [*range(1, 21), 200, 400, 800]
+    assert not passes([*range(1, 21), 200, 400, 400])  # one point (winmax = 1) is not enough
+    out, log = treat(one(x), ["A"], winmax=1)
+    # log_CT on the ORIGINAL x: log(x - min + 0.01 * (max - min)) with min 1, max 800
+    expected = [math.log(v - 1 + 0.01 * 799) for v in x]
+    np.testing.assert_allclose(out[:, 0], expected, atol=1e-12)
+    row = log.iloc[0]
+    assert row["f2"] == "log_CT" and row["Treatment"] == "log_CT"
+    assert row["winsorise.nwin"] == 1 and not bool(row["check_SkewKurt1.Pass"])
+    sk2, kt2 = py_skew_kurt(expected)
+    assert row["check_SkewKurt2.Skew"] == pytest.approx(sk2, abs=1e-9)
+    assert bool(row["Pass"]) == (abs(sk2) < 2 or kt2 < 3.5)
+    points = log.attrs["treated_points"]["A"].tolist()
+    assert points[-1] == "winhi+log_CT" and points[0] == "+log_CT"  # COINr's joined labels
+
+
+def test_boxcox_and_log_ct_orig_via_overrides():
+    x = [*range(1, 21), 200, 400, 800]
+    X = np.column_stack([x, x, x, x]).astype(float)
+    out, log = treat(
+        X,
+        ["A", "B", "C", "D"],
+        winmax=1,
+        overrides={
+            "A": {"f2": "boxcox", "lambda": 0.5},
+            "B": {"f2": "log_CT_orig"},
+            "C": "none",
+            "D": {"winmax": 3},
+        },
+    )
+    np.testing.assert_allclose(out[:, 0], [((v - 1 + 1) ** 0.5 - 1) / 0.5 for v in x], atol=1e-12)
+    np.testing.assert_allclose(out[:, 1], [math.log(v - 1 + 1) for v in x], atol=1e-12)
+    np.testing.assert_array_equal(out[:, 2], x)
+    np.testing.assert_array_equal(out[:, 3], [*range(1, 21), 20, 20, 20])
+    assert log["iCode"].tolist() == ["A", "B", "D"]  # "none" gets no row, as in COINr
+
+
+def test_missing_values_stay_missing_and_are_ignored():
+    x = [NAN, *range(1, 21), 100, NAN, 100]
+    out, _ = treat(one(x), ["A"])
+    expected = [NAN, *range(1, 21), 20, NAN, 20]
+    np.testing.assert_array_equal(out[:, 0], expected)
+
+
+def test_constant_column_is_left_untreated_with_missing_pass():
+    out, log = treat(one([3, 3, 3, 3, 3]), ["A"])
+    np.testing.assert_array_equal(out[:, 0], [3] * 5)
+    assert pd.isna(log.iloc[0]["check_SkewKurt0.Pass"])
+
+
+@pytest.mark.parametrize(
+    ("X", "codes", "kw", "match"),
+    [
+        (one([1, 2, NAN, 3]), ["A"], {}, "'A' has 3 non-missing values"),
+        (one([1, 2, 3, 4]), ["A", "B"], {}, "codes has 2 entries"),
+        (one([1, 2, 3, 4]), ["A"], {"overrides": {"Z": "none"}}, "unknown indicator code"),
+        (one([1, 2, 3, 4]), ["A"], {"overrides": {"A": {"winmx": 2}}}, "unknown key"),
+        (one([1, 2, 3, 4]), ["A"], {"f2": "sqrt"}, "f2 must be one of"),
+        (one([1, 2, 3, 4]), ["A"], {"f2": "boxcox"}, "needs 'lambda'"),
+        (one([1, 2, 3, 4]), ["A"], {"winmax": -1}, "winmax"),
+        (np.ones(4), ["A"], {}, "2-D"),
+    ],
+)
+def test_bad_input_raises_clear_error(X, codes, kw, match):
+    with pytest.raises(ValueError, match=match):
+        treat(X, codes, **kw)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    X=arrays(np.float64, (15, 3), elements=st.floats(0, 1e4, allow_nan=False)),
+    perm=st.permutations(range(15)),
+)
+def test_permuting_units_permutes_results(X, perm):
+    X = X.copy()
+    X[0, :] = 1e6  # make outliers likely
+    perm = np.array(perm)
+    a, log_a = treat(X, ["a", "b", "c"])
+    b, log_b = treat(X[perm], ["a", "b", "c"])
+    np.testing.assert_allclose(a[perm], b, rtol=1e-12, equal_nan=True)
+    pd.testing.assert_series_equal(log_a["winsorise.nwin"], log_b["winsorise.nwin"])
+
+
+def test_asem_treated_then_minmax_reproduces_coinr_to_1e9():
+    """COINr's ASEM example: Imputed -> Screen (0.9, removes nobody) -> Treat(winmax 5) -> minmax.
+
+    The indicator columns of COINr's Aggregated data set are these normalised values.
+    """
+    imputed = pd.read_csv(REF / "coinr_Imputed.csv").set_index("uCode")
+    aggregated = pd.read_csv(REF / "coinr_Aggregated.csv").set_index("uCode")
+    meta = pd.read_csv(ASEM / "ASEM_iMeta.csv")
+    ind = meta[meta["Type"] == "Indicator"]
+    codes = ind["iCode"].tolist()
+    assert len(codes) == 49
+    assert set(aggregated.index) == set(imputed.index)  # screening kept every unit
+    X = imputed.loc[aggregated.index, codes].to_numpy(float)
+    treated, log = treat(X, codes, winmax=5)
+    normalised = normalise(treated * ind["Direction"].to_numpy(float), "minmax", l_u=(0, 100))
+    np.testing.assert_allclose(normalised, aggregated[codes].to_numpy(float), rtol=0, atol=1e-9)
+    # the data really exercised the winsorising path, including the low side
+    assert (log["winsorise.nwin"].fillna(0) > 0).sum() >= 10
+    assert (log["n_winlo"] > 0).any()
