@@ -180,6 +180,8 @@ def _build(idata: pd.DataFrame, fw: Framework, source: str) -> UnitData:
     values = values[order]
     df = df.iloc[order].reset_index(drop=True)
     ucode = df["uCode"].to_numpy(dtype=object)
+    if time is not None:
+        time = df["Time"].to_numpy(dtype=np.float64)
     groups = {
         g: df[g].astype("string").to_numpy(dtype=object, na_value=None)
         for g in fw.groups
