@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["kurt", "skew", "skew_kurt_complete"]
+__all__ = ["kurt", "skew", "skew_kurt", "skew_kurt_complete"]
 
 
 def _as_2d(x: np.ndarray) -> tuple[np.ndarray, bool]:
@@ -24,12 +24,31 @@ def _as_2d(x: np.ndarray) -> tuple[np.ndarray, bool]:
     return arr, False
 
 
-def _centred(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Return (deviations from the column mean with NaN kept, non-missing count per column)."""
-    n = np.sum(~np.isnan(arr), axis=0)
+def _moments(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Non-missing count and sums of d^2, d^3, d^4 per column (d = deviation from column mean)."""
+    ok = ~np.isnan(arr)
+    n = ok.sum(axis=0)
+    x0 = np.where(ok, arr, 0.0)
     with np.errstate(invalid="ignore", divide="ignore"):
-        mean = np.nansum(arr, axis=0) / n
-    return arr - mean, n
+        mean = x0.sum(axis=0) / n
+    d = np.where(ok, x0 - mean, 0.0)
+    d2 = d * d
+    return n, d2.sum(axis=0), (d2 * d).sum(axis=0), (d2 * d2).sum(axis=0)
+
+
+def _skew_from(n, s2, s3):
+    nf = n.astype(np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        y = np.sqrt(nf) * s3 / s2**1.5 * np.sqrt(nf * (nf - 1)) / (nf - 2)
+    return np.where(n < 3, np.nan, y)
+
+
+def _kurt_from(n, s2, s4):
+    nf = n.astype(np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r = nf * s4 / s2**2
+        y = ((nf + 1) * (r - 3) + 6) * (nf - 1) / ((nf - 2) * (nf - 3))
+    return np.where(n < 4, np.nan, y)
 
 
 def skew(x: np.ndarray) -> np.ndarray | float:
@@ -41,14 +60,8 @@ def skew(x: np.ndarray) -> np.ndarray | float:
     as in R.
     """
     arr, was_1d = _as_2d(x)
-    d, n = _centred(arr)
-    s2 = np.nansum(d**2, axis=0)
-    s3 = np.nansum(d**3, axis=0)
-    nf = n.astype(np.float64)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        y = np.sqrt(nf) * s3 / s2**1.5
-        y = y * np.sqrt(nf * (nf - 1)) / (nf - 2)
-    y = np.where(n < 3, np.nan, y)
+    n, s2, s3, _ = _moments(arr)
+    y = _skew_from(n, s2, s3)
     return float(y[0]) if was_1d else y
 
 
@@ -60,15 +73,16 @@ def kurt(x: np.ndarray) -> np.ndarray | float:
     Fewer than 4 values gives NaN; a constant column gives NaN.
     """
     arr, was_1d = _as_2d(x)
-    d, n = _centred(arr)
-    s2 = np.nansum(d**2, axis=0)
-    s4 = np.nansum(d**4, axis=0)
-    nf = n.astype(np.float64)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        r = nf * s4 / s2**2
-        y = ((nf + 1) * (r - 3) + 6) * (nf - 1) / ((nf - 2) * (nf - 3))
-    y = np.where(n < 4, np.nan, y)
+    n, s2, _, s4 = _moments(arr)
+    y = _kurt_from(n, s2, s4)
     return float(y[0]) if was_1d else y
+
+
+def skew_kurt(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Both statistics per column of a matrix from one pass over the data."""
+    arr, _ = _as_2d(X)
+    n, s2, s3, s4 = _moments(arr)
+    return _skew_from(n, s2, s3), _kurt_from(n, s2, s4)
 
 
 def skew_kurt_complete(v: np.ndarray) -> tuple[float, float]:

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from dividend.methods.stats import kurt, skew, skew_kurt_complete
+from dividend.methods.stats import skew_kurt, skew_kurt_complete
 
 __all__ = ["F1_METHODS", "F2_METHODS", "LOG_COLUMNS", "treat"]
 
@@ -182,6 +182,16 @@ def _f2(v: np.ndarray, s: _Spec) -> np.ndarray:
         return np.log(shifted) if lam == 0 else (shifted**lam - 1.0) / lam
 
 
+def _points_frame(points: np.ndarray, codes: list[str], f2_names: list[str]) -> pd.DataFrame:
+    """COINr's Treated_Points (f1 and f2 labels joined by "+"), as categorical columns."""
+    cols = {}
+    for j, code in enumerate(codes):
+        f = f2_names[j] or "f2"
+        cats = ["", "winhi", "winlo", f"+{f}", f"winhi+{f}", f"winlo+{f}"]
+        cols[code] = pd.Categorical.from_codes(points[:, j], categories=cats)
+    return pd.DataFrame(cols)
+
+
 def treat(
     X: np.ndarray,
     codes: list[str],
@@ -246,8 +256,10 @@ def treat(
             )
 
     # initial check for every column at once
-    sk0, kt0 = skew(arr), kurt(arr)
-    points = np.full(arr.shape, "", dtype=object)
+    sk0, kt0 = skew_kurt(arr)
+    # treated-point labels as small integer codes: 0 "", 1 winhi, 2 winlo, +3 when f2 ran
+    points = np.zeros(arr.shape, dtype=np.int8)
+    f2_names = [""] * len(codes)
     rows = []
     for j, (code, s) in enumerate(zip(codes, specs, strict=True)):
         if s is None:
@@ -282,8 +294,8 @@ def treat(
                     }
                 )
                 final = (passing, sk1, kt1)
-                points[obs[imax], j] = "winhi"
-                points[obs[imin], j] = "winlo"
+                points[obs[imax], j] = 1
+                points[obs[imin], j] = 2
                 row["Treatment"] = "winsorise" if nwin else "none"
             if not passing and s.f2 is not None:
                 x2 = _f2(x1 if s.combine_treat else orig, s)
@@ -300,8 +312,8 @@ def treat(
                 row["Treatment"] = s.f2 if not s.combine_treat else f"winsorise+{s.f2}"
                 final = (pass2, sk2, kt2)
                 if s.f2 != "boxcox":  # COINr's boxcox returns a bare vector: no point labels
-                    col = points[obs, j]
-                    points[obs, j] = np.where(col == "", "+" + s.f2, col + "+" + s.f2)
+                    points[obs, j] += 3
+                    f2_names[j] = s.f2
                 x1 = x2
             arr[obs, j] = x1
         row["Pass"], row["Skew"], row["Kurt"] = final
@@ -312,5 +324,5 @@ def treat(
         log[col] = log[col].astype("boolean")
     for col in ("winsorise.nwin", "n_winhi", "n_winlo"):
         log[col] = log[col].astype("Int64")
-    log.attrs["treated_points"] = pd.DataFrame(points, columns=codes)
+    log.attrs["treated_points"] = _points_frame(points, codes, f2_names)
     return arr, log
