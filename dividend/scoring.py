@@ -150,7 +150,7 @@ class ScoringSpec:
             except (TypeError, ValueError):
                 g = np.nan
             if not np.isfinite(g) or g <= 0:
-                raise ScoringError(f"indicator {c!r}: Goalpost {v!r} must be a positive number")
+                raise ScoringError(f"indicator {c!r}: Goalpost {v} must be a positive number")
             goals[i] = g
         if not scored.any():
             raise ScoringError("no benefit or cost indicators: every indicator has Role 'context'")
