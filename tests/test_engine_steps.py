@@ -277,3 +277,12 @@ def test_recipe_errors_name_step_and_key():
         run_recipe(Recipe((Step("Screen"),)), data, fw)
     with pytest.raises(RecipeError, match=r"Impute\.method: 'mode'"):
         run_one("Impute", *make({"a": [1.0, NAN]}), method="mode")
+
+
+def test_aggregate_uses_framework_methods_unless_recipe_says_otherwise():
+    data, fw0 = make({"a": [4.0, 1.0], "b": [8.0, 1.0], "c": [1.0, 1.0], "d": [3.0, 1.0]})
+    fw = Framework.from_imeta(fw0.meta, methods={2: "gmean"})
+    _, out = run_one("Aggregate", data, fw)
+    assert out[0, 4] == pytest.approx((4.0 * 8.0**3) ** 0.25)
+    _, out = run_one("Aggregate", data, fw, method="amean")
+    assert out[0, 4] == pytest.approx(7.0)

@@ -42,7 +42,7 @@ def per_level(value: Any, levels: range, key: str) -> dict[int, Any]:
     "Aggregate",
     dset="Normalised",
     write_to="Aggregated",
-    method="amean",
+    method=None,
     weights=None,
     dat_thresh=None,
     params=None,
@@ -50,7 +50,7 @@ def per_level(value: Any, levels: range, key: str) -> dict[int, Any]:
 def aggregate_step(
     ctx: Context,
     x: Dset,
-    method: str | Sequence[str] | Mapping[int, str] = "amean",
+    method: str | Sequence[str] | Mapping[int, str] | None = None,
     weights: Mapping[str, float] | None = None,
     dat_thresh: float | Sequence[float] | Mapping[int, float] | None = None,
     params: Mapping[str, Any] | Mapping[int, Mapping[str, Any]] | None = None,
@@ -58,7 +58,7 @@ def aggregate_step(
     """Aggregate indicators up to the index.
 
     Args:
-        method: ``amean`` (default), ``gmean``, ``hmean``, ``genmean``, ``copeland``,
+        method: default the framework's per-level methods, else ``amean``; or ``gmean``, ``hmean``, ``genmean``, ``copeland``,
             ``mazziotta_pareto`` (COINr ``a_*`` names accepted); one or one per level.
         weights: iCode -> weight overrides on top of iMeta's weights (renormalised per group).
         dat_thresh: minimum share of non-missing children, else the aggregate is missing.
@@ -68,10 +68,10 @@ def aggregate_step(
 
     fw = ctx.framework if not weights else ctx.framework.with_weights(weights)
     levels = range(2, fw.levels + 1)
-    fw_methods = (
-        {lev: fw.methods.get(lev, method) for lev in levels} if isinstance(method, str) else None
-    )
-    methods = fw_methods or per_level(method, levels, "method")
+    if method is None:  # the framework's per-level methods, else COINr's default
+        methods = {lev: fw.methods.get(lev, "amean") for lev in levels}
+    else:
+        methods = per_level(method, levels, "method")
     threshs = per_level(dat_thresh, levels, "dat_thresh")
     if params and all(isinstance(k, int) for k in params):
         paras = per_level(params, levels, "params")
