@@ -205,16 +205,44 @@ def _plain(obj: Any) -> Any:
     return obj
 
 
-def run_recipe(recipe: Recipe, data: UnitData, framework: Framework) -> Result:
+def _same(a: Any, b: Any) -> bool:
+    try:
+        return bool(_plain(a) == _plain(b))
+    except (ValueError, TypeError):  # e.g. DataFrame parameters: never assume equal
+        return False
+
+
+def run_recipe(
+    recipe: Recipe, data: UnitData, framework: Framework, reuse: Result | None = None
+) -> Result:
     """Run every step in order and return all datasets and the log.
 
     The log has one entry per step with the full parameters (defaults filled in),
     the input and output dataset names and step notes, so it regenerates the run.
+
+    ``reuse``: a previous result on the same ``data`` and ``framework`` objects; its
+    leading steps that are identical (name, datasets, parameters) are not re-run.
+    Sensitivity loops that vary a late step (e.g. aggregation) then skip treatment.
     """
     ctx = Context(framework, data)
     ctx.dsets["Raw"] = Dset(np.arange(data.n_units), data.indicators, data.values)
     log: list[dict[str, Any]] = []
-    for i, s in enumerate(recipe.steps):
+    start = 0
+    if reuse is not None and reuse.data is data and reuse.framework is framework:
+        for s, old in zip(recipe.steps, reuse.log, strict=False):
+            same = (old["step"], old["dset"], old["write_to"]) == (
+                s.step,
+                s.input_name,
+                s.output_name,
+            )
+            if not (same and _same(old["params"], s.full_params())):
+                break
+            ctx.dsets[s.output_name] = reuse.dsets[s.output_name]
+            if s.output_name in reuse.analysis:
+                ctx.analysis[s.output_name] = reuse.analysis[s.output_name]
+            log.append(old)
+            start += 1
+    for i, s in enumerate(recipe.steps[start:], start=start):
         spec = REGISTRY[s.step]
         src = s.input_name
         if src not in ctx.dsets:

@@ -286,3 +286,17 @@ def test_aggregate_uses_framework_methods_unless_recipe_says_otherwise():
     assert out[0, 4] == pytest.approx((4.0 * 8.0**3) ** 0.25)
     _, out = run_one("Aggregate", data, fw, method="amean")
     assert out[0, 4] == pytest.approx(7.0)
+
+
+def test_reuse_skips_identical_leading_steps_and_gives_the_same_numbers():
+    recipe = Recipe.load(ROOT / "examples/asem/recipe.yaml")
+    fw = Framework.from_csv(recipe.path("iMeta"))
+    data = UnitData.from_csv(recipe.path("iData"), fw)
+    base = run_recipe(recipe, data, fw)
+    changed = recipe.with_params("Aggregate", method="mazziotta_pareto")
+    fast = run_recipe(changed, data, fw, reuse=base)
+    slow = run_recipe(changed, data, fw)
+    assert fast.dsets["Treated"] is base.dsets["Treated"]  # treatment was not re-run
+    assert fast.dsets["Aggregated"] is not base.dsets["Aggregated"]
+    np.testing.assert_array_equal(fast.values("Aggregated"), slow.values("Aggregated"))
+    assert fast.log[-1]["params"]["method"] == "mazziotta_pareto"
