@@ -44,7 +44,9 @@ def run() -> dict:
     t_norm, N = _best_of(lambda: normalise(T, "minmax"))
 
     def agg():
-        P = np.column_stack([aggregate(N[:, pillars == p], np.ones(10), "amean") for p in range(10)])
+        P = np.column_stack(
+            [aggregate(N[:, pillars == p], np.ones(10), "amean") for p in range(10)]
+        )
         return aggregate(P, np.ones(10), "amean")
 
     t_agg, _ = _best_of(agg)

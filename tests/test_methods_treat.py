@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from dividend.methods.normalise import normalise
-from dividend.methods.treat import LOG_COLUMNS, treat
+from dividend.methods.treat import LOG_COLUMNS, TreatWarning, treat
 
 REF = Path(__file__).parent / "reference" / "coinr"
 ASEM = Path(__file__).parent.parent / "examples" / "asem"
@@ -132,16 +132,38 @@ def test_missing_values_stay_missing_and_are_ignored():
     np.testing.assert_array_equal(out[:, 0], expected)
 
 
-def test_constant_column_is_left_untreated_with_missing_pass():
-    out, log = treat(one([3, 3, 3, 3, 3]), ["A"])
+def test_constant_column_is_left_untreated_with_a_warning():
+    with pytest.warns(TreatWarning, match="'A' left untreated"):
+        out, log = treat(one([3, 3, 3, 3, 3]), ["A"])
     np.testing.assert_array_equal(out[:, 0], [3] * 5)
     assert pd.isna(log.iloc[0]["check_SkewKurt0.Pass"])
+
+
+def test_too_few_values_follow_r_na_logic():
+    # 3 values: kurtosis is NA but |skew| < 2 always holds for n = 3, and TRUE | NA is TRUE
+    out, log = treat(one([1, 2, NAN, 30]), ["A"])
+    np.testing.assert_array_equal(out[:, 0], [1, 2, NAN, 30])
+    assert bool(log.iloc[0]["Pass"])
+    # 2 values: both statistics NA -> NA -> untreated with a warning (COINr 1.1.14)
+    with pytest.warns(TreatWarning, match="'B' left untreated"):
+        out, log = treat(one([1, NAN, NAN, 30]), ["B"])
+    np.testing.assert_array_equal(out[:, 0], [1, NAN, NAN, 30])
+    assert pd.isna(log.iloc[0]["Pass"])
+
+
+def test_log_ct_plus_mirrors_for_negative_skew():
+    x = [-800, -400, -200, *range(1, 21)]
+    out, log = treat(one(x), ["A"], winmax=1, f2="log_CT_plus")
+    # skew < 0: -log(max + a - x) with max 20, min -800, a = 0.01 * 820
+    expected = [-math.log(20 + 8.2 - v) for v in x]
+    np.testing.assert_allclose(out[:, 0], expected, atol=1e-12)
+    assert log.attrs["treated_points"]["A"].iloc[0] == "winlo+log_CT_neg"
+    assert log.attrs["treated_points"]["A"].iloc[5] == "+log_CT_neg"
 
 
 @pytest.mark.parametrize(
     ("X", "codes", "kw", "match"),
     [
-        (one([1, 2, NAN, 3]), ["A"], {}, "'A' has 3 non-missing values"),
         (one([1, 2, 3, 4]), ["A", "B"], {}, "codes has 2 entries"),
         (one([1, 2, 3, 4]), ["A"], {"overrides": {"Z": "none"}}, "unknown indicator code"),
         (one([1, 2, 3, 4]), ["A"], {"overrides": {"A": {"winmx": 2}}}, "unknown key"),
@@ -156,6 +178,7 @@ def test_bad_input_raises_clear_error(X, codes, kw, match):
         treat(X, codes, **kw)
 
 
+@pytest.mark.filterwarnings("ignore::dividend.methods.treat.TreatWarning")
 @settings(max_examples=30, deadline=None)
 @given(
     X=arrays(np.float64, (15, 3), elements=st.floats(0, 1e4, allow_nan=False)),

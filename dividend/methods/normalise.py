@@ -72,7 +72,8 @@ def _directions(directions, k: int) -> np.ndarray:
 
 
 def _div(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    with np.errstate(invalid="ignore", divide="ignore"):
+    """Element-wise a / b with R semantics (0/0 -> NaN, x/0 -> Inf) and no numpy warnings."""
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         return a / b
 
 

@@ -14,17 +14,21 @@ Per indicator (COINr ``Treat.numeric``):
 3. Re-check.  If it still fails, ``f2`` is applied to the *original* column
    (``combine_treat=False``, COINr's default) and the result is checked once more, for
    the log only: f2's output is kept whether or not it passes.  ``log_CT`` is
-   ``log(x - min + 0.01 (max - min))``; ``log_CT_orig`` is ``log(x - min + 1)``;
+   ``log(x - min + a)`` with ``a = 0.01 (max - min)``; ``log_CT_plus`` is the same when
+   skew > 0 and ``-log(max + a - x)`` otherwise; ``log_CT_orig`` is ``log(x - min + 1)``;
    ``boxcox`` shifts to ``x - min + 1`` and applies ``(x^lambda - 1) / lambda`` (log when
    lambda = 0).
 
-If skew/kurtosis are undefined (a constant column) COINr returns the column untreated;
-so do we, with ``Pass`` missing in the log.  Fewer than 4 non-missing values is an error
-(COINr's ``kurt()`` stops).  Only the columns that fail are looped over, never units.
+When the pass test is undefined (R's ``NA``: a constant column; fewer than 4 values, so
+kurtosis is NA, with |skew| not below the threshold; or winsorising that makes the
+column constant) COINr warns and returns the column untreated.  So do we, with a
+:class:`TreatWarning` naming the indicator and ``Pass`` missing in its log row (COINr
+drops such columns from ``Dets_Table``).  Only failing columns are looped over, never units.
 """
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,10 +36,16 @@ import pandas as pd
 
 from dividend.methods.stats import skew_kurt, skew_kurt_complete
 
-__all__ = ["F1_METHODS", "F2_METHODS", "LOG_COLUMNS", "treat"]
+__all__ = ["F1_METHODS", "F2_METHODS", "LOG_COLUMNS", "TreatWarning", "treat"]
 
 F1_METHODS = ("winsorise", None)
-F2_METHODS = ("log_CT", "log_CT_orig", "boxcox", None)
+F2_METHODS = ("log_CT", "log_CT_plus", "log_CT_orig", "boxcox", None)
+
+
+class TreatWarning(UserWarning):
+    """An indicator was left untreated because its skew/kurtosis test is undefined (as COINr)."""
+
+
 _SPEC_KEYS = {
     "winmax",
     "skew_thresh",
@@ -170,16 +180,28 @@ def _winsorise(v: np.ndarray, s: _Spec, passing: bool | None):
     return v, imax, imin, nwin, passing
 
 
-def _f2(v: np.ndarray, s: _Spec) -> np.ndarray:
+def _f2(v: np.ndarray, s: _Spec) -> tuple[np.ndarray, str]:
+    """Apply f2; return the values and COINr's point label ("" for boxcox's bare vector)."""
     mn, mx = v.min(), v.max()
+    a = 0.01 * (mx - mn)
     with np.errstate(invalid="ignore", divide="ignore"):
         if s.f2 == "log_CT":
-            return np.log(v - mn + 0.01 * (mx - mn))
+            return np.log(v - mn + a), "log_CT"
+        if s.f2 == "log_CT_plus":
+            if skew_kurt_complete(v)[0] > 0:
+                return np.log(v - mn + a), "log_CT"
+            return -np.log(mx + a - v), "log_CT_neg"
         if s.f2 == "log_CT_orig":
-            return np.log(v - mn + 1.0)
+            return np.log(v - mn + 1.0), "log_CT_orig"
         shifted = v - mn + 1.0  # boxcox, makepos = TRUE
         lam = float(s.lam)
-        return np.log(shifted) if lam == 0 else (shifted**lam - 1.0) / lam
+        return (np.log(shifted) if lam == 0 else (shifted**lam - 1.0) / lam), ""
+
+
+def _warn_untreated(code: str, why: str) -> None:
+    warnings.warn(
+        f"indicator {code!r} left untreated: {why} (as COINr)", TreatWarning, stacklevel=3
+    )
 
 
 def _points_frame(points: np.ndarray, codes: list[str], f2_names: list[str]) -> pd.DataFrame:
@@ -248,18 +270,12 @@ def treat(
         "combine_treat": combine_treat,
     }
     specs = [_make_spec(c, base, overrides.get(c)) for c in codes]
-    navail = np.sum(~np.isnan(arr), axis=0)
-    for c, s, n in zip(codes, specs, navail, strict=True):
-        if s is not None and n < 4:
-            raise ValueError(
-                f"indicator {c!r} has {n} non-missing values; skew/kurtosis need at least 4"
-            )
 
     # initial check for every column at once
     sk0, kt0 = skew_kurt(arr)
     # treated-point labels as small integer codes: 0 "", 1 winhi, 2 winlo, +3 when f2 ran
     points = np.zeros(arr.shape, dtype=np.int8)
-    f2_names = [""] * len(codes)
+    f2_labels = [""] * len(codes)
     rows = []
     for j, (code, s) in enumerate(zip(codes, specs, strict=True)):
         if s is None:
@@ -272,6 +288,7 @@ def treat(
         final = (pass0, sk0[j], kt0[j])
         if pass0 is None:
             row["Treatment"] = "untreated: skew/kurtosis undefined"
+            _warn_untreated(code, "its skew/kurtosis test is undefined (constant or < 4 values)")
         elif not pass0:
             obs = np.flatnonzero(~np.isnan(arr[:, j]))
             orig = arr[obs, j]
@@ -279,42 +296,38 @@ def treat(
             if s.f1 == "winsorise":
                 x1, imax, imin, nwin, passing = _winsorise(orig, s, pass0)
                 if passing is None:  # COINr: f_pass returned NA -> return x untreated
-                    rows.append(
-                        {**row, "Treatment": "untreated: skew/kurtosis undefined after winsorising"}
-                    )
+                    row["Treatment"] = "untreated: winsorising made it constant"
+                    _warn_untreated(code, "winsorising made it constant")
+                    rows.append(row)
                     continue
                 row["winsorise.nwin"] = nwin
                 row["n_winhi"], row["n_winlo"] = int(imax.size), int(imin.size)
                 sk1, kt1 = skew_kurt_complete(x1)
-                row.update(
-                    {
-                        "check_SkewKurt1.Pass": passing,
-                        "check_SkewKurt1.Skew": sk1,
-                        "check_SkewKurt1.Kurt": kt1,
-                    }
-                )
+                row["check_SkewKurt1.Pass"] = passing
+                row["check_SkewKurt1.Skew"], row["check_SkewKurt1.Kurt"] = sk1, kt1
                 final = (passing, sk1, kt1)
-                points[obs[imax], j] = 1
-                points[obs[imin], j] = 2
                 row["Treatment"] = "winsorise" if nwin else "none"
             if not passing and s.f2 is not None:
-                x2 = _f2(x1 if s.combine_treat else orig, s)
+                x2, label = _f2(x1 if s.combine_treat else orig, s)
                 sk2, kt2 = skew_kurt_complete(x2)
                 pass2 = _passes(sk2, kt2, s)
-                row.update(
-                    {
-                        "check_SkewKurt2.Pass": pass2,
-                        "check_SkewKurt2.Skew": sk2,
-                        "check_SkewKurt2.Kurt": kt2,
-                    }
-                )
+                if pass2 is None:  # COINr: f_pass returned NA -> return x untreated
+                    row["Treatment"] = f"untreated: {s.f2} result has undefined skew/kurtosis"
+                    _warn_untreated(code, f"{s.f2} result has undefined skew/kurtosis")
+                    rows.append(row)
+                    continue
+                row["check_SkewKurt2.Pass"] = pass2
+                row["check_SkewKurt2.Skew"], row["check_SkewKurt2.Kurt"] = sk2, kt2
                 row["f2"] = s.f2
-                row["Treatment"] = s.f2 if not s.combine_treat else f"winsorise+{s.f2}"
+                row["Treatment"] = f"winsorise+{s.f2}" if s.combine_treat else s.f2
                 final = (pass2, sk2, kt2)
-                if s.f2 != "boxcox":  # COINr's boxcox returns a bare vector: no point labels
+                if label:  # COINr's boxcox returns a bare vector: no point labels
                     points[obs, j] += 3
-                    f2_names[j] = s.f2
+                    f2_labels[j] = label
                 x1 = x2
+            if s.f1 == "winsorise":
+                points[obs[imax], j] += 1
+                points[obs[imin], j] += 2
             arr[obs, j] = x1
         row["Pass"], row["Skew"], row["Kurt"] = final
         rows.append(row)
@@ -324,5 +337,5 @@ def treat(
         log[col] = log[col].astype("boolean")
     for col in ("winsorise.nwin", "n_winhi", "n_winlo"):
         log[col] = log[col].astype("Int64")
-    log.attrs["treated_points"] = _points_frame(points, codes, f2_names)
+    log.attrs["treated_points"] = _points_frame(points, codes, f2_labels)
     return arr, log
