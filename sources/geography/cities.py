@@ -1,22 +1,47 @@
 """City geography: Eurostat country prefixes, the QoL crosswalk, the city table, study cities.
 
-European cities are keyed by Eurostat city code (`CC###C`), US cities by Census place
-(`US-<state>-<place name>`), Canadian cities by StatCan CMA (`CA-CMA-<code>`). Every city
-carries its country's ISO3.
+Keys: European cities by Eurostat core-city code (`NL037C`); US cities by Census place as
+`US-<state>-<place>` (`US-IL-Chicago city`: the place name as the Census writes it, type
+included, so "city" and "municipality" stay distinct); Canadian cities by StatCan CMA as
+`CA-CMA-<SGC code>` (`CA-CMA-535` Toronto; Ottawa - Gatineau comes in two provincial parts,
+`CA-CMA-505-24` and `CA-CMA-505-35`). Every city carries its country's ISO3.
 """
 
 from __future__ import annotations
 
+import unicodedata
 from functools import cache
+from pathlib import Path
 
-import numpy as np
 import pandas as pd
+import pandera.pandas as pa
 import pycountry
+import yaml
+from pandera.typing import Series
 
+from sources.catalogue import dataset
 from sources.errors import SourceError
+
+GEO_DIR = Path(__file__).resolve().parent
+OVERRIDES_PATH = GEO_DIR / "city_overrides.yaml"
+STUDY_CITIES_PATH = GEO_DIR / "study_cities.yaml"
+SGC_PATH = GEO_DIR / "statcan_sgc2016.yaml"
+
+PERCEP_ID = "eurostat_urb_percep_bulk"
+AUDIT_ID = "eurostat_urban_audit_sdmxcsv"
+QOL_ID = "eu_qol_european_cities_2023"
+NAE_ID = "nae_cities_index_us"
+STATCAN_ID = "statcan_census2016_immigrants_by_cma"
+QOL_FILE = "quality_of_life_european_cities_2023_aggregated_data.xlsx"
+QOL_SHEET = "QoL in European cities 2023_V2"
+CORE_CITY_RE = r"^[A-Z]{2}\d{3}C$"
 
 # Eurostat uses EL for Greece and UK for the United Kingdom; everything else is ISO alpha-2.
 EUROSTAT_PREFIX_ISO3 = {"EL": "GRC", "UK": "GBR"}
+# Letters NFKD does not decompose.
+_FOLD_LETTERS = str.maketrans(
+    {"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "đ": "d", "Đ": "D", "ß": "ss", "æ": "ae", "ı": "i"}
+)
 
 
 @cache
@@ -39,4 +64,309 @@ def eurostat_geo_iso3(codes: pd.Series, *, dataset: str) -> pd.Series:
     return prefix.map(mapping).astype("str")
 
 
-__all__ = ["EUROSTAT_PREFIX_ISO3", "eurostat_geo_iso3", "np"]
+def fold_name(names: pd.Series) -> pd.Series:
+    """Accent- and case-folded names with normalised spacing (`Bruxelles / Brussel` = `Bruxelles/Brussel`)."""
+    decomposed = names.astype(str).str.translate(_FOLD_LETTERS).str.normalize("NFKD")
+    plain = decomposed.map(lambda s: "".join(ch for ch in s if not unicodedata.combining(ch)))
+    return (
+        plain.str.casefold()
+        .str.replace(r"\s*/\s*", "/", regex=True)
+        .str.replace(r"\s+", " ", regex=True)
+        .str.strip()
+    )
+
+
+# --- publisher dictionaries ---------------------------------------------------------------
+
+
+@cache
+def eurostat_core_cities() -> pd.DataFrame:
+    """Eurostat core-city codes (`CC###C`) and names, from `cities.dic`."""
+    from sources.readers.eurostat_bulk_tsv import read_dic
+
+    dic = read_dic(dataset(PERCEP_ID), "cities.dic")
+    core = dic[dic.index.str.match(CORE_CITY_RE)]
+    return pd.DataFrame({"eurostat_code": core.index.astype(str), "eurostat_name": core.to_numpy()})
+
+
+@cache
+def qol_cities() -> pd.DataFrame:
+    from sources.readers.qol_banner_xlsx import read_banner
+
+    return read_banner(dataset(QOL_ID), QOL_FILE, QOL_SHEET)
+
+
+@cache
+def statcan_sgc() -> dict[str, dict[str, str]]:
+    return yaml.safe_load(SGC_PATH.read_text(encoding="utf-8"))
+
+
+def _overrides() -> pd.DataFrame:
+    doc = yaml.safe_load(OVERRIDES_PATH.read_text(encoding="utf-8"))["qol_to_eurostat"]
+    return pd.DataFrame(
+        [
+            {"qol_code": str(k), **{f: v[f] for f in ("qol_name", "eurostat_code", "note")}}
+            for k, v in doc.items()
+        ]
+    )
+
+
+# --- crosswalk ------------------------------------------------------------------------------
+
+
+class QolCrosswalk(pa.DataFrameModel):
+    qol_code: Series[str] = pa.Field(unique=True, str_matches=r"^\d{3,4}$")
+    qol_name: Series[str]
+    eurostat_code: Series[str] = pa.Field(unique=True, str_matches=CORE_CITY_RE)
+    eurostat_name: Series[str]
+    method: Series[str] = pa.Field(isin=["name-match", "override"])
+    note: Series[str] = pa.Field(nullable=True)
+
+    class Config:
+        strict = True
+        coerce = True
+
+
+def build_qol_crosswalk(qol: pd.DataFrame | None = None) -> pd.DataFrame:
+    """QoL survey city code -> Eurostat core-city code: unique folded-name match, else override.
+
+    `qol` (qol_code, qol_name) defaults to the workbook's banner; staging passes the raw
+    table's cities so the workbook is not opened twice.
+    """
+    qol = (qol_cities() if qol is None else qol)[["qol_code", "qol_name"]].copy()
+    core = eurostat_core_cities().copy()
+    core["key"] = fold_name(core["eurostat_name"])
+    unique_names = core[~core["key"].duplicated(keep=False)]  # Marseille has two codes
+    qol["key"] = fold_name(qol["qol_name"])
+    matched = qol.merge(unique_names[["key", "eurostat_code"]], on="key", how="left")
+    matched["method"] = "name-match"
+    matched["note"] = pd.NA
+
+    over = _overrides()
+    stale = sorted(set(over["qol_code"]) - set(qol["qol_code"]))
+    if stale:
+        raise SourceError(
+            f"overrides for QoL codes not in the workbook {stale}",
+            dataset=QOL_ID,
+            file=OVERRIDES_PATH.name,
+        )
+    o = matched["qol_code"].isin(over["qol_code"])
+    by_code = over.set_index("qol_code")
+    matched.loc[o, "eurostat_code"] = matched.loc[o, "qol_code"].map(by_code["eurostat_code"])
+    matched.loc[o, "note"] = matched.loc[o, "qol_code"].map(by_code["note"])
+    matched.loc[o, "method"] = "override"
+
+    missing = matched[matched["eurostat_code"].isna()]
+    if len(missing):
+        raise SourceError(
+            f"QoL cities with no Eurostat code: {missing['qol_name'].tolist()} (add an override)",
+            dataset=QOL_ID,
+            file=OVERRIDES_PATH.name,
+        )
+    names = core.set_index("eurostat_code")["eurostat_name"]
+    unknown = sorted(set(matched["eurostat_code"]) - set(names.index))
+    if unknown:
+        raise SourceError(
+            f"override codes not in cities.dic {unknown}", dataset=QOL_ID, file=OVERRIDES_PATH.name
+        )
+    matched["eurostat_name"] = matched["eurostat_code"].map(names)
+    out = matched[["qol_code", "qol_name", "eurostat_code", "eurostat_name", "method", "note"]]
+    return QolCrosswalk.validate(out.reset_index(drop=True), lazy=True)
+
+
+# --- US places and Canadian CMAs -------------------------------------------------------------
+
+
+def nae_place_key(places: pd.Series) -> pd.Series:
+    """`Chicago city, IL` -> `US-IL-Chicago city`."""
+    parts = places.astype(str).str.extract(r"^\s*(?P<place>.+?),\s*(?P<state>[A-Z]{2})\s*$")
+    if parts["place"].isna().any():
+        bad = places[parts["place"].isna()].iloc[0]
+        raise SourceError(
+            f"Census place {bad!r} is not '<place>, <state>'", dataset=NAE_ID, column="city"
+        )
+    return "US-" + parts["state"] + "-" + parts["place"]
+
+
+def statcan_geo(codes: pd.Series) -> pd.DataFrame:
+    """Key, label and level of StatCan SGC residence codes (`01`, `35`, `35-x-nie`, `535`, `35505`)."""
+    sgc = statcan_sgc()
+    code = codes.astype(str)
+    province = code.str[:2]
+    is_country = code.isin(list(sgc["country"]))
+    is_cma = code.str.fullmatch(r"\d{3}")
+    is_part = code.str.fullmatch(r"\d{5}")
+    is_rest = code.str.fullmatch(r"\d{2}-x-nie")
+    is_prov = code.str.fullmatch(r"\d{2}") & ~is_country
+    prov_name = province.map(sgc["provinces"])
+    cma_name = code.where(~is_part, code.str[2:]).map(sgc["cmas"])
+    key = pd.Series(pd.NA, index=code.index, dtype="str")
+    key[is_country] = "CAN"
+    key[is_prov] = "CA-PR-" + code[is_prov]
+    key[is_rest] = "CA-PR-" + province[is_rest] + "-outside-CMA"
+    key[is_cma] = "CA-CMA-" + code[is_cma]
+    key[is_part] = "CA-CMA-" + code[is_part].str[2:] + "-" + province[is_part]
+    label = pd.Series(pd.NA, index=code.index, dtype="str")
+    label[is_country] = code[is_country].map(sgc["country"])
+    label[is_prov] = prov_name[is_prov]
+    label[is_rest] = prov_name[is_rest] + ", outside CMAs"
+    label[is_cma] = cma_name[is_cma]
+    label[is_part] = cma_name[is_part] + " (" + prov_name[is_part] + " part)"
+    level = pd.Series("region", index=code.index, dtype="str")
+    level[is_country] = "country"
+    level[is_cma | is_part] = "city"
+    bad = key.isna() | label.isna()
+    if bad.any():
+        raise SourceError(
+            f"unknown SGC residence code(s) {sorted(set(code[bad]))}",
+            dataset=STATCAN_ID,
+            column="indexes[1]",
+        )
+    return pd.DataFrame({"key": key, "label": label, "level": level})
+
+
+# --- the city table --------------------------------------------------------------------------
+
+
+class Cities(pa.DataFrameModel):
+    """One row per city covered by a city-level source."""
+
+    city_key: Series[str] = pa.Field(unique=True)
+    name: Series[str]
+    country_iso3: Series[str] = pa.Field(str_matches=r"^[A-Z]{3}$")
+    peer_group: Series[str] = pa.Field(isin=["eu", "us", "ca"])
+    eurostat_code: Series[str] = pa.Field(nullable=True, str_matches=CORE_CITY_RE)
+    qol_code: Series[str] = pa.Field(nullable=True, str_matches=r"^\d{3,4}$")
+    nae_place: Series[str] = pa.Field(nullable=True)
+    statcan_cma: Series[str] = pa.Field(nullable=True, str_matches=r"^\d{3}$")
+    sources: Series[str] = pa.Field(str_length={"min_value": 1})
+
+    class Config:
+        strict = True
+        coerce = True
+
+
+def _raw(ds_id: str, raw_tables: dict[str, pd.DataFrame] | None) -> pd.DataFrame:
+    if raw_tables is not None and ds_id in raw_tables:
+        return raw_tables[ds_id]
+    from sources.datasets import all_specs
+
+    return all_specs()[ds_id].read(dataset(ds_id))
+
+
+def build_cities(raw_tables: dict[str, pd.DataFrame] | None = None) -> pd.DataFrame:
+    """The city table; pass the raw tables (by dataset id) to avoid re-reading the files."""
+    # Europe: every core city with data in urb_percep or the Urban Audit, plus the QoL cities.
+    eu_parts = []
+    for ds_id in (PERCEP_ID, AUDIT_ID):
+        raw = _raw(ds_id, raw_tables)
+        city = raw.loc[raw["geo_level"].eq("city"), ["geo", "geo_label"]].drop_duplicates("geo")
+        eu_parts.append(
+            pd.DataFrame(
+                {"eurostat_code": city["geo"], "label": city["geo_label"], "source": ds_id}
+            )
+        )
+    xwalk = build_qol_crosswalk()
+    eu_parts.append(
+        pd.DataFrame(
+            {"eurostat_code": xwalk["eurostat_code"], "label": xwalk["qol_name"], "source": QOL_ID}
+        )
+    )
+    eu_src = pd.concat(eu_parts, ignore_index=True)
+    eu = eu_src.groupby("eurostat_code", as_index=False).agg(
+        sources=("source", lambda s: ",".join(sorted(set(s)))), label=("label", "first")
+    )
+    # cities.dic names the core city; codes newer than the dictionary keep the publisher's label
+    names = eurostat_core_cities().set_index("eurostat_code")["eurostat_name"]
+    eu["name"] = eu["eurostat_code"].map(names).fillna(eu["label"])
+    eu["city_key"] = eu["eurostat_code"]
+    eu["country_iso3"] = eurostat_geo_iso3(eu["eurostat_code"], dataset=AUDIT_ID).to_numpy()
+    eu["peer_group"] = "eu"
+    eu["qol_code"] = eu["eurostat_code"].map(xwalk.set_index("eurostat_code")["qol_code"])
+
+    nae = _raw(NAE_ID, raw_tables)["geo"].drop_duplicates()
+    us = pd.DataFrame({"nae_place": nae.to_numpy()})
+    us["city_key"] = nae_place_key(us["nae_place"]).to_numpy()
+    us["name"] = us["nae_place"]
+    us["country_iso3"], us["peer_group"], us["sources"] = "USA", "us", NAE_ID
+
+    sc = _raw(STATCAN_ID, raw_tables)
+    cma = sc.loc[sc["geo_level"].eq("city"), "geo"].drop_duplicates()
+    geo = statcan_geo(cma).reset_index(drop=True)
+    ca = pd.DataFrame({"city_key": geo["key"], "name": geo["label"]})
+    ca["statcan_cma"] = cma.str[-3:].to_numpy()
+    ca["country_iso3"], ca["peer_group"], ca["sources"] = "CAN", "ca", STATCAN_ID
+
+    out = pd.concat([eu, us, ca], ignore_index=True)
+    for col in ("eurostat_code", "qol_code", "nae_place", "statcan_cma"):
+        if col not in out:
+            out[col] = pd.NA
+    cols = list(Cities.to_schema().columns)
+    return Cities.validate(out[cols].sort_values("city_key", ignore_index=True), lazy=True)
+
+
+# --- study cities ----------------------------------------------------------------------------
+
+NO_CITY_DATA = "no city-level data in the open sources"
+
+
+class StudyCities(pa.DataFrameModel):
+    """The eight cities of the research brief, with whatever city codes the sources have."""
+
+    study_city: Series[str] = pa.Field(unique=True)
+    country_iso3: Series[str] = pa.Field(str_matches=r"^[A-Z]{3}$")
+    city_key: Series[str] = pa.Field(nullable=True)
+    eurostat_code: Series[str] = pa.Field(nullable=True, str_matches=CORE_CITY_RE)
+    qol_code: Series[str] = pa.Field(nullable=True)
+    nae_place: Series[str] = pa.Field(nullable=True)
+    statcan_cma: Series[str] = pa.Field(nullable=True)
+    coverage: Series[str]
+    note: Series[str]
+
+    class Config:
+        strict = True
+        coerce = True
+
+
+def build_study_cities(cities: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Resolve `study_cities.yaml` (names as each publisher spells them) against the city table."""
+    cities = build_cities() if cities is None else cities
+    spec = yaml.safe_load(STUDY_CITIES_PATH.read_text(encoding="utf-8"))["study_cities"]
+    rows = []
+    for s in spec:  # eight cities
+        hit = pd.DataFrame()
+        if s.get("eurostat_name"):
+            hit = cities[cities["peer_group"].eq("eu") & cities["name"].eq(s["eurostat_name"])]
+            hit = hit[hit["country_iso3"].eq(s["country_iso3"])]
+        elif s.get("nae_place"):
+            hit = cities[cities["nae_place"].eq(s["nae_place"])]
+        elif s.get("statcan_cma_name"):
+            hit = cities[cities["peer_group"].eq("ca") & cities["name"].eq(s["statcan_cma_name"])]
+        if len(hit) > 1:
+            raise SourceError(
+                f"study city {s['city']!r} matches {len(hit)} cities",
+                dataset="study_cities",
+                file=STUDY_CITIES_PATH.name,
+            )
+        expects_data = any(s.get(k) for k in ("eurostat_name", "nae_place", "statcan_cma_name"))
+        if expects_data and hit.empty:
+            raise SourceError(
+                f"study city {s['city']!r} not found in the city table",
+                dataset="study_cities",
+                file=STUDY_CITIES_PATH.name,
+            )
+        row = hit.iloc[0] if len(hit) else pd.Series(dtype=object)
+        rows.append(
+            {
+                "study_city": s["city"],
+                "country_iso3": s["country_iso3"],
+                "city_key": row.get("city_key"),
+                "eurostat_code": row.get("eurostat_code"),
+                "qol_code": row.get("qol_code"),
+                "nae_place": row.get("nae_place"),
+                "statcan_cma": row.get("statcan_cma"),
+                "coverage": row.get("sources") if len(hit) else "none",
+                "note": s.get("note") or ("" if len(hit) else NO_CITY_DATA),
+            }
+        )
+    return StudyCities.validate(pd.DataFrame(rows), lazy=True)
