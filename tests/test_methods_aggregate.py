@@ -8,7 +8,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from dividend.methods.aggregate import aggregate, aggregate_many
+from dividend.methods.aggregate import AggregateWarning, aggregate, aggregate_many
 
 NAN = np.nan
 
@@ -120,6 +120,7 @@ def test_aggregate_many_matches_single_runs():
         (np.ones((2, 2)), [1.0, 1.0], "median", {}, "unknown aggregation method"),
         (np.ones((2, 2)), [1.0, 1.0], "genmean", {"p": 0}, "p = 0"),
         (np.ones((2, 2)), [1.0, 1.0], "genmean", {}, "needs the exponent p"),
+        (-np.ones((2, 2)), [1.0, 1.0], "genmean", {"p": 0.5}, "p = 0.5 is undefined"),
         (np.zeros((2, 2)), [1.0, 1.0], "hmean", {}, "harmonic mean is undefined"),
         (np.ones((2, 2)), [1.0, 1.0], "amean", {"dat_thresh": 1.5}, "dat_thresh"),
         (np.array([["x", "y"]]), [1.0, 1.0], "amean", {}, "real numeric"),
@@ -182,3 +183,10 @@ def test_raising_an_input_never_lowers_the_amean(X, w, unit, child, bump):
     assert after[unit] >= before[unit] - 1e-9 * max(1.0, abs(before[unit]))
     others = np.arange(6) != unit
     np.testing.assert_array_equal(after[others], before[others])
+
+
+def test_zero_weight_children_only_gives_nan_with_a_warning():
+    X = np.array([[NAN, 5.0], [1.0, 2.0]])
+    with pytest.warns(AggregateWarning, match="unit 'A'"):
+        out = aggregate(X, np.array([1.0, 0.0]), "amean", units=["A", "B"])
+    assert np.isnan(out[0]) and out[1] == pytest.approx(1.0)

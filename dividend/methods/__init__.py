@@ -4,13 +4,15 @@ Pure numpy/scipy functions on units x indicators float64 matrices (NaN = missing
 recipe steps in ``dividend.steps`` wrap them with codes, metadata and logging.
 """
 
-from dividend.methods.aggregate import aggregate, aggregate_many
+from dividend.methods.aggregate import AggregateWarning, aggregate, aggregate_many
 from dividend.methods.normalise import DegenerateColumnWarning, normalise
 from dividend.methods.stats import kurt, skew
-from dividend.methods.treat import treat
+from dividend.methods.treat import TreatWarning, treat
 
 __all__ = [
+    "AggregateWarning",
     "DegenerateColumnWarning",
+    "TreatWarning",
     "aggregate",
     "aggregate_many",
     "kurt",

@@ -20,11 +20,12 @@ geometric mean's ordering only approximately.  Document the choice with the resu
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
 
-__all__ = ["METHODS", "aggregate", "aggregate_many"]
+__all__ = ["METHODS", "AggregateWarning", "aggregate", "aggregate_many"]
 
 METHODS = ("amean", "gmean", "hmean", "genmean", "copeland", "mazziotta_pareto")
 
@@ -74,6 +75,23 @@ def _check_positive(X: np.ndarray, bad: np.ndarray, what: str, units, children) 
             f"{_label(children, j, 'child')} ({int(bad.sum())} such value(s)); "
             "normalise to a positive range first"
             + (" or pass nonpositive='shift'" if what == "geometric mean" else "")
+        )
+
+
+class AggregateWarning(UserWarning):
+    """Some units got NaN because every child they have data for carries zero weight (as COINr)."""
+
+
+def _warn_zero_weight_units(W: np.ndarray, avail: np.ndarray, units) -> None:
+    den = W @ avail.T.astype(np.float64)
+    bad = (den == 0) & avail.any(axis=1)[None, :]
+    if np.any(bad):
+        r, i = np.argwhere(bad)[0]
+        warnings.warn(
+            f"{int(bad.sum())} unit score(s) are NaN because all children with data have zero "
+            f"weight, e.g. {_label(units, i, 'unit')} in run {r} (COINr gives NA too)",
+            AggregateWarning,
+            stacklevel=4,
         )
 
 
@@ -197,6 +215,10 @@ def aggregate_many(
             _check_positive(
                 arr, avail & (arr <= 0), f"generalised mean with p = {p}", units, children
             )
+        elif p != int(p):  # R gives NaN for a negative number to a fractional power
+            _check_positive(
+                arr, avail & (arr < 0), f"generalised mean with p = {p}", units, children
+            )
         with np.errstate(invalid="ignore", divide="ignore"):
             Y = _wmean(Wm, arr**p, avail) ** (1.0 / p)
         if not genmean_skipna:  # COINr's a_genmean sums without na.rm
@@ -208,6 +230,8 @@ def aggregate_many(
             raise ValueError("penalty must be 1 (MPI-) or -1 (MPI+)")
         Y = _mazziotta_pareto(arr, Wm, avail, penalty)
 
+    if method != "copeland":
+        _warn_zero_weight_units(Wm, avail, units)
     if dat_thresh is not None:
         share = avail.sum(axis=1) / arr.shape[1]
         Y = np.where((share < dat_thresh)[None, :], np.nan, Y)
