@@ -129,8 +129,23 @@ def read_file(
             file=name,
             row=HEADER_LINE,
         )
-    # A short (truncated) row leaves NaN in its last fields; a complete one has "" there.
-    short = wide[cols[-1]].isna() | wide[cols[-1]].ne("")
+    # pandas pads a short (truncated) row with "", so count fields on the text itself: every
+    # field is quoted, hence a complete row has one '","' between each pair of quoted fields
+    # and ends with '",' (the trailing empty column).
+    data_lines = pd.Series(lines[HEADER_LINE:], dtype="str")
+    data_lines = data_lines[: len(data_lines) - (data_lines[::-1] == "").cumprod().sum()]
+    expected = len(ID_COLUMNS) + len(years) - 1
+    short = pd.Series(
+        data_lines.str.count('","').ne(expected) | ~data_lines.str.endswith('",'),
+        index=range(len(data_lines)),
+    )
+    if len(data_lines) != len(wide):
+        raise SourceError(
+            f"{len(data_lines)} data lines but {len(wide)} parsed rows (stray quote or line break)",
+            dataset=ds.id,
+            file=name,
+        )
+    short |= wide[cols[-1]].ne("").to_numpy()
     if short.any():
         i = int(np.flatnonzero(short)[0])
         raise SourceError(

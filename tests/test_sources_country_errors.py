@@ -1,0 +1,159 @@
+"""Bad country source files: one SourceError naming dataset, file, row and column."""
+
+from __future__ import annotations
+
+import pytest
+
+from sources.datasets import all_specs
+from sources.errors import SourceError
+from tests.country_sources_helpers import edit_worldbank_csv, mutated, replace_text
+
+NETM = "API_SM.POP.NETM_DS2_en_csv_v2_3401672.csv"
+UNDESA = "undesa_pd_2020_ims_stock_by_sex_and_destination.xlsx"
+
+
+def read(ds):
+    return all_specs()[ds.id].read(ds)
+
+
+def truncate(fraction: float):
+    def _mutate(path):
+        data = path.read_bytes()
+        path.write_bytes(data[: int(len(data) * fraction)])
+
+    return _mutate
+
+
+def test_truncated_file_fails_the_sha256_guard(tmp_path):
+    ds = mutated("worldbank_wdi_net_migration", tmp_path, NETM, truncate(0.6), rehash=False)
+    with pytest.raises(SourceError, match="truncated") as err:
+        read(ds)
+    assert err.value.dataset == "worldbank_wdi_net_migration" and err.value.file == NETM
+
+
+def test_truncated_worldbank_csv_names_the_short_row(tmp_path):
+    ds = mutated("worldbank_wdi_net_migration", tmp_path, NETM, truncate(0.6))
+    with pytest.raises(SourceError, match="wrong number of fields") as err:
+        read(ds)
+    assert err.value.file == NETM and isinstance(err.value.row, int) and err.value.row > 5
+
+
+def test_unparsable_worldbank_number_names_row_and_year(tmp_path):
+    def edit(frame):
+        frame.loc[frame["Country Code"] == "NZL", "1990"] = "12,5k"
+
+    ds = mutated(
+        "worldbank_wdi_net_migration", tmp_path, NETM, lambda p: edit_worldbank_csv(p, edit)
+    )
+    with pytest.raises(SourceError, match="unparsable number") as err:
+        read(ds)
+    assert (err.value.row, err.value.column) == (186, "1990")
+    assert "dataset 'worldbank_wdi_net_migration'" in str(err.value)
+
+
+def test_worldbank_file_without_preamble(tmp_path):
+    ds = mutated(
+        "worldbank_wdi_remittances_paid",
+        tmp_path,
+        "API_BM.TRF.PWKR.CD.DT_DS2_en_csv_v2_3012027.csv",
+        replace_text('"Last Updated Date","2021-09-15"', '"Updated","2021-09-15"'),
+    )
+    with pytest.raises(SourceError, match="Last Updated Date"):
+        read(ds)
+
+
+def test_oecd_bad_value_and_bad_header(tmp_path):
+    ds = mutated(
+        "oecd_foreign_born_population_share",
+        tmp_path / "a",
+        "foreign_born_OECD.csv",
+        replace_text(
+            '"NZL","FBORNPOP","TOT","PC_POP","A","2018",26.8',
+            '"NZL","FBORNPOP","TOT","PC_POP","A","2018",n.a.',
+        ),
+    )
+    with pytest.raises(SourceError) as err:
+        read(ds)
+    assert (err.value.row, err.value.column) == (372, "Value")
+    ds = mutated(
+        "oecd_foreign_born_population_share",
+        tmp_path / "b",
+        "foreign_born_OECD.csv",
+        replace_text('"Value"', '"OBS_VALUE"'),
+    )
+    with pytest.raises(SourceError, match="unexpected header"):
+        read(ds)
+
+
+def test_owid_header_must_match_datapackage(tmp_path):
+    ds = mutated(
+        "maddison_project_2020_owid",
+        tmp_path,
+        "maddison_project_database_2020.csv",
+        replace_text(
+            "Entity,Year,GDP per capita,Population,GDP", "Entity,Year,GDP per head,Population,GDP"
+        ),
+    )
+    with pytest.raises(SourceError, match=r"datapackage\.json") as err:
+        read(ds)
+    assert err.value.row == 1
+
+
+def test_owid_unparsable_cell(tmp_path):
+    ds = mutated(
+        "ictd_grd_2021_taxes_owid",
+        tmp_path,
+        "taxes_ictd_grd_2021.csv",
+        replace_text("Netherlands,2019,39.810206", "Netherlands,2019,39.81O206"),
+    )
+    with pytest.raises(SourceError) as err:
+        read(ds)
+    assert err.value.row == 4019 and err.value.column.startswith("Total tax revenue")
+
+
+def test_mipex_bad_score_and_unknown_country(tmp_path):
+    ds = mutated(
+        "mipex_overall_scores_handcompiled",
+        tmp_path / "a",
+        "mipex.csv",
+        replace_text("Sweden;83", "Sweden;eighty"),
+    )
+    with pytest.raises(SourceError) as err:
+        read(ds)
+    assert (err.value.row, err.value.column) == (30, "mipex")
+    ds = mutated(
+        "mipex_overall_scores_handcompiled",
+        tmp_path / "b",
+        "mipex.csv",
+        replace_text("Sweden;83", "Atlantis;83"),
+    )
+    spec = all_specs()[ds.id]
+    with pytest.raises(SourceError, match="Atlantis") as err:
+        spec.stage(spec.read(ds))
+    assert err.value.dataset == ds.id and err.value.file == "mipex.csv"
+
+
+def test_undesa_text_in_a_value_cell_names_sheet_row_and_column(tmp_path):
+    import openpyxl
+
+    def mutate(path):
+        wb = openpyxl.load_workbook(path)
+        wb["Table 3"]["L270"] = "n/a"
+        wb.save(path)
+
+    ds = mutated("undesa_ims2020_destination", tmp_path, UNDESA, mutate)
+    with pytest.raises(SourceError, match="neither a number") as err:
+        read(ds)
+    assert (err.value.row, err.value.column) == (270, "Table 3!L")
+
+
+def test_undesa_corrupted_workbook(tmp_path):
+    def corrupt(path):
+        data = bytearray(path.read_bytes())
+        data[1000:3000] = b"\x00" * 2000
+        path.write_bytes(bytes(data))
+
+    ds = mutated("undesa_ims2020_destination", tmp_path, UNDESA, corrupt)
+    with pytest.raises(SourceError, match="not a readable XLSX") as err:
+        read(ds)
+    assert err.value.file == UNDESA
