@@ -9,6 +9,7 @@ included, so "city" and "municipality" stay distinct); Canadian cities by StatCa
 
 from __future__ import annotations
 
+import importlib
 import unicodedata
 from functools import cache
 from pathlib import Path
@@ -249,9 +250,8 @@ class Cities(pa.DataFrameModel):
 def _raw(ds_id: str, raw_tables: dict[str, pd.DataFrame] | None) -> pd.DataFrame:
     if raw_tables is not None and ds_id in raw_tables:
         return raw_tables[ds_id]
-    from sources.datasets import all_specs
-
-    return all_specs()[ds_id].read(dataset(ds_id))
+    module = importlib.import_module(f"sources.datasets.{ds_id}")
+    return module.SPEC.read(dataset(ds_id))
 
 
 def build_cities(raw_tables: dict[str, pd.DataFrame] | None = None) -> pd.DataFrame:
