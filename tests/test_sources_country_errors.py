@@ -31,11 +31,31 @@ def test_truncated_file_fails_the_sha256_guard(tmp_path):
     assert err.value.dataset == "worldbank_wdi_net_migration" and err.value.file == NETM
 
 
-def test_truncated_worldbank_csv_names_the_short_row(tmp_path):
+def test_truncated_worldbank_csv_names_the_last_line(tmp_path):
     ds = mutated("worldbank_wdi_net_migration", tmp_path, NETM, truncate(0.6))
-    with pytest.raises(SourceError, match="wrong number of fields") as err:
+    with pytest.raises(SourceError, match="truncated") as err:
         read(ds)
     assert err.value.file == NETM and isinstance(err.value.row, int) and err.value.row > 5
+
+
+def test_worldbank_short_row_names_the_row(tmp_path):
+    def cut_row(path):  # New Zealand's line (186) loses its last 10 fields but keeps its newline
+        lines = path.read_bytes().split(b"\r\n")
+        lines[185] = b",".join(lines[185].split(b",")[:-10])
+        path.write_bytes(b"\r\n".join(lines))
+
+    ds = mutated("worldbank_wdi_net_migration", tmp_path, NETM, cut_row)
+    with pytest.raises(SourceError, match="wrong number of fields") as err:
+        read(ds)
+    assert err.value.row == 186
+
+
+def test_mipex_cut_at_a_row_boundary(tmp_path):
+    # "Finland;69" parses as a complete row: only the missing final line break betrays the cut
+    ds = mutated("mipex_overall_scores_handcompiled", tmp_path, "mipex.csv", truncate(1 / 3))
+    with pytest.raises(SourceError, match="truncated") as err:
+        read(ds)
+    assert (err.value.file, err.value.row) == ("mipex.csv", 11)
 
 
 def test_unparsable_worldbank_number_names_row_and_year(tmp_path):

@@ -12,6 +12,7 @@ import pandas as pd
 
 from sources.catalogue import Dataset
 from sources.errors import SourceError
+from sources.readers.text_checks import require_final_newline
 from sources.tidy import RAW_COLUMNS
 
 HEADER = ["LOCATION", "INDICATOR", "SUBJECT", "MEASURE", "FREQUENCY", "TIME", "Value", "Flag Codes"]
@@ -47,9 +48,9 @@ def _fail(
 
 
 def read_file(ds: Dataset, name: str) -> pd.DataFrame:
-    raw = pd.read_csv(
-        ds.path(name), encoding="utf-8-sig", dtype=str, keep_default_na=False, index_col=False
-    )
+    path = ds.path(name)
+    require_final_newline(ds, name, path)
+    raw = pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False, index_col=False)
     if list(raw.columns) != HEADER:
         raise SourceError(
             f"unexpected header {list(raw.columns)}; expected {HEADER}",

@@ -18,6 +18,7 @@ import pandas as pd
 from sources.catalogue import Dataset
 from sources.errors import SourceError
 from sources.geography.countries import is_aggregate_name
+from sources.readers.text_checks import require_final_newline
 from sources.tidy import RAW_COLUMNS
 
 KEY_COLUMNS = ["Entity", "Year"]
@@ -50,7 +51,9 @@ def read_file(ds: Dataset, name: str, units: dict[str, str] | None = None) -> pd
     """One OWID CSV -> raw tidy; `units` fills units the datapackage leaves out."""
     fields, pkg_units = _datapackage_units(ds)
     pkg_units.update(units or {})
-    wide = pd.read_csv(ds.path(name), dtype=str, keep_default_na=False, index_col=False)
+    path = ds.path(name)
+    require_final_newline(ds, name, path)
+    wide = pd.read_csv(path, dtype=str, keep_default_na=False, index_col=False)
     cols = list(wide.columns)
     if cols[:2] != KEY_COLUMNS or cols != fields:
         raise SourceError(

@@ -20,6 +20,7 @@ import pandas as pd
 
 from sources.catalogue import Dataset, dataset
 from sources.errors import SourceError
+from sources.readers.text_checks import require_final_newline
 from sources.tidy import RAW_COLUMNS
 
 PREAMBLE_LINES = 4
@@ -102,6 +103,7 @@ def read_file(
 ) -> pd.DataFrame:
     """One API CSV -> raw tidy rows (non-empty cells only), with file line numbers."""
     path = ds.path(name)
+    require_final_newline(ds, name, path)
     text = path.read_text(encoding="utf-8-sig")
     lines = text.splitlines()
     vintage = _preamble(ds, name, lines)
