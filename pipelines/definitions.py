@@ -1,20 +1,19 @@
 """The Dagster code location: source assets, geography, quality, index, sensitivity, release."""
 
-from __future__ import annotations
-
 import dagster as dg
 
+from pipelines.assets.geography import geography_assets, geography_checks
 from pipelines.assets.quality import data_quality
 from pipelines.assets.sources import source_assets
 from pipelines.checks import source_checks
 from pipelines.resources import warehouse_resource
 
-all_assets = [*source_assets(), data_quality]
+all_assets = [*source_assets(), *geography_assets, data_quality]
+all_checks = [*source_checks(), *geography_checks]
 
 defs = dg.Definitions(
     assets=all_assets,
-    asset_checks=source_checks(),
+    asset_checks=all_checks,
     resources={"duckdb": warehouse_resource()},
     executor=dg.in_process_executor,
-    jobs=[dg.define_asset_job("materialise_everything", selection=dg.AssetSelection.all())],
 )

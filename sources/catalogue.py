@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -100,9 +101,18 @@ def load_catalogue(path: Path = CATALOGUE_PATH, raw_dir: Path = RAW_DIR) -> dict
     return out
 
 
+def raw_dir() -> Path:
+    """Where vendored files live; `DIVIDEND_RAW_DIR` lets tests run the pipeline on a copy."""
+    return Path(os.environ.get("DIVIDEND_RAW_DIR", RAW_DIR))
+
+
 @cache
+def _cached_catalogue(path: Path, raw: Path) -> dict[str, Dataset]:
+    return load_catalogue(path, raw)
+
+
 def catalogue() -> dict[str, Dataset]:
-    return load_catalogue()
+    return _cached_catalogue(CATALOGUE_PATH, raw_dir())
 
 
 def dataset(ds_id: str) -> Dataset:

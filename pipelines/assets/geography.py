@@ -1,0 +1,147 @@
+"""Geography assets: the country and city key tables every other table joins on."""
+
+import dagster as dg
+import pandas as pd
+from dagster_duckdb import DuckDBResource
+
+from pipelines.metadata import table_metadata
+from pipelines.resources import DUCKDB_POOL
+from sources.geography import cities, countries
+from sources.warehouse import read_table, write_tables
+
+KINDS = {"duckdb", "pandas"}
+CITY_SOURCES = (cities.PERCEP_ID, cities.AUDIT_ID, cities.QOL_ID, cities.NAE_ID, cities.STATCAN_ID)
+
+
+def _raw_key(ds_id: str) -> dg.AssetKey:
+    return dg.AssetKey(["raw", f"raw_{ds_id}"])
+
+
+def _write(duckdb: DuckDBResource, table: str, frame: pd.DataFrame) -> dg.MaterializeResult:
+    with duckdb.get_connection() as con:
+        write_tables(con, {table: frame})
+    return dg.MaterializeResult(metadata=table_metadata(frame, table))
+
+
+@dg.asset(
+    key=["staged", "countries"],
+    group_name="geography",
+    deps=[_raw_key("worldbank_wdi_net_migration"), _raw_key("oecd_foreign_born_population_share")],
+    description="ISO 3166-1 countries (plus XKX Kosovo and CHI Channel Islands, which the World "
+    "Bank reports) with M49, World Bank region and income group, and OECD coverage. ISO3 is "
+    "the country key everywhere.",
+    kinds=KINDS,
+    code_version="1",
+    pool=DUCKDB_POOL,
+)
+def countries_table(duckdb: DuckDBResource) -> dg.MaterializeResult:
+    return _write(duckdb, "staged.countries", countries.build_countries())
+
+
+@dg.asset(
+    key=["staged", "qol_city_crosswalk"],
+    group_name="geography",
+    deps=[_raw_key(cities.QOL_ID), _raw_key(cities.PERCEP_ID)],
+    description="QoL 2023 survey city codes to Eurostat core-city codes: accent-folded name "
+    "matches, plus explicit overrides (sources/geography/city_overrides.yaml).",
+    kinds=KINDS,
+    code_version="1",
+    pool=DUCKDB_POOL,
+)
+def qol_city_crosswalk(duckdb: DuckDBResource) -> dg.MaterializeResult:
+    frame = cities.build_qol_crosswalk()
+    result = _write(duckdb, "staged.qol_city_crosswalk", frame)
+    counts = frame["method"].value_counts().to_dict()
+    return dg.MaterializeResult(
+        metadata={**result.metadata, "by_method": dg.MetadataValue.json(counts)}
+    )
+
+
+@dg.asset(
+    key=["staged", "cities"],
+    group_name="geography",
+    deps=[*(_raw_key(d) for d in CITY_SOURCES), dg.AssetKey(["staged", "qol_city_crosswalk"])],
+    description="Every city in the city sources: European cities by Eurostat code (CC###C), US "
+    "cities by Census place, Canadian cities by StatCan CMA code, each with its country's ISO3 "
+    "and peer group (eu, us, ca).",
+    kinds=KINDS,
+    code_version="1",
+    pool=DUCKDB_POOL,
+)
+def cities_table(duckdb: DuckDBResource) -> dg.MaterializeResult:
+    with duckdb.get_connection() as con:
+        raw = {
+            d: read_table(con, f"raw.{d}")
+            for d in (cities.PERCEP_ID, cities.AUDIT_ID, cities.NAE_ID, cities.STATCAN_ID)
+        }
+    frame = cities.build_cities(raw)
+    result = _write(duckdb, "staged.cities", frame)
+    by_peer = frame["peer_group"].value_counts().to_dict()
+    return dg.MaterializeResult(
+        metadata={**result.metadata, "by_peer_group": dg.MetadataValue.json(by_peer)}
+    )
+
+
+@dg.asset(
+    key=["staged", "study_cities"],
+    group_name="geography",
+    deps=[dg.AssetKey(["staged", "cities"])],
+    description="The eight study cities of the research brief with whatever city codes exist; "
+    "those no open city-level source covers say so.",
+    kinds=KINDS,
+    code_version="1",
+    pool=DUCKDB_POOL,
+)
+def study_cities(duckdb: DuckDBResource) -> dg.MaterializeResult:
+    with duckdb.get_connection() as con:
+        city_table = read_table(con, "staged.cities")
+    return _write(duckdb, "staged.study_cities", cities.build_study_cities(city_table))
+
+
+@dg.asset_check(
+    asset=qol_city_crosswalk,
+    name="every_qol_city_mapped_once",
+    blocking=True,
+    pool=DUCKDB_POOL,
+    description="All 83 QoL cities map to distinct Eurostat codes that exist in the city table.",
+)
+def crosswalk_complete(duckdb: DuckDBResource) -> dg.AssetCheckResult:
+    with duckdb.get_connection() as con:
+        xw = read_table(con, "staged.qol_city_crosswalk")
+    known = set(cities.eurostat_core_cities()["eurostat_code"])
+    unknown = xw[~xw["eurostat_code"].isin(known)]
+    passed = len(xw) == 83 and xw["eurostat_code"].is_unique and unknown.empty
+    return dg.AssetCheckResult(
+        passed=bool(passed),
+        metadata={
+            "cities": len(xw),
+            "unknown_codes": dg.MetadataValue.json(unknown["eurostat_code"].tolist()),
+        },
+    )
+
+
+@dg.asset_check(
+    asset=cities_table,
+    name="every_city_in_a_known_country",
+    blocking=True,
+    pool=DUCKDB_POOL,
+    description="Every city's country_iso3 is a row of staged.countries.",
+)
+def cities_link_to_countries(duckdb: DuckDBResource) -> dg.AssetCheckResult:
+    with duckdb.get_connection() as con:
+        orphans = con.execute(
+            "SELECT c.city_key, c.country_iso3 FROM staged.cities c "
+            "LEFT JOIN staged.countries k ON c.country_iso3 = k.iso3 WHERE k.iso3 IS NULL"
+        ).df()
+    return dg.AssetCheckResult(
+        passed=orphans.empty,
+        metadata={
+            "orphans": dg.MetadataValue.md(
+                orphans.head(20).to_markdown(index=False) if len(orphans) else "_none_"
+            )
+        },
+    )
+
+
+geography_assets = [countries_table, qol_city_crosswalk, cities_table, study_cities]
+geography_checks = [crosswalk_complete, cities_link_to_countries]
