@@ -1,0 +1,261 @@
+"""Output tables of a sensitivity analysis: per unit, per input, per run, leave-one-out.
+
+* ``units``: nominal score and rank, mean and median rank, 5th-95th percentile rank,
+  5th/50th/95th percentile score, the number of runs with a value and, for the signed
+  dividend, ``p_net_loss`` = share of those runs with a dividend < 0. For a Saltelli
+  design only the A and B rows count (the AB_i rows are not independent draws), as in
+  COINr's ``RankStats``.
+* ``inputs`` (design ``sa``): first-order ``Si`` and total-order ``STi`` of the target
+  (mean absolute rank change against the nominal ranks) with bootstrap intervals.
+* ``unit_indices`` (design ``sa``): ``Si`` / ``STi`` of each unit's score.
+* ``runs``: one row per run: design block, every input's code and readable value,
+  status (``ok`` / ``failed``), the error of a failed run and the target value.
+  ``dividend.sensitivity.runner`` can recompute any run from its codes.
+* ``leave_one_out``: per indicator, the mean and largest absolute rank shift of the
+  target when the indicator's weight is zero; ``loo_shifts`` per unit (nominal rank
+  minus new rank, COINr's sign).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from dividend.sensitivity.sobol import sobol_indices
+
+if TYPE_CHECKING:
+    from dividend.sensitivity.runner import Analysis
+
+MAX_CSV_CELLS = 5_000_000  # scores/ranks matrices larger than this are written as .npy
+
+
+@dataclass
+class SensitivityResult:
+    """All outputs; ``scores``/``ranks`` are runs × units (NaN for failed runs)."""
+
+    units: pd.DataFrame
+    runs: pd.DataFrame
+    inputs: pd.DataFrame | None
+    unit_indices: pd.DataFrame | None
+    leave_one_out: pd.DataFrame | None
+    loo_shifts: pd.DataFrame | None
+    scores: np.ndarray
+    ranks: np.ndarray
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def n_failed(self) -> int:
+        return int((self.runs["status"] == "failed").sum())
+
+    def to_csv(self, out: str | Path) -> list[Path]:
+        """Write every table as CSV (plus scores/ranks, as .npy when very large) and meta.json."""
+        out = Path(out)
+        out.mkdir(parents=True, exist_ok=True)
+        written = []
+        tables = {
+            "units": self.units,
+            "runs": self.runs,
+            "inputs": self.inputs,
+            "unit_indices": self.unit_indices,
+            "leave_one_out": self.leave_one_out,
+            "loo_shifts": self.loo_shifts,
+        }
+        for name, t in tables.items():
+            if t is not None:
+                p = out / f"{name}.csv"
+                t.to_csv(p, index=name == "loo_shifts", float_format="%.10g")
+                written.append(p)
+        units = self.units["uCode"].astype(str).tolist()
+        for name, arr in (("scores", self.scores), ("ranks", self.ranks)):
+            if arr.size <= MAX_CSV_CELLS:
+                p = out / f"{name}.csv"
+                frame = pd.DataFrame(arr, columns=units)
+                frame.insert(0, "run", np.arange(arr.shape[0]))
+                frame.to_csv(p, index=False, float_format="%.10g")
+            else:
+                p = out / f"{name}.npy"
+                np.save(p, arr)
+            written.append(p)
+        p = out / "meta.json"
+        p.write_text(json.dumps(self.meta, indent=2, default=str))
+        written.append(p)
+        return written
+
+
+def _quantiles(a: np.ndarray, q: list[float], chunk: int = 512) -> np.ndarray:
+    """Column quantiles (len(q), cols) ignoring NaN, in column chunks to bound memory."""
+    out = np.full((len(q), a.shape[1]), np.nan)
+    for s in range(0, a.shape[1], chunk):  # chunks of units, each vectorised
+        block = np.asarray(a[:, s : s + chunk], dtype=np.float64)
+        nan = np.isnan(block)
+        if not nan.any():
+            out[:, s : s + chunk] = np.quantile(block, q, axis=0)
+        elif not nan.all(axis=0).any():
+            out[:, s : s + chunk] = np.nanquantile(block, q, axis=0)
+        else:
+            cols = ~nan.all(axis=0)
+            tmp = np.full((len(q), block.shape[1]), np.nan)
+            if cols.any():
+                tmp[:, cols] = np.nanquantile(block[:, cols], q, axis=0)
+            out[:, s : s + chunk] = tmp
+    return out
+
+
+def mean_abs_rank_change(ranks: np.ndarray, nominal_ranks: np.ndarray) -> np.ndarray:
+    """Per run, the mean over units of |rank - nominal rank| (units with both ranks)."""
+    d = np.abs(ranks.astype(np.float64) - nominal_ranks[None, :])
+    ok = ~np.isnan(d)
+    n = ok.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(n > 0, np.where(ok, d, 0.0).sum(axis=1) / n, np.nan)
+
+
+def build_result(
+    analysis: Analysis,
+    scores: np.ndarray,
+    ranks: np.ndarray,
+    failed: np.ndarray,
+    message: np.ndarray,
+    loo: tuple[np.ndarray, np.ndarray, np.ndarray, list[str]] | None,
+    rng: np.random.Generator,
+) -> SensitivityResult:
+    """Assemble every table from the stacked block results."""
+    from dividend.sensitivity.runner import rank_rows
+
+    model, des, inputs = analysis.model, analysis.design, analysis.inputs
+    units = model.units
+    signed = model.mode == "scoring"
+    y = mean_abs_rank_change(ranks, analysis.nominal_ranks)
+    y[failed] = np.nan
+
+    # ---------------------------------------------------------------- per unit
+    use = slice(0, 2 * des.n) if des.kind == "sa" else slice(None)
+    keep = ~failed[use]
+    S, Rk = scores[use][keep], ranks[use][keep]
+    n_runs = (~np.isnan(S)).sum(axis=0)
+    rq = _quantiles(Rk, [0.05, 0.5, 0.95])
+    sq = _quantiles(S, [0.05, 0.5, 0.95])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean_rank = np.where(n_runs > 0, np.nansum(Rk, axis=0, dtype=np.float64) / n_runs, np.nan)
+    table: dict[str, Any] = {
+        "uCode": units,
+        "nominal_score": analysis.nominal_scores,
+        "nominal_rank": analysis.nominal_ranks,
+        "n_runs": n_runs,
+        "mean_rank": mean_rank,
+        "median_rank": rq[1],
+        "rank_q05": rq[0],
+        "rank_q95": rq[2],
+        "score_q05": sq[0],
+        "score_median": sq[1],
+        "score_q95": sq[2],
+    }
+    if signed:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            table["p_net_loss"] = np.where(
+                n_runs > 0, (S < 0).sum(axis=0) / np.maximum(n_runs, 1), np.nan
+            )
+    unit_table = pd.DataFrame(table)
+
+    # ---------------------------------------------------------------- per run
+    runs: dict[str, Any] = {
+        "run": np.arange(des.n_runs),
+        "block": des.block_labels([i.name for i in inputs]),
+    }
+    for k, inp in enumerate(inputs):  # loop over inputs; labels via the few distinct codes
+        col = analysis.codes[:, k]
+        uniq, inv = np.unique(col, return_inverse=True)
+        labels = np.array([inp.label(c) for c in uniq], dtype=object)
+        runs[f"{inp.name}.code"] = col
+        runs[inp.name] = labels[inv.reshape(-1)]
+    runs["status"] = np.where(failed, "failed", "ok")
+    runs["error"] = np.where(failed, message, "")
+    runs["mean_abs_rank_change"] = y
+    run_table = pd.DataFrame(runs)
+
+    # ---------------------------------------------------------------- sobol
+    inp_table = unit_idx = None
+    if des.kind == "sa":
+        ind = sobol_indices(y, des.n, des.d, analysis.nboot, analysis.conf, rng)
+        inp_table = pd.DataFrame(
+            {
+                "input": [i.name for i in inputs],
+                "kind": [type(i).__name__ for i in inputs],
+                "Si": ind.S1[:, 0],
+                "STi": ind.ST[:, 0],
+                "n_used": int(ind.n_used[0]),
+            }
+        )
+        if analysis.nboot:
+            inp_table.insert(3, "Si_lo", ind.S1_lo[:, 0])
+            inp_table.insert(4, "Si_hi", ind.S1_hi[:, 0])
+            inp_table["STi_lo"] = ind.ST_lo[:, 0]
+            inp_table["STi_hi"] = ind.ST_hi[:, 0]
+        from dividend.sensitivity.sobol import split
+
+        ya, yb, yab = split(scores, des.n, des.d)
+        ok = np.isfinite(ya) & np.isfinite(yb) & np.all(np.isfinite(yab), axis=0)
+        cols = np.flatnonzero(ok.sum(axis=0) >= 2)
+        s1 = np.full((des.d, units.size), np.nan)
+        st = np.full_like(s1, np.nan)
+        used = np.zeros(units.size, dtype=np.int64)
+        if cols.size:
+            ui = sobol_indices(scores[:, cols], des.n, des.d)
+            s1[:, cols], st[:, cols], used[cols] = ui.S1, ui.ST, ui.n_used
+        unit_idx = pd.DataFrame(
+            {
+                "uCode": np.tile(units, des.d),
+                "input": np.repeat([i.name for i in inputs], units.size),
+                "Si": s1.ravel(),
+                "STi": st.ravel(),
+                "n_used": np.tile(used, des.d),
+            }
+        )
+
+    # ---------------------------------------------------------------- leave one out
+    loo_table = loo_shifts = None
+    if loo is not None:
+        l_scores, l_failed, l_msg, codes = loo
+        l_ranks = rank_rows(l_scores)
+        shift = analysis.nominal_ranks[None, :] - l_ranks.astype(np.float64)
+        absd = np.abs(shift)
+        cnt = (~np.isnan(absd)).sum(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean_abs = np.where(cnt > 0, np.nansum(absd, axis=1) / np.maximum(cnt, 1), np.nan)
+        max_abs = np.where(
+            cnt > 0, np.nanmax(np.where(np.isnan(absd), -np.inf, absd), axis=1), np.nan
+        )
+        loo_table = pd.DataFrame(
+            {
+                "indicator": codes,
+                "mean_abs_rank_shift": mean_abs,
+                "max_abs_rank_shift": max_abs,
+                "status": np.where(l_failed, "failed", "ok"),
+                "error": np.where(l_failed, l_msg, ""),
+            }
+        )
+        loo_shifts = pd.DataFrame(shift.T, index=pd.Index(units, name="uCode"), columns=codes)
+
+    meta = {
+        "mode": model.mode,
+        "target": model.target,
+        "design": des.kind,
+        "sampler": des.sampler,
+        "n": des.n,
+        "d": des.d,
+        "n_runs": des.n_runs,
+        "n_failed": int(failed.sum()),
+        "seed": analysis.seed,
+        "nboot": analysis.nboot,
+        "conf": analysis.conf,
+        "blocks": len(analysis.blocks),
+        "inputs": [i.name for i in inputs],
+    }
+    return SensitivityResult(
+        unit_table, run_table, inp_table, unit_idx, loo_table, loo_shifts, scores, ranks, meta
+    )
