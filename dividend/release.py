@@ -1,0 +1,258 @@
+"""Write a downloadable release: ``exports/<release-id>/`` plus ``exports/latest``.
+
+Ministries download these files, so they must be complete, safe to open in Excel and
+traceable:
+
+* **Atomic.** Everything is written to a hidden temporary directory next to the target and
+  renamed into place only when complete; ``latest`` (a symlink, or a ``LATEST`` pointer file
+  where symlinks are impossible) is switched with an atomic rename afterwards. A failure at
+  any point leaves no partial release and ``latest`` on the last good one.
+* **No formula injection.** Text cells starting with ``= + - @`` (or tab / carriage return)
+  get a leading apostrophe in CSV and XLSX; numbers stay numbers.
+* **Identified by content.** The release id is ``<date>_<scenario>_<hash>``, the hash
+  covering the indicator values used, the framework files and the weight file.
+* **Described.** ``datapackage.json`` (Frictionless Data Package: field types, units,
+  descriptions, licences, sources) and ``METHODOLOGY.md``.
+
+Extra tables (e.g. the sensitivity analysis's outputs) join through ``extra_tables``: each
+becomes ``<name>.csv``, a workbook sheet and a data-package resource.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
+LATEST = "latest"
+POINTER = "LATEST"
+
+
+class ReleaseError(RuntimeError):
+    """The release could not be written; the previous release and ``latest`` are untouched."""
+
+
+def neutralise(frame: pd.DataFrame) -> pd.DataFrame:
+    """Prefix text cells that a spreadsheet would run as a formula with an apostrophe."""
+    out = frame.copy()
+    for c in out.columns:
+        s = out[c]
+        if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
+            continue
+        txt = s.astype("string")
+        bad = txt.str.startswith(DANGEROUS).fillna(False).astype(bool)
+        if bad.any():
+            out[c] = s.astype(object).where(~bad.to_numpy(), "'" + txt.astype(object))
+    out.columns = ["'" + str(c) if str(c).startswith(DANGEROUS) else str(c) for c in out.columns]
+    return out
+
+
+@dataclass
+class ReleaseTables:
+    """What a release contains; ``descriptions``/``units`` document fields in the data package."""
+
+    scenario: str
+    tables: dict[str, pd.DataFrame]
+    methodology: str
+    notes: list[tuple[str, str]]
+    input_hash: str
+    field_docs: dict[str, dict[str, str]] = field(default_factory=dict)
+    table_docs: dict[str, str] = field(default_factory=dict)
+    sources: list[dict[str, str]] = field(default_factory=list)
+    licences: list[dict[str, str]] = field(default_factory=list)
+
+
+def input_hash(parts: Mapping[str, bytes]) -> str:
+    """sha256 over named byte blobs (data, framework files, weight file), order-independent."""
+    h = hashlib.sha256()
+    for name in sorted(parts):
+        h.update(name.encode())
+        h.update(hashlib.sha256(parts[name]).digest())
+    return h.hexdigest()
+
+
+def release_id(scenario: str, digest: str, date: dt.date | None = None) -> str:
+    date = date or dt.date.today()
+    return f"{date.isoformat()}_{scenario}_{digest[:12]}"
+
+
+def _frictionless_type(s: pd.Series) -> str:
+    if pd.api.types.is_bool_dtype(s):
+        return "boolean"
+    if pd.api.types.is_integer_dtype(s):
+        return "integer"
+    if pd.api.types.is_numeric_dtype(s):
+        return "number"
+    return "string"
+
+
+def datapackage(rel: ReleaseTables, rid: str) -> dict:
+    """Frictionless Data Package descriptor for the CSV files of the release."""
+    resources = []
+    for name, frame in rel.tables.items():
+        docs = rel.field_docs.get(name, {})
+        fields = []
+        for c in frame.columns:
+            f = {"name": str(c), "type": _frictionless_type(frame[c])}
+            if c in docs:
+                f["description"] = docs[c]
+            fields.append(f)
+        resources.append(
+            {
+                "name": name.replace("_", "-"),
+                "path": f"{name}.csv",
+                "profile": "tabular-data-resource",
+                "format": "csv",
+                "mediatype": "text/csv",
+                "encoding": "utf-8",
+                "description": rel.table_docs.get(name, name),
+                "schema": {"fields": fields, "missingValues": [""]},
+            }
+        )
+    return {
+        "profile": "tabular-data-package",
+        "name": "migration-dividend-index",
+        "id": rid,
+        "title": f"Migration-dividend index, scenario {rel.scenario}",
+        "description": "Faal's migration dividend (benefits minus costs and inputs of migration) "
+        "per country and per city, with every indicator value's source, year and treatment.",
+        "version": rid,
+        "created": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "licenses": rel.licences,
+        "sources": rel.sources,
+        "resources": resources,
+    }
+
+
+def _write_csv(frame: pd.DataFrame, path: Path) -> None:
+    neutralise(frame).to_csv(path, index=False, lineterminator="\n")
+
+
+def _xlsx_rows(frame: pd.DataFrame):
+    """Header then rows as plain Python values (NA -> empty cell) for openpyxl."""
+    yield [str(c) for c in frame.columns]
+    obj = frame.astype(object)
+    obj = obj.where(frame.notna(), None)
+    # openpyxl's write-only sheets take one row at a time: serialisation, not computation.
+    yield from obj.itertuples(index=False, name=None)
+
+
+def _write_xlsx(rel: ReleaseTables, path: Path) -> None:
+    """One workbook, a notes sheet first; write-only mode keeps it fast (streamed rows)."""
+    from openpyxl import Workbook
+
+    wb = Workbook(write_only=True)
+    sheets = {"notes": pd.DataFrame(rel.notes, columns=["item", "value"]), **rel.tables}
+    for name, frame in sheets.items():
+        ws = wb.create_sheet(title=name[:31])
+        for row in _xlsx_rows(neutralise(frame)):
+            ws.append(row)
+    wb.save(path)
+
+
+def _switch_latest(exports: Path, rid: str) -> None:
+    """Point ``latest`` at ``rid`` with one atomic rename (symlink, else pointer file)."""
+    tmp = exports / f".{LATEST}.{os.getpid()}"
+    try:
+        if tmp.is_symlink() or tmp.exists():
+            tmp.unlink()
+        os.symlink(rid, tmp, target_is_directory=True)
+        os.replace(tmp, exports / LATEST)
+    except OSError:
+        tmp_file = exports / f".{POINTER}.{os.getpid()}"
+        tmp_file.write_text(rid + "\n", encoding="utf-8")
+        os.replace(tmp_file, exports / POINTER)
+
+
+def latest(exports: Path) -> Path | None:
+    """The release ``latest`` points to (symlink or pointer file), or None."""
+    link = exports / LATEST
+    if link.is_symlink() or link.is_dir():
+        return link.resolve()
+    ptr = exports / POINTER
+    if ptr.exists():
+        return exports / ptr.read_text(encoding="utf-8").strip()
+    return None
+
+
+def write_release(
+    rel: ReleaseTables,
+    exports: Path,
+    date: dt.date | None = None,
+    _after_each_file: Callable[[Path], None] | None = None,
+) -> Path:
+    """Write the release atomically and switch ``latest``; returns the release directory.
+
+    ``_after_each_file`` is called after every file written into the temporary directory
+    (used by tests to fail mid-write, the way a full disk or a crash would).
+    """
+    exports = Path(exports)
+    exports.mkdir(parents=True, exist_ok=True)
+    rid = release_id(rel.scenario, rel.input_hash, date)
+    target = exports / rid
+    tmp = Path(tempfile.mkdtemp(prefix=f".{rid}.", dir=exports))
+    try:
+        written = []
+
+        def done(p: Path) -> None:
+            written.append(p)
+            if _after_each_file is not None:
+                _after_each_file(p)
+
+        for name, frame in rel.tables.items():
+            _write_csv(frame, tmp / f"{name}.csv")
+            done(tmp / f"{name}.csv")
+        _write_xlsx(rel, tmp / "migration_dividend.xlsx")
+        done(tmp / "migration_dividend.xlsx")
+        (tmp / "METHODOLOGY.md").write_text(rel.methodology, encoding="utf-8")
+        done(tmp / "METHODOLOGY.md")
+        pkg = datapackage(rel, rid)
+        (tmp / "datapackage.json").write_text(
+            json.dumps(pkg, indent=2, default=str), encoding="utf-8"
+        )
+        done(tmp / "datapackage.json")
+        os.chmod(tmp, 0o755)
+        if target.exists():  # same inputs, same day: replace the old copy as a whole
+            old = exports / f".{rid}.old.{os.getpid()}"
+            os.replace(target, old)
+            os.replace(tmp, target)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, target)
+    except BaseException as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if isinstance(exc, Exception):
+            raise ReleaseError(f"release {rid} not written ({exc}); latest unchanged") from exc
+        raise
+    _switch_latest(exports, rid)
+    return target
+
+
+def frame_bytes(frame: pd.DataFrame) -> bytes:
+    """Canonical bytes of a table for the input hash (sorted rows, fixed float format)."""
+    f = frame.sort_values(list(frame.columns[:4])).reset_index(drop=True)
+    return f.to_csv(index=False, float_format="%.12g").encode()
+
+
+__all__ = [
+    "ReleaseError",
+    "ReleaseTables",
+    "datapackage",
+    "frame_bytes",
+    "input_hash",
+    "latest",
+    "neutralise",
+    "np",
+    "release_id",
+    "write_release",
+]
