@@ -99,7 +99,7 @@ def score_framework(
     out["cost"] = col(res.cost, INDEX_CODE)
     out["coverage"] = col(res.coverage, INDEX_CODE)
     out["ranked"] = out["dividend"].notna() & (out["coverage"] >= fw.rank_min_coverage)
-    out["rank"] = _rank(out["dividend"], out["ranked"]).to_numpy()
+    out["rank"] = _rank(out["dividend"], out["ranked"])
     out["n_ranked"] = int(out["ranked"].sum())
     out["relative_share"] = col(res.relative_share, INDEX_CODE)
     out["net_migration_loss"] = pd.array(out["dividend"] < 0, dtype="boolean")

@@ -1,0 +1,189 @@
+"""Index assets (thin wrappers over dividend.build): indicator tables, then the index per scenario.
+
+indicator_values  (unpartitioned): every framework's formulas -> schema ``indicators``
+                  (long table with provenance, units, one wide table per framework, study cities).
+dividend_index    (partitioned by scenario): signed index -> schema ``index`` (country, city,
+                  coherence, weights, runs), rows of the scenario replaced in one transaction.
+Changing a weight file therefore re-runs only dividend_index and release, not the formulas.
+"""
+
+import json
+
+import dagster as dg
+import pandas as pd
+from dagster_duckdb import DuckDBResource
+
+from dividend.build import IndicatorTables, evaluate_all, index_tables, study_cities
+from dividend.config import load_frameworks, load_scenario, scenario_paths
+from dividend.indicators import wide
+from pipelines.metadata import table_metadata
+from pipelines.partitions import scenario_partitions
+from pipelines.resources import DUCKDB_POOL
+from sources.warehouse import read_table, write_tables
+
+KINDS = {"duckdb", "pandas"}
+INDEX_TABLES = ("country", "city", "coherence", "weights", "runs")
+
+
+def _staged_deps() -> list[dg.AssetKey]:
+    ids = sorted({s for fw in load_frameworks().values() for i in fw.indicators for s in i.sources})
+    return [dg.AssetKey(["staged", f"staged_{i}"]) for i in ids]
+
+
+def _coverage_md(units: pd.DataFrame, long: pd.DataFrame) -> str:
+    per = long.groupby(["framework", "indicator"]).size().rename("units_observed").reset_index()
+    n = units.groupby("framework").size().rename("units")
+    per = per.join(n, on="framework")
+    return per.to_markdown(index=False)
+
+
+@dg.asset(
+    key=["indicators", "indicator_values"],
+    group_name="index",
+    deps=[*_staged_deps(), dg.AssetKey(["staged", "study_cities"])],
+    description="Every indicator of indicators/*.yaml evaluated against the staged tables: one value "
+    "per unit with the year used, sources, files and treatment (observed, carried back, rescaled, "
+    "imputed). Writes indicators.long, indicators.units, indicators.<framework> and "
+    "indicators.study_cities.",
+    kinds=KINDS,
+    pool=DUCKDB_POOL,
+)
+def indicator_values(
+    context: dg.AssetExecutionContext, duckdb: DuckDBResource
+) -> dg.MaterializeResult:
+    frameworks = load_frameworks()
+    with duckdb.get_connection() as con:
+        ind = evaluate_all(con, frameworks)
+        study = study_cities(con)
+    tables = {
+        "indicators.long": ind.long,
+        "indicators.units": ind.units,
+        "indicators.study_cities": study,
+    }
+    for name, fw in frameworks.items():
+        u = ind.units[ind.units["framework"] == name]
+        tables[f"indicators.{name}"] = wide(
+            u, ind.long[ind.long["framework"] == name], fw.codes
+        ).reset_index()
+    with duckdb.get_connection() as con:
+        write_tables(con, tables)
+    context.log.info("indicators.long: %d values for %d units", len(ind.long), len(ind.units))
+    return dg.MaterializeResult(
+        metadata={
+            **table_metadata(ind.long, "indicators.long"),
+            "coverage": dg.MetadataValue.md(_coverage_md(ind.units, ind.long)),
+            "framework_sha256": dg.MetadataValue.json(
+                {n: fw.sha256 for n, fw in frameworks.items()}
+            ),
+        }
+    )
+
+
+class IndexConfig(dg.Config):
+    """One-off tweaks from the Launchpad, on top of the partition's scenario file.
+
+    weight_overrides keys: an indicator code (``mipex_overall``), ``pillars.<pillar>`` or
+    ``dimensions.<actuality|perception>``; values are nominal weights (>= 0).
+    """
+
+    weight_overrides: dict[str, float] = {}  # noqa: RUF012 (Dagster Config copies defaults)
+    min_coverage: float = 0.0
+
+
+def _replace_partition(con, tables: dict[str, pd.DataFrame], scenario: str) -> None:
+    """Replace one scenario's rows in each table, all in one transaction."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute('CREATE SCHEMA IF NOT EXISTS "index"')
+        for name, frame in tables.items():
+            con.register("_frame", frame)
+            exists = con.execute(
+                "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'index' AND table_name = ?",
+                [name],
+            ).fetchone()[0]
+            cols = (
+                [r[0] for r in con.execute(f'DESCRIBE "index"."{name}"').fetchall()]
+                if exists
+                else []
+            )
+            if cols != list(frame.columns):  # new table or changed columns: start it afresh
+                con.execute(f'CREATE OR REPLACE TABLE "index"."{name}" AS SELECT * FROM _frame')
+            else:
+                con.execute(f'DELETE FROM "index"."{name}" WHERE scenario = ?', [scenario])
+                con.execute(f'INSERT INTO "index"."{name}" BY NAME SELECT * FROM _frame')
+            con.unregister("_frame")
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+
+
+def ranking_markdown(table: pd.DataFrame, n: int = 25) -> str:
+    cols = ["rank", "name", "dividend", "benefit", "cost", "coverage", "net_migration_loss"]
+    top = table.dropna(subset=["rank"]).sort_values("rank").head(n)
+    return top[cols].round(2).to_markdown(index=False)
+
+
+@dg.asset(
+    key=["index", "dividend_index"],
+    group_name="index",
+    deps=[indicator_values],
+    partitions_def=scenario_partitions,
+    description="Signed migration dividend per country and per city (ranked within its peer group) "
+    "for the partition's weight scenario: pillars, benefit and cost, coverage, net-loss flag, "
+    "perception gap; plus the coherence report. Writes index.country, index.city, "
+    "index.coherence, index.weights, index.runs.",
+    kinds=KINDS,
+    pool=DUCKDB_POOL,
+)
+def dividend_index(
+    context: dg.AssetExecutionContext, config: IndexConfig, duckdb: DuckDBResource
+) -> dg.MaterializeResult:
+    name = context.partition_key
+    frameworks = load_frameworks()
+    scenario = load_scenario(scenario_paths()[name], frameworks)
+    if config.weight_overrides:
+        scenario = scenario.with_overrides(dict(config.weight_overrides), frameworks)
+    with duckdb.get_connection() as con:
+        ind = IndicatorTables(
+            read_table(con, "indicators.units"), read_table(con, "indicators.long")
+        )
+        study = read_table(con, "indicators.study_cities")
+    idx = index_tables(frameworks, scenario, ind, study, config.min_coverage)
+    runs = pd.DataFrame(
+        {
+            "scenario": [name],
+            "scenario_sha256": [scenario.sha256],
+            "weight_overrides": [json.dumps(dict(config.weight_overrides), sort_keys=True)],
+            "min_coverage": [config.min_coverage],
+            "run_id": [context.run_id],
+        }
+    )
+    tables = dict(
+        zip(INDEX_TABLES, (idx.country, idx.city, idx.coherence, idx.weights, runs), strict=True)
+    )
+    with duckdb.get_connection() as con:
+        _replace_partition(con, tables, name)
+    flagged = idx.coherence[idx.coherence["flag"]]
+    return dg.MaterializeResult(
+        metadata={
+            "scenario": name,
+            "scenario_sha256": scenario.sha256,
+            "weights": dg.MetadataValue.json(scenario.weights_table().to_dict(orient="records")),
+            "weight_overrides": dg.MetadataValue.json(dict(config.weight_overrides)),
+            "countries": len(idx.country),
+            "cities": len(idx.city),
+            "net_loss_countries": int(idx.country["net_migration_loss"].fillna(False).sum()),
+            "ranking_countries": dg.MetadataValue.md(ranking_markdown(idx.country)),
+            "ranking_cities": dg.MetadataValue.md(
+                "\n\n".join(
+                    f"**{fw}**\n\n" + ranking_markdown(g, 10)
+                    for fw, g in idx.city[idx.city["framework"] != "none"].groupby("framework")
+                )
+            ),
+            "coherence": dg.MetadataValue.md(
+                flagged.round(3).to_markdown(index=False) if len(flagged) else "_no flags_"
+            ),
+            "dagster/row_count": len(idx.country) + len(idx.city),
+        }
+    )

@@ -1,0 +1,16 @@
+"""One Dagster partition per weight scenario file in indicators/weights/*.yaml.
+
+Read at import time, so adding a scenario file adds a partition when the code location
+reloads; the file stem is the partition key and the scenario name.
+"""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from dividend.config import scenario_paths
+
+SCENARIOS = tuple(scenario_paths())
+DEFAULT_SCENARIO = "faal_five_pillars"
+
+scenario_partitions = dg.StaticPartitionsDefinition(list(SCENARIOS))
