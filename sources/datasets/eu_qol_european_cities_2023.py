@@ -48,7 +48,10 @@ def read(ds: Dataset) -> pd.DataFrame:
 
 
 def _question(indicator: pd.Series) -> pd.Series:
-    return indicator.str.rsplit(":", n=1).str[0]
+    """The question part of `<question>:<answer>`; split once per distinct code (~2,000)."""
+    codes, uniques = pd.factorize(indicator)
+    questions = pd.Index(uniques).str.rsplit(":", n=1).str[0].to_numpy()
+    return pd.Series(questions[codes], index=indicator.index)
 
 
 def single_response_share(df: pd.DataFrame) -> pd.Series:
