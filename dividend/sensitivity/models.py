@@ -14,6 +14,7 @@ tables count the runs it has.
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -191,11 +192,17 @@ class RecipeModel(_WeightsMixin):
         self.inputs: tuple[UncertainInput, ...] = ()
         self._cache: OrderedDict = OrderedDict()
         self._results: list[Result] = []
+        self._lock = threading.RLock()  # threaded Dask workers share one model object
 
     def __getstate__(self) -> dict[str, Any]:  # ship to workers without the caches
         state = dict(self.__dict__)
         state["_cache"], state["_results"] = OrderedDict(), []
+        del state["_lock"]
         return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.RLock()
 
     # ------------------------------------------------------------------ binding
     def bind(self, inputs: Sequence[UncertainInput], ss: np.random.SeedSequence) -> RecipeModel:
@@ -263,6 +270,10 @@ class RecipeModel(_WeightsMixin):
 
     def upstream(self, key: tuple[float, ...]) -> tuple[np.ndarray, np.ndarray] | str:
         """(indicator matrix, universe row of each of its units) or the error message."""
+        with self._lock:
+            return self._upstream(key)
+
+    def _upstream(self, key: tuple[float, ...]) -> tuple[np.ndarray, np.ndarray] | str:
         if key in self._cache:
             self._cache.move_to_end(key)
             return self._cache[key]
@@ -418,11 +429,17 @@ class ScoringModel(_WeightsMixin):
         self.sign[~spec.scored] = np.nan
         self.inputs = ()
         self._cache: dict = {}
+        self._lock = threading.RLock()
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
         state["_cache"] = {}
+        del state["_lock"]
         return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.RLock()
 
     def bind(self, inputs: Sequence[UncertainInput], ss: np.random.SeedSequence) -> ScoringModel:
         self.inputs = expand_include(inputs, self.framework.indicators)
@@ -450,6 +467,10 @@ class ScoringModel(_WeightsMixin):
         """(raw x, neutral0, coverage masks, universe rows) for one data table, cached.
 
         ``key`` None is the nominal table."""
+        with self._lock:
+            return self._upstream(key)
+
+    def _upstream(self, key: tuple[float, ...] | None):
         if key in self._cache:
             return self._cache[key]
         data = self.data
