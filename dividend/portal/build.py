@@ -1,0 +1,82 @@
+"""Build the portal into a release: ``<release>/site/``.
+
+Called by the release writer on its temporary directory *before* the atomic rename, so a
+release and its site appear together or not at all. The site is plain files (HTML with
+inline SVG, one stylesheet, one small script), built only from the release's own files plus
+the source catalogue and framework files shipped with the code, and works opened from disk
+or served by ``dividend serve``.
+"""
+
+from __future__ import annotations
+
+import shutil
+from importlib import resources
+from pathlib import Path
+
+import yaml
+
+from dividend.config import INDICATORS_DIR, WEIGHTS_DIR, scenario_paths
+from dividend.portal.data import SITE_DIR, load_release
+from dividend.portal.pages import (
+    cities_page,
+    countries_page,
+    downloads_page,
+    home,
+    methodology_page,
+    profiles,
+)
+from dividend.portal.scenarios import country_scenarios
+
+DATA_GAPS = INDICATORS_DIR / "DATA_GAPS.md"
+
+
+def _static_files() -> list[tuple[str, bytes]]:
+    base = resources.files("dividend.portal") / "static"
+    return [(p.name, p.read_bytes()) for p in base.iterdir() if p.is_file()]
+
+
+def _descriptions(weights_dir: Path) -> dict[str, str]:
+    out = {}
+    for name, path in scenario_paths(weights_dir).items():  # a handful of files
+        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        out[name] = str(doc.get("description", ""))
+    return out
+
+
+def build_site(
+    release_dir: Path, release_id: str | None = None, weights_dir: Path = WEIGHTS_DIR
+) -> Path:
+    """Write ``release_dir/site/`` (replacing an older one) and return its path.
+
+    ``release_id`` names the release on the pages when ``release_dir`` is still a temporary
+    directory (the release writer builds the site before its atomic rename).
+    """
+    release_dir = Path(release_dir)
+    rel = load_release(release_dir)
+    if release_id:
+        rel.root = rel.root.with_name(release_id)
+    pages = {
+        "index.html": home(rel, country_scenarios(rel, weights_dir), _descriptions(weights_dir)),
+        "countries.html": countries_page(rel),
+        "cities.html": cities_page(rel),
+        "methodology.html": methodology_page(
+            rel, DATA_GAPS.read_text(encoding="utf-8") if DATA_GAPS.is_file() else None
+        ),
+        "downloads.html": downloads_page(rel),
+        **profiles(rel),
+    }
+    site = release_dir / SITE_DIR
+    tmp = release_dir / f".{SITE_DIR}.tmp"
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    (tmp / "static").mkdir(parents=True)
+    for name, data in _static_files():  # two files
+        (tmp / "static" / name).write_bytes(data)
+    for rel_path, html in pages.items():  # one file per page
+        out = tmp / rel_path
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(html, encoding="utf-8")
+    if site.exists():
+        shutil.rmtree(site)
+    tmp.rename(site)
+    return site
