@@ -226,6 +226,7 @@ class RecipeModel(_WeightsMixin):
                     )
                     for o in options:
                         self.pre.with_params(inp.step, **o)
+                        _check_method(inp.name, inp.step, o)
                 except RecipeError as exc:
                     raise SensitivityError(f"inputs.{inp.name}: {exc}") from None
             if isinstance(inp, AggregationChoice) and inp.levels is not None:
@@ -380,6 +381,27 @@ class RecipeModel(_WeightsMixin):
         ds = res.dsets[self.agg_input]
         pos = {c: i for i, c in enumerate(ds.columns)}
         return ds.values[:, [pos[c] for c in self.framework.indicators]], ds.rows
+
+
+def _check_method(name: str, step: str, params: dict[str, Any]) -> None:
+    """Catch a misspelt normalisation / imputation method up front, not as 600 failed runs."""
+    method = params.get("method")
+    if method is None:
+        return
+    if step == "Normalise":
+        from dividend.methods.normalise import METHODS as known
+
+        bare, known = strip_prefix(str(method), "n_"), [*known, "none"]
+    elif step == "Impute":
+        from dividend.steps.impute import COLUMN_METHODS, PANEL_METHODS
+
+        bare, known = strip_prefix(str(method), "i_"), [*COLUMN_METHODS, *PANEL_METHODS]
+    else:
+        return
+    if bare not in known:
+        raise SensitivityError(
+            f"inputs.{name}: unknown {step} method {method!r}; choose one of {sorted(known)}"
+        )
 
 
 def _common(log: list[dict[str, Any]], rec: Recipe) -> int:

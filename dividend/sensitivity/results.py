@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from dividend.sensitivity.inputs import SensitivityError
 from dividend.sensitivity.sobol import sobol_indices
 
 if TYPE_CHECKING:
@@ -128,6 +129,10 @@ def build_result(
     from dividend.sensitivity.runner import rank_rows
 
     model, des, inputs = analysis.model, analysis.design, analysis.inputs
+    if failed.all():
+        raise SensitivityError(
+            f"every one of the {failed.size} runs failed; first error: {message[0]}"
+        )
     units = model.units
     signed = model.mode == "scoring"
     y = mean_abs_rank_change(ranks, analysis.nominal_ranks)
