@@ -16,7 +16,7 @@ import dagster as dg
 from pipelines.materialise import materialise
 
 RESULTS = Path(__file__).parent / "results" / "sources.json"
-SOURCE_LAYERS = dg.AssetSelection.key_prefixes(["raw"], ["staged"], ["quality"], ["geography"])
+SOURCE_LAYERS = dg.AssetSelection.key_prefixes(["raw"], ["staged"], ["quality"])
 
 
 def run() -> dict:

@@ -49,7 +49,9 @@ def countries_table(duckdb: DuckDBResource) -> dg.MaterializeResult:
     pool=DUCKDB_POOL,
 )
 def qol_city_crosswalk(duckdb: DuckDBResource) -> dg.MaterializeResult:
-    frame = cities.build_qol_crosswalk()
+    with duckdb.get_connection() as con:
+        banner = con.execute(f'SELECT DISTINCT geo, geo_label FROM raw."{cities.QOL_ID}"').df()
+    frame = cities.build_qol_crosswalk(cities.qol_banner(banner))
     result = _write(duckdb, "staged.qol_city_crosswalk", frame)
     counts = frame["method"].value_counts().to_dict()
     return dg.MaterializeResult(

@@ -15,7 +15,13 @@ from pandera.typing import Series
 from sources.catalogue import Dataset
 from sources.datasets import SourceSpec, StageResult
 from sources.errors import SourceError
-from sources.geography.cities import QOL_FILE, QOL_SHEET, build_qol_crosswalk, eurostat_geo_iso3
+from sources.geography.cities import (
+    QOL_FILE,
+    QOL_SHEET,
+    build_qol_crosswalk,
+    eurostat_geo_iso3,
+    qol_banner,
+)
 from sources.quality import Rule, apply_rule, concat_decisions
 from sources.readers.qol_banner_xlsx import read_qol_banner_xlsx
 from sources.tidy import StagedTidy, to_staged
@@ -70,8 +76,7 @@ def share_sum_deviation(df: pd.DataFrame) -> pd.Series:
 
 
 def stage(raw: pd.DataFrame) -> StageResult:
-    banner = raw[["geo", "geo_label"]].drop_duplicates().set_axis(["qol_code", "qol_name"], axis=1)
-    xwalk = build_qol_crosswalk(banner).set_index("qol_code")["eurostat_code"]
+    xwalk = build_qol_crosswalk(qol_banner(raw)).set_index("qol_code")["eurostat_code"]
     geo = raw["geo"].map(xwalk)
     if geo.isna().any():
         bad = raw.loc[geo.isna()].iloc[0]

@@ -128,6 +128,11 @@ class QolCrosswalk(pa.DataFrameModel):
         coerce = True
 
 
+def qol_banner(raw: pd.DataFrame) -> pd.DataFrame:
+    """The QoL cities (qol_code, qol_name) of a raw QoL table, so the workbook is read once."""
+    return raw[["geo", "geo_label"]].drop_duplicates().set_axis(["qol_code", "qol_name"], axis=1)
+
+
 def build_qol_crosswalk(qol: pd.DataFrame | None = None) -> pd.DataFrame:
     """QoL survey city code -> Eurostat core-city code: unique folded-name match, else override.
 
@@ -266,7 +271,8 @@ def build_cities(raw_tables: dict[str, pd.DataFrame] | None = None) -> pd.DataFr
                 {"eurostat_code": city["geo"], "label": city["geo_label"], "source": ds_id}
             )
         )
-    xwalk = build_qol_crosswalk()
+    qol_raw = raw_tables.get(QOL_ID) if raw_tables else None
+    xwalk = build_qol_crosswalk(None if qol_raw is None else qol_banner(qol_raw))
     eu_parts.append(
         pd.DataFrame(
             {"eurostat_code": xwalk["eurostat_code"], "label": xwalk["qol_name"], "source": QOL_ID}
