@@ -221,6 +221,11 @@ def write_release(
             json.dumps(pkg, indent=2, default=str), encoding="utf-8"
         )
         done(tmp / "datapackage.json")
+        if "country_index" in rel.tables:  # an index release gets its portal (issue 7)
+            from dividend.portal.build import build_site
+
+            build_site(tmp, rid)
+            done(tmp / "site")
         os.chmod(tmp, 0o755)
         if target.exists():  # same inputs, same day: replace the old copy as a whole
             old = exports / f".{rid}.old.{os.getpid()}"

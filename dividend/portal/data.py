@@ -145,13 +145,15 @@ def release_files(root: Path) -> pd.DataFrame:
     )
 
 
-def _find_by_columns(root: Path, columns: tuple[str, ...]) -> pd.DataFrame | None:
-    """The first release CSV whose header has all ``columns`` (headers only are read)."""
+def _find_by_columns(
+    root: Path, columns: tuple[str, ...], without: tuple[str, ...] = ()
+) -> pd.DataFrame | None:
+    """The first release CSV whose header has all ``columns`` and none of ``without``."""
     for p in sorted(root.rglob("*.csv")):  # a release holds a dozen files
         if SITE_DIR in p.relative_to(root).parts[:1]:
             continue
         head = pd.read_csv(p, nrows=0).columns
-        if all(c in head for c in columns):
+        if all(c in head for c in columns) and not any(c in head for c in without):
             return pd.read_csv(p, low_memory=False)
     return None
 
@@ -207,7 +209,7 @@ def load_release(root: str | Path) -> Release:
         files=release_files(root),
         weights=weights,
         sensitivity=_sensitivity(root),
-        sobol=_find_by_columns(root, SENS_INPUT_COLUMNS),
+        sobol=_find_by_columns(root, SENS_INPUT_COLUMNS, without=("uCode", "geo")),
         docs=docs,
         datapackage=datapackage,
         sources=catalogue(),
