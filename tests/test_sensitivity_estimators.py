@@ -116,3 +116,20 @@ def test_estimator_errors():
         sobol_indices(np.full(40, np.nan), 10, 2)
     with pytest.raises(SensitivityError, match="nboot"):
         sobol_indices(np.zeros(40), 10, 2, nboot=-1)
+
+
+def test_column_stats_match_numpy_with_missing_values():
+    from dividend.sensitivity.results import column_stats
+
+    rng = np.random.default_rng(1)
+    a = rng.normal(size=(101, 700))
+    a[rng.random(a.shape) < 0.2] = np.nan
+    a[:, 5] = np.nan  # a unit without any run
+    q = [0.05, 0.5, 0.95]
+    st = column_stats(a, q, chunk=64)
+    with np.errstate(all="ignore"), pytest.warns(RuntimeWarning):
+        ref = np.nanquantile(a, q, axis=0)
+    np.testing.assert_allclose(st["q"], ref, rtol=1e-12, equal_nan=True)
+    np.testing.assert_array_equal(st["count"], (~np.isnan(a)).sum(axis=0))
+    with pytest.warns(RuntimeWarning):
+        np.testing.assert_allclose(st["mean"], np.nanmean(a, axis=0), equal_nan=True)

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from dividend.sensitivity.inputs import UncertainInput
 from dividend.sensitivity.models import Model
 from dividend.sensitivity.results import SensitivityResult
-from dividend.sensitivity.runner import Progress, evaluate_block, prepare, summarise
+from dividend.sensitivity.runner import Collector, Progress, evaluate_block, prepare, summarise
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -40,11 +40,14 @@ def run_sensitivity_dask(
     progress: Progress | None = None,
     block_runs: int | None = None,
     leave_one_out: bool = True,
+    score_dtype: str = "float64",
 ) -> SensitivityResult:
     """:func:`~dividend.sensitivity.runner.run_sensitivity`, with the blocks run on ``client``."""
     from distributed import as_completed
 
-    analysis = prepare(model, inputs, n, seed, design, sampler, nboot, conf, block_runs)
+    analysis = prepare(
+        model, inputs, n, seed, design, sampler, nboot, conf, block_runs, score_dtype
+    )
     shared = client.scatter(analysis, broadcast=True)
     futures = [
         client.submit(
@@ -53,11 +56,12 @@ def run_sensitivity_dask(
         for a, b in analysis.blocks
     ]
     done = 0
-    results = []
+    col = Collector(analysis)
     for fut in as_completed(futures):  # progress as blocks finish, in any order
         res = fut.result()
-        results.append(res)
+        col.add(res)
+        fut.release()
         done += res.stop - res.start
         if progress is not None:
             progress(done, analysis.design.n_runs)
-    return summarise(analysis, results, loo=leave_one_out)
+    return summarise(analysis, col, loo=leave_one_out)

@@ -88,22 +88,38 @@ class SensitivityResult:
         return written
 
 
-def _quantiles(a: np.ndarray, q: list[float], chunk: int = 512) -> np.ndarray:
-    """Column quantiles (len(q), cols) ignoring NaN, in column chunks to bound memory."""
-    out = np.full((len(q), a.shape[1]), np.nan)
-    for s in range(0, a.shape[1], chunk):  # chunks of units, each vectorised
+def column_stats(a: np.ndarray, q: list[float], chunk: int = 256) -> dict[str, np.ndarray]:
+    """Per column of ``a`` (runs × units, NaN = no value): count, mean, quantiles ``q``
+    and the share of negative values, in chunks of units so memory stays bounded."""
+    k = a.shape[1]
+    out = {
+        "count": np.zeros(k, dtype=np.int64),
+        "mean": np.full(k, np.nan),
+        "q": np.full((len(q), k), np.nan),
+        "neg": np.full(k, np.nan),
+    }
+    for s in range(0, k, chunk):  # chunks of units, each vectorised over runs
         block = np.asarray(a[:, s : s + chunk], dtype=np.float64)
-        nan = np.isnan(block)
-        if not nan.any():
-            out[:, s : s + chunk] = np.quantile(block, q, axis=0)
-        elif not nan.all(axis=0).any():
-            out[:, s : s + chunk] = np.nanquantile(block, q, axis=0)
-        else:
-            cols = ~nan.all(axis=0)
-            tmp = np.full((len(q), block.shape[1]), np.nan)
-            if cols.any():
-                tmp[:, cols] = np.nanquantile(block[:, cols], q, axis=0)
-            out[:, s : s + chunk] = tmp
+        ok = ~np.isnan(block)
+        cnt = ok.sum(axis=0)
+        has = cnt > 0
+        out["count"][s : s + chunk] = cnt
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out["mean"][s : s + chunk] = np.where(has, np.where(ok, block, 0).sum(0) / cnt, np.nan)
+            out["neg"][s : s + chunk] = np.where(has, (block < 0).sum(0) / cnt, np.nan)
+        if ok.all():
+            out["q"][:, s : s + chunk] = np.quantile(block, q, axis=0)
+        elif has.any():
+            # NaN sorts last: the quantile of the first cnt values, vectorised per column
+            srt = np.sort(block, axis=0)
+            for i, p in enumerate(q):  # R's type 7, numpy's default "linear"
+                pos = p * (cnt - 1)
+                lo = np.floor(pos).astype(np.intp)
+                hi = np.minimum(lo + 1, np.maximum(cnt - 1, 0))
+                cols = np.arange(block.shape[1])
+                lo_v, hi_v = srt[np.maximum(lo, 0), cols], srt[hi, cols]
+                val = lo_v + (pos - lo) * (hi_v - lo_v)
+                out["q"][i, s : s + chunk] = np.where(has, val, np.nan)
     return out
 
 
@@ -122,6 +138,7 @@ def build_result(
     ranks: np.ndarray,
     failed: np.ndarray,
     message: np.ndarray,
+    y: np.ndarray,
     loo: tuple[np.ndarray, np.ndarray, np.ndarray, list[str]] | None,
     rng: np.random.Generator,
 ) -> SensitivityResult:
@@ -135,36 +152,27 @@ def build_result(
         )
     units = model.units
     signed = model.mode == "scoring"
-    y = mean_abs_rank_change(ranks, analysis.nominal_ranks)
-    y[failed] = np.nan
 
     # ---------------------------------------------------------------- per unit
+    # failed runs are NaN rows, so they drop out of every statistic without a copy
     use = slice(0, 2 * des.n) if des.kind == "sa" else slice(None)
-    keep = ~failed[use]
-    S, Rk = scores[use][keep], ranks[use][keep]
-    n_runs = (~np.isnan(S)).sum(axis=0)
-    rq = _quantiles(Rk, [0.05, 0.5, 0.95])
-    sq = _quantiles(S, [0.05, 0.5, 0.95])
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean_rank = np.where(n_runs > 0, np.nansum(Rk, axis=0, dtype=np.float64) / n_runs, np.nan)
+    rs = column_stats(ranks[use], [0.05, 0.5, 0.95])
+    ss = column_stats(scores[use], [0.05, 0.5, 0.95])
     table: dict[str, Any] = {
         "uCode": units,
         "nominal_score": analysis.nominal_scores,
         "nominal_rank": analysis.nominal_ranks,
-        "n_runs": n_runs,
-        "mean_rank": mean_rank,
-        "median_rank": rq[1],
-        "rank_q05": rq[0],
-        "rank_q95": rq[2],
-        "score_q05": sq[0],
-        "score_median": sq[1],
-        "score_q95": sq[2],
+        "n_runs": ss["count"],
+        "mean_rank": rs["mean"],
+        "median_rank": rs["q"][1],
+        "rank_q05": rs["q"][0],
+        "rank_q95": rs["q"][2],
+        "score_q05": ss["q"][0],
+        "score_median": ss["q"][1],
+        "score_q95": ss["q"][2],
     }
     if signed:
-        with np.errstate(invalid="ignore", divide="ignore"):
-            table["p_net_loss"] = np.where(
-                n_runs > 0, (S < 0).sum(axis=0) / np.maximum(n_runs, 1), np.nan
-            )
+        table["p_net_loss"] = ss["neg"]
     unit_table = pd.DataFrame(table)
 
     # ---------------------------------------------------------------- per run

@@ -23,7 +23,7 @@ import numpy as np
 from dividend.sensitivity.design import Design, make_design, seeds
 from dividend.sensitivity.inputs import SensitivityError, UncertainInput
 from dividend.sensitivity.models import Model, RecipeModel, ScoringModel, leave_one_out
-from dividend.sensitivity.results import SensitivityResult, build_result
+from dividend.sensitivity.results import SensitivityResult, build_result, mean_abs_rank_change
 
 BLOCK_CELLS = 16_000_000  # runs × units × indicators per block: bounds memory per block
 
@@ -64,16 +64,42 @@ class Analysis:
     nominal_ranks: np.ndarray
     nboot: int
     conf: float
+    score_dtype: str = "float64"
 
 
 @dataclass
 class BlockResult:
+    """One block's runs: scores and ranks (runs × units), failures, mean |rank change|."""
+
     start: int
     stop: int
     scores: np.ndarray
     ranks: np.ndarray
     failed: np.ndarray
     message: np.ndarray
+    target: np.ndarray
+
+
+class Collector:
+    """Preallocated run arrays that blocks are written into as they arrive (any order).
+
+    Holding the blocks and stacking them at the end would need twice the memory."""
+
+    def __init__(self, analysis: Analysis) -> None:
+        n, u = analysis.design.n_runs, analysis.model.units.size
+        self.analysis = analysis
+        self.scores = np.full((n, u), np.nan, dtype=analysis.score_dtype)
+        self.ranks = np.full((n, u), np.nan, dtype=np.float32)
+        self.failed = np.zeros(n, dtype=bool)
+        self.message = np.full(n, "", dtype=object)
+        self.target = np.full(n, np.nan)
+        self.seen: list[tuple[int, int]] = []
+
+    def add(self, b: BlockResult) -> None:
+        sl = slice(b.start, b.stop)
+        self.scores[sl], self.ranks[sl] = b.scores, b.ranks
+        self.failed[sl], self.message[sl], self.target[sl] = b.failed, b.message, b.target
+        self.seen.append((b.start, b.stop))
 
 
 def prepare(
@@ -86,8 +112,14 @@ def prepare(
     nboot: int = 1000,
     conf: float = 0.90,
     block_runs: int | None = None,
+    score_dtype: str = "float64",
 ) -> Analysis:
-    """Validate, draw the design and the inputs' random parts, and cut the runs into blocks."""
+    """Validate, draw the design and the inputs' random parts, and cut the runs into blocks.
+
+    ``score_dtype="float32"`` halves the memory of the stored scores for very large runs
+    (the computation stays float64)."""
+    if score_dtype not in ("float64", "float32"):
+        raise SensitivityError(f"score_dtype: 'float64' or 'float32', got {score_dtype!r}")
     if not isinstance(model, RecipeModel | ScoringModel):
         raise SensitivityError(
             f"model: expected RecipeModel or ScoringModel, got {type(model).__name__}"
@@ -109,31 +141,59 @@ def prepare(
     blocks = [(a, min(a + block_runs, des.n_runs)) for a in range(0, des.n_runs, block_runs)]
     nominal = model.nominal()
     return Analysis(
-        model, bound, des, codes, int(seed), blocks, nominal, rank_rows(nominal), nboot, conf
+        model,
+        bound,
+        des,
+        codes,
+        int(seed),
+        blocks,
+        nominal,
+        rank_rows(nominal),
+        nboot,
+        conf,
+        score_dtype,
     )
 
 
 def evaluate_block(analysis: Analysis, start: int, stop: int) -> BlockResult:
-    """Scores and ranks of runs ``start:stop`` (deterministic; runs anywhere)."""
+    """Scores, ranks and target of runs ``start:stop`` (deterministic; runs anywhere)."""
     out = analysis.model.evaluate(analysis.codes[start:stop])
-    return BlockResult(start, stop, out.scores, rank_rows(out.scores), out.failed, out.message)
+    ranks = rank_rows(out.scores)
+    y = mean_abs_rank_change(ranks, analysis.nominal_ranks)
+    y[out.failed] = np.nan
+    return BlockResult(
+        start,
+        stop,
+        out.scores.astype(analysis.score_dtype, copy=False),
+        ranks,
+        out.failed,
+        out.message,
+        y,
+    )
 
 
 def summarise(
-    analysis: Analysis, blocks: Sequence[BlockResult], loo: bool = True
+    analysis: Analysis, blocks: Collector | Sequence[BlockResult], loo: bool = True
 ) -> SensitivityResult:
-    """Stack block results (in run order) and build every output table."""
-    blocks = sorted(blocks, key=lambda b: b.start)
-    if [(b.start, b.stop) for b in blocks] != analysis.blocks:
+    """Collect block results (any order) and build every output table."""
+    if not isinstance(blocks, Collector):
+        col = Collector(analysis)
+        for b in blocks:
+            col.add(b)
+        blocks = col
+    if sorted(blocks.seen) != analysis.blocks:
         raise SensitivityError("summarise: block results do not cover the planned blocks")
-    scores = np.vstack([b.scores for b in blocks])
-    ranks = np.vstack([b.ranks for b in blocks])
-    failed = np.concatenate([b.failed for b in blocks])
-    message = np.concatenate([b.message for b in blocks])
     loo_out = leave_one_out(analysis.model) if loo else None
     _, _, ss_boot = seeds(analysis.seed)
     return build_result(
-        analysis, scores, ranks, failed, message, loo_out, np.random.default_rng(ss_boot)
+        analysis,
+        blocks.scores,
+        blocks.ranks,
+        blocks.failed,
+        blocks.message,
+        blocks.target,
+        loo_out,
+        np.random.default_rng(ss_boot),
     )
 
 
@@ -149,12 +209,15 @@ def run_sensitivity(
     progress: Progress | None = None,
     block_runs: int | None = None,
     leave_one_out: bool = True,
+    score_dtype: str = "float64",
 ) -> SensitivityResult:
     """Plan, evaluate every block here, and summarise. ``progress(done_runs, total_runs)``."""
-    analysis = prepare(model, inputs, n, seed, design, sampler, nboot, conf, block_runs)
-    results = []
-    for a, b in analysis.blocks:  # a few blocks; each is vectorised over its runs
-        results.append(evaluate_block(analysis, a, b))
+    analysis = prepare(
+        model, inputs, n, seed, design, sampler, nboot, conf, block_runs, score_dtype
+    )
+    col = Collector(analysis)
+    for a, b in analysis.blocks:  # blocks bound memory; each is vectorised over its runs
+        col.add(evaluate_block(analysis, a, b))
         if progress is not None:
             progress(b, analysis.design.n_runs)
-    return summarise(analysis, results, loo=leave_one_out)
+    return summarise(analysis, col, loo=leave_one_out)
