@@ -104,20 +104,21 @@ def _first_bad(bad: np.ndarray, units, children, what: str, lev: int) -> np.ndar
     )
 
 
-def _flag(bad, shared, R, units, kids, what, lev, fails) -> None:
-    """Mark runs meeting a value the mean is undefined for (bad: (U, C) or (R, U, C))."""
-    b3 = bad[None] if shared else bad
-    hit = b3.reshape(b3.shape[0], -1).any(axis=1)
-    msg = _first_bad(b3, units, kids, what, lev)
-    fails.add(np.broadcast_to(hit, (R,)), msg[0] if shared else msg)
+def _flags(bad: np.ndarray, units, kids, what: str, lev: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per leading row (1 for shared values, else per run): hit flag and message."""
+    b3 = bad[None] if bad.ndim == 2 else bad
+    return b3.reshape(b3.shape[0], -1).any(axis=1), _first_bad(b3, units, kids, what, lev)
 
 
-def _power_level(V, A, W, M, method, p, nonpositive, skipna, thresh, units, kids, lev, fails):
-    """One level of a power mean. V: (U, C) shared or (R, U, C); W: (R, C); M: (C, P)."""
-    shared = V.ndim == 2
-    R, C, P = W.shape[0], M.shape[0], M.shape[1]
+def _transform(V, A, M, method, p, nonpositive, units, kids, lev):
+    """f(values) of a power mean, the gmean shift per group, and undefined-value flags.
+
+    Works on shared (U, C) or per-run (R, U, C) values; nothing here depends on weights,
+    so for shared values it is computed once per upstream configuration and cached."""
+    lead = V.shape[:-2]
     V0 = np.where(A, V, 1.0)
-    shift = np.zeros((R, P))
+    shift = np.zeros((*lead, M.shape[1]))
+    flags = None
     with np.errstate(invalid="ignore", divide="ignore"):
         if method == "amean":
             F = V0
@@ -125,44 +126,56 @@ def _power_level(V, A, W, M, method, p, nonpositive, skipna, thresh, units, kids
             bad = A & (V0 <= 0)
             if bad.any() and nonpositive == "shift":
                 # the engine's documented rule: per group, add 1 - min when a value is <= 0
-                Vb = np.broadcast_to(V0, (R, *V0.shape[-2:]))
-                Ab = np.broadcast_to(A, Vb.shape)
-                Bb = np.broadcast_to(bad, Vb.shape)
-                for j in range(P):  # a handful of groups
+                for j in range(M.shape[1]):  # a handful of groups
                     cols = np.flatnonzero(M[:, j])
-                    hit = Bb[..., cols].reshape(R, -1).any(axis=1)
-                    mn = np.where(Ab[..., cols], Vb[..., cols], np.inf).reshape(R, -1).min(axis=1)
-                    shift[:, j] = np.where(hit, 1.0 - mn, 0.0)
-                V0 = Vb + (shift @ M.T)[:, None, :]
-                A = Ab
-                shared = False
+                    flat = (*lead, -1)
+                    hit = bad[..., cols].reshape(flat).any(axis=-1)
+                    mn = np.where(A[..., cols], V0[..., cols], np.inf).reshape(flat).min(axis=-1)
+                    shift[..., j] = np.where(hit, 1.0 - mn, 0.0)
+                V0 = V0 + (shift @ M.T)[..., None, :]
             elif bad.any():
-                _flag(bad, shared, R, units, kids, "geometric mean", lev, fails)
+                flags = _flags(bad, units, kids, "geometric mean", lev)
             F = np.log(V0)
         elif method == "hmean":
-            bad = A & (V0 == 0)
-            if bad.any():
-                _flag(bad, shared, R, units, kids, "harmonic mean", lev, fails)
+            if (A & (V0 == 0)).any():
+                flags = _flags(A & (V0 == 0), units, kids, "harmonic mean", lev)
             F = 1.0 / V0
         else:  # genmean
             if p is None or p == 0:
                 raise ValueError("genmean needs a non-zero exponent p (Aggregate.params.p)")
             if p < 0 and (A & (V0 <= 0)).any():
-                _flag(
-                    A & (V0 <= 0), shared, R, units, kids, f"generalised mean (p={p})", lev, fails
-                )
+                flags = _flags(A & (V0 <= 0), units, kids, f"generalised mean (p={p})", lev)
             F = V0**p
-    F = np.where(A & np.isfinite(F), F, 0.0)  # non-finite only in runs flagged above
+    F = np.where(A & np.isfinite(F), F, 0.0)  # non-finite only in flagged runs
+    return F, A.astype(np.float64), bool(A.all()), shift, flags
+
+
+def _power_level(V, A, W, M, method, kw, thresh, units, kids, lev, fails, cache):
+    """One level of a power mean. V: (U, C) shared or (R, U, C); W: (R, C); M: (C, P)."""
+    shared = V.ndim == 2
+    R, C, P = W.shape[0], M.shape[0], M.shape[1]
+    p, nonpositive = kw.get("p"), kw.get("nonpositive", "raise")
+    skipna = kw.get("genmean_skipna", False)
+    key = (lev, method, p, nonpositive)
+    if shared and cache is not None and key in cache:
+        F, Af, complete, shift, flags = cache[key]
+    else:
+        F, Af, complete, shift, flags = _transform(
+            V, A, M, method, p, nonpositive, units, kids, lev
+        )
+        if shared and cache is not None:
+            cache[key] = (F, Af, complete, shift, flags)
+    if flags is not None:
+        hit, msg = flags
+        fails.add(np.broadcast_to(hit, (R,)), msg[0] if shared else msg)
     WM = W[:, :, None] * M[None, :, :]  # (R, C, P)
-    complete = bool(A.all())
-    Af = A.astype(np.float64)
     if shared:
         WM2 = WM.transpose(1, 0, 2).reshape(C, R * P)
         num = _mm(F, WM2).reshape(-1, R, P).transpose(1, 0, 2)
         den = None if complete else _mm(Af, WM2).reshape(-1, R, P).transpose(1, 0, 2)
-    else:
-        num = _mm(F, WM)
-        den = None if complete else _mm(Af, WM)
+    else:  # per-run values: scale by the run's weights, then one 2-D product with M
+        num = _mm((F * W[:, None, :]).reshape(-1, C), M).reshape(R, -1, P)
+        den = None if complete else _mm((Af * W[:, None, :]).reshape(-1, C), M).reshape(R, -1, P)
     if den is None:
         den = np.broadcast_to(_mm(W, M)[:, None, :], num.shape)
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
@@ -170,7 +183,7 @@ def _power_level(V, A, W, M, method, p, nonpositive, skipna, thresh, units, kids
         if method == "amean":
             Y = m
         elif method == "gmean":
-            Y = np.exp(m) - shift[:, None, :]
+            Y = np.exp(m) - (shift[None, None, :] if shared else shift[:, None, :])
         elif method == "hmean":
             Y = 1.0 / m
         else:
@@ -178,7 +191,7 @@ def _power_level(V, A, W, M, method, p, nonpositive, skipna, thresh, units, kids
     Y = np.where(den > 0, Y, np.nan)
     if thresh is not None or (method == "genmean" and not skipna):
         cnt = M.sum(axis=0)
-        have = _mm(Af, M) if Af.ndim == 2 else np.einsum("ruc,cp->rup", Af, M)
+        have = _mm(Af, M) if Af.ndim == 2 else _mm(Af.reshape(-1, C), M).reshape(R, -1, P)
         if thresh is not None:
             Y = np.where(have / cnt < thresh, np.nan, Y)
         if method == "genmean" and not skipna:
@@ -227,12 +240,14 @@ def aggregate_runs(
     masks: Mapping[int, np.ndarray] | None = None,
     units: np.ndarray | None = None,
     upto: int | None = None,
+    cache: dict | None = None,
 ) -> dict[int, np.ndarray]:
     """Aggregate indicators ``X`` (units × indicators, or runs × units × indicators) for every
     run's weights ``W`` (runs × :func:`weight_codes`) with ``methods[level]``.
 
     Returns level -> (runs, units, parents at that level) for levels 2..``upto``.
     ``masks[level]`` (units × parents, bool) blanks aggregates (scoring coverage).
+    ``cache``: a dict kept per (shared) ``X`` so f(X) of each mean is computed once.
     """
     dat_thresh = dat_thresh or {}
     params = params or {}
@@ -245,24 +260,17 @@ def aggregate_runs(
             break
         method = methods[lev]
         M = memberships(fw)[lev]
-        A = ~np.isnan(V)
+        if V.ndim == 2 and cache is not None:
+            if ("A", lev) not in cache:
+                cache[("A", lev)] = ~np.isnan(V)
+            A = cache[("A", lev)]
+        else:
+            A = ~np.isnan(V)
         kw = dict(params.get(lev) or {})
         kids = fw.codes[lev - 2]
         if method in POWER_MEANS:
             Y = _power_level(
-                V,
-                A,
-                W[:, sl],
-                M,
-                method,
-                kw.get("p"),
-                kw.get("nonpositive", "raise"),
-                kw.get("genmean_skipna", False),
-                dat_thresh.get(lev),
-                units,
-                kids,
-                lev,
-                fails,
+                V, A, W[:, sl], M, method, kw, dat_thresh.get(lev), units, kids, lev, fails, cache
             )
         else:
             Y = _other_level(V, A, W[:, sl], fw, lev, method, dat_thresh.get(lev), kw, units, fails)

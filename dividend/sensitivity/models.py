@@ -269,12 +269,13 @@ class RecipeModel(_WeightsMixin):
                 rec = rec.with_params(inp.step, **inp.params(code))  # type: ignore[union-attr]
         return rec, data
 
-    def upstream(self, key: tuple[float, ...]) -> tuple[np.ndarray, np.ndarray] | str:
-        """(indicator matrix, universe row of each of its units) or the error message."""
+    def upstream(self, key: tuple[float, ...]) -> tuple[np.ndarray, np.ndarray, dict] | str:
+        """(indicator matrix, universe row of each of its units, transform cache) or the
+        error message."""
         with self._lock:
             return self._upstream(key)
 
-    def _upstream(self, key: tuple[float, ...]) -> tuple[np.ndarray, np.ndarray] | str:
+    def _upstream(self, key: tuple[float, ...]) -> tuple[np.ndarray, np.ndarray, dict] | str:
         if key in self._cache:
             self._cache.move_to_end(key)
             return self._cache[key]
@@ -290,7 +291,7 @@ class RecipeModel(_WeightsMixin):
                 else pd.Index(self.units).get_indexer(data.ucode[ds.rows])
             )
             keep = rows >= 0
-            out: tuple[np.ndarray, np.ndarray] | str = (X[keep], rows[keep])
+            out: tuple[np.ndarray, np.ndarray, dict] | str = (X[keep], rows[keep], {})
             self._results = [*self._results[-7:], res]
         except (ValueError, KeyError) as exc:
             out = f"{type(exc).__name__}: {exc}"
@@ -324,7 +325,7 @@ class RecipeModel(_WeightsMixin):
             if isinstance(up, str):
                 fails.add(np.isin(np.arange(R), runs), up)
                 continue
-            X, rows = up
+            X, rows, tcache = up
             akeys, ainv = _group(P[runs], self._agg)
             for a, _ in enumerate(akeys):
                 sub = runs[ainv == a]
@@ -340,6 +341,7 @@ class RecipeModel(_WeightsMixin):
                         params=self.params,
                         units=self.units[rows],
                         upto=self.target_level,
+                        cache=tcache,
                     )
                 except ValueError as exc:
                     fails.add(np.isin(np.arange(R), sub), f"aggregation: {exc}")
@@ -360,6 +362,11 @@ class RecipeModel(_WeightsMixin):
             key=lambda r: _common(r.log, rec),
             default=None,
         )
+
+    def cells_per_run(self) -> int:
+        """Floats held per run while a block is evaluated (values shared by all runs at
+        level 2, so a run costs its aggregates, not its indicators)."""
+        return self.units.size * (len(self.framework.codes[1]) + 8)
 
     def nominal(self) -> np.ndarray:
         """Target scores of the recipe as given (an ordinary engine run, Aggregate step
@@ -520,7 +527,7 @@ class ScoringModel(_WeightsMixin):
             with np.errstate(invalid="ignore", divide="ignore"):
                 cov = (obs @ sub) / total
             masks[lev] = (total > 0) & (cov >= self.min_coverage)
-        out = (x, neutral, masks, rows)
+        out = (x, neutral, masks, rows, {})
         self._cache[key] = out
         return out
 
@@ -559,7 +566,7 @@ class ScoringModel(_WeightsMixin):
             if isinstance(up, str):
                 fails.add(np.isin(np.arange(R), runs), up)
                 continue
-            x, n0, masks, rows = up
+            x, n0, masks, rows, tcache = up
             if self._sc:
                 shift, scale = self._factors(P[runs])
                 neutral = n0[None] + (shift * g0)[:, None, :]
@@ -576,10 +583,17 @@ class ScoringModel(_WeightsMixin):
                 masks=masks,
                 units=self.units[rows],
                 upto=self.target_level,
+                cache=None if self._sc else tcache,
             )
             scores[np.ix_(runs, rows)] = levels[self.target_level][:, :, self.target_col]
         scores[fails.failed] = np.nan
         return BlockOutput(scores, fails.failed, fails.message)
+
+    def cells_per_run(self) -> int:
+        """Floats per run in a block: indicator scores are per run when neutrals or
+        goalposts vary, else shared."""
+        width = len(self.spec.indicators) if self._sc else len(self.framework.codes[1]) + 8
+        return self.units.size * width
 
     def nominal(self) -> np.ndarray:
         """The nominal dividend from :func:`dividend.scoring.score` (an independent code path)."""
@@ -588,7 +602,7 @@ class ScoringModel(_WeightsMixin):
         return out
 
     def nominal_upstream(self):
-        x, n0, _masks, rows = self.upstream(None)
+        x, n0, _masks, rows, _ = self.upstream(None)
         return indicator_scores(x, n0, self.spec.goalpost) * self.sign, rows
 
 

@@ -25,7 +25,7 @@ from dividend.sensitivity.inputs import SensitivityError, UncertainInput
 from dividend.sensitivity.models import Model, RecipeModel, ScoringModel, leave_one_out
 from dividend.sensitivity.results import SensitivityResult, build_result, mean_abs_rank_change
 
-BLOCK_CELLS = 16_000_000  # runs × units × indicators per block: bounds memory per block
+BLOCK_CELLS = 16_000_000  # floats held per block (see Model.cells_per_run): bounds memory
 
 Progress = Callable[[int, int], None]
 
@@ -134,8 +134,7 @@ def prepare(
     des = make_design(n, len(bound), seed, design, sampler)
     codes = np.column_stack([inp.codes(des.u[:, k]) for k, inp in enumerate(bound)])
     if block_runs is None:
-        cells = max(1, model.units.size * len(model.framework.indicators))
-        block_runs = max(1, BLOCK_CELLS // cells)
+        block_runs = max(1, BLOCK_CELLS // max(1, model.cells_per_run()))
     elif block_runs < 1:
         raise SensitivityError(f"block_runs: must be >= 1, got {block_runs}")
     blocks = [(a, min(a + block_runs, des.n_runs)) for a in range(0, des.n_runs, block_runs)]

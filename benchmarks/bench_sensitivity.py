@@ -1,0 +1,162 @@
+"""Sensitivity benchmarks: COINr's ASEM example design, and 10,000 units × 100 indicators ×
+10,000 uncertainty runs.
+
+Run: ``.venv/bin/python benchmarks/bench_sensitivity.py [--skip-big]``. Prints a table and
+writes ``benchmarks/results/sensitivity.json``.
+
+* ASEM, COINr's vignette design: SA, N = 100 -> 600 runs; winmax 1..5, min-max (1, 100)
+  vs z-score (10, 2), 100 noisy weight sets at ±25% on levels 2-3, arithmetic vs
+  geometric mean; 1000 bootstrap resamples, leave-one-indicator-out included. Timed from
+  loaded inputs to every output table (COINr's ~160 s is ``get_sensitivity`` on a built
+  coin). Target <= 0.5 s.
+* Large: the engine benchmark's synthetic 10k × 100 data (``bench_engine.synthetic``), UA
+  with 10,000 random runs varying winmax {3, 5}, min-max (1, 100) vs z-score (100, 15),
+  ±25% noise on all weights (10,000 sets) and arithmetic vs geometric mean. Run in a
+  fresh subprocess so its peak RSS is its own. Target: completes within 2 GB.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "benchmarks" / "results" / "sensitivity.json"
+sys.path.insert(0, str(ROOT))
+
+
+def asem(repeat: int = 7) -> dict:
+    from dividend.sensitivity import load_config, run_sensitivity
+
+    times, res = [], None
+    for _ in range(repeat + 1):  # the first run warms imports and caches up
+        cfg = load_config(ROOT / "examples" / "asem" / "sensitivity.yaml")
+        t0 = time.perf_counter()
+        res = run_sensitivity(
+            cfg.model, cfg.inputs, cfg.n, cfg.seed, cfg.design, cfg.sampler, cfg.nboot
+        )
+        times.append(time.perf_counter() - t0)
+    times = times[1:]
+    ind = res.inputs.set_index("input")
+    return {
+        "runs": int(res.meta["n_runs"]),
+        "failed": res.n_failed,
+        "median_s": statistics.median(times),
+        "min_s": min(times),
+        "target_s": 0.5,
+        "coinr_s": 160,
+        "Si": ind["Si"].round(4).to_dict(),
+        "STi": ind["STi"].round(4).to_dict(),
+    }
+
+
+def big(n_units: int = 10_000, n_ind: int = 100, n_runs: int = 10_000) -> dict:
+    from benchmarks.bench_engine import synthetic
+    from dividend.recipe import Recipe
+    from dividend.sensitivity import RecipeModel, parse_inputs, run_sensitivity
+
+    warnings.simplefilter("ignore")
+    data, fw = synthetic(n_units, n_ind)
+    recipe = Recipe.from_dict(
+        {
+            "steps": [
+                {"step": "Denominate", "dset": "Raw"},
+                {"step": "Impute", "params": {"method": "i_mean_grp", "use_group": "grp"}},
+                {"step": "Screen", "params": {"unit_screen": "byNA", "dat_thresh": 0.9}},
+                {"step": "Treat", "params": {"winmax": 5}},
+                {"step": "Normalise", "params": {"method": "minmax", "params": {"l_u": [1, 100]}}},
+                {"step": "Aggregate", "params": {"method": "amean"}},
+            ]
+        }
+    )
+    inputs = parse_inputs(
+        {
+            "Winmax": {"kind": "step", "step": "Treat", "param": "winmax", "values": [3, 5]},
+            "Normalisation": {
+                "kind": "step",
+                "step": "Normalise",
+                "choices": [
+                    {"method": "minmax", "params": {"l_u": [1, 100]}},
+                    {"method": "zscore", "params": {"m_sd": [100, 15]}},
+                ],
+            },
+            "Weights": {
+                "kind": "weights_noise",
+                "noise": {1: 0.25, 2: 0.25, 3: 0.25},
+                "n_sets": n_runs,
+            },
+            "Aggregation": {"kind": "aggregation", "choices": ["amean", "gmean"]},
+        }
+    )
+    t0 = time.perf_counter()
+    res = run_sensitivity(
+        RecipeModel(recipe, data, fw),
+        inputs,
+        n_runs,
+        1,
+        design="ua",
+        sampler="random",
+        score_dtype="float32",
+        leave_one_out=True,
+    )
+    elapsed = time.perf_counter() - t0
+    return {
+        "units": n_units,
+        "indicators": n_ind,
+        "runs": n_runs,
+        "failed": res.n_failed,
+        "blocks": res.meta["blocks"],
+        "elapsed_s": elapsed,
+        "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "target_mb": 2048,
+    }
+
+
+def main(skip_big: bool = False) -> dict:
+    warnings.simplefilter("ignore")
+    results: dict = {
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "machine": platform.machine(),
+        "asem_coinr_design": asem(),
+    }
+    a = results["asem_coinr_design"]
+    print(
+        f"ASEM COINr SA design ({a['runs']} runs, {a['failed']} failed): median "
+        f"{a['median_s'] * 1000:.0f} ms (min {a['min_s'] * 1000:.0f} ms); target 500 ms, "
+        f"COINr ~160 s"
+    )
+    if not skip_big:
+        proc = subprocess.run(
+            [sys.executable, __file__, "--big-only"], capture_output=True, text=True, check=True
+        )
+        results["big"] = json.loads(proc.stdout.strip().splitlines()[-1])
+        b = results["big"]
+        print(
+            f"{b['units']:,} units x {b['indicators']} indicators x {b['runs']:,} runs "
+            f"({b['blocks']} blocks, {b['failed']} failed): {b['elapsed_s']:.1f} s, "
+            f"peak RSS {b['max_rss_mb']:.0f} MB (limit 2048 MB)"
+        )
+    elif OUT.is_file():  # keep the last large-scale figure
+        prev = json.loads(OUT.read_text())
+        if "big" in prev:
+            results["big"] = prev["big"]
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    OUT.write_text(json.dumps(results, indent=2))
+    return results
+
+
+if __name__ == "__main__":
+    if "--big-only" in sys.argv:
+        print(json.dumps(big()))
+    else:
+        main(skip_big="--skip-big" in sys.argv)
