@@ -1,0 +1,140 @@
+"""Sensitivity of the real migration-dividend index (issue 5's frameworks and scenarios).
+
+For one weight scenario and every framework (country, city frameworks), the signed
+dividend is re-scored under uncertain weights, neutral values and goalposts, and the
+choice of weight scenario; the result is a set of long tables, each with ``scenario``
+and ``framework`` columns, that the Dagster asset writes to schema ``sensitivity`` (the
+release picks that schema up). No Dagster here: the asset is a thin wrapper.
+
+Inputs that vary are named in ``vary`` (any subset):
+
+* ``weights``: ±``weight_noise`` multiplicative noise on indicator, pillar and dimension
+  weights (``n_sets`` noisy sets);
+* ``scenario``: a choice among every weight scenario file (the partition's own included);
+* ``neutral``: neutral values shifted by up to ±``neutral_shift`` goalposts;
+* ``goalpost``: goalposts scaled within ``goalpost_scale``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from dividend.sensitivity.inputs import SensitivityError, parse_inputs
+from dividend.sensitivity.models import ScoringModel
+from dividend.sensitivity.results import SensitivityResult
+from dividend.sensitivity.runner import run_sensitivity
+
+VARY = ("weights", "scenario", "neutral", "goalpost")
+TABLES = ("units", "inputs", "unit_indices", "runs", "leave_one_out")
+
+
+@dataclass
+class IndexSettings:
+    """How the index sensitivity runs (the Dagster config mirrors these fields)."""
+
+    n: int = 256
+    seed: int = 20_240_601
+    design: str = "sa"
+    sampler: str = "sobol"
+    nboot: int = 1000
+    vary: Sequence[str] = VARY
+    weight_noise: float = 0.25
+    n_sets: int = 200
+    neutral_shift: float = 0.25
+    goalpost_scale: tuple[float, float] = (0.75, 1.33)
+    min_coverage: float = 0.0
+    extra: Mapping[str, Any] = field(default_factory=dict)  # more input specs, YAML layout
+
+
+def index_inputs(
+    settings: IndexSettings,
+    framework_levels: int,
+    scenario_weights: Mapping[str, Mapping[str, float]],
+) -> dict[str, Any]:
+    """The input spec for :func:`dividend.sensitivity.inputs.parse_inputs`."""
+    bad = sorted(set(settings.vary) - set(VARY))
+    if bad:
+        raise SensitivityError(f"vary: unknown input(s) {bad}; choose from {list(VARY)}")
+    spec: dict[str, Any] = {}
+    if "weights" in settings.vary:
+        spec["weights"] = {
+            "kind": "weights_noise",
+            "noise": dict.fromkeys(range(1, framework_levels), settings.weight_noise),
+            "n_sets": settings.n_sets,
+        }
+    if "scenario" in settings.vary and len(scenario_weights) > 1:
+        spec["scenario"] = {
+            "kind": "weights_scenarios",
+            "choices": [dict(w) for w in scenario_weights.values()],
+        }
+    if "neutral" in settings.vary:
+        s = settings.neutral_shift
+        spec["neutral"] = {"kind": "neutral", "range": [-s, s]}
+    if "goalpost" in settings.vary:
+        spec["goalpost"] = {"kind": "goalpost", "range": list(settings.goalpost_scale)}
+    spec.update(settings.extra)
+    if not spec:
+        raise SensitivityError("vary: nothing to vary")
+    return spec
+
+
+def result_tables(res: SensitivityResult, scenario: str, framework: str) -> dict[str, pd.DataFrame]:
+    """The result's tables with ``scenario`` and ``framework`` columns in front."""
+    out = {}
+    for name in TABLES:
+        t = getattr(res, name)
+        if t is None:
+            continue
+        t = t.copy()
+        if name == "runs":  # codes are floats; labels can be long YAML: keep both
+            t.columns = [str(c) for c in t.columns]
+        t.insert(0, "framework", framework)
+        t.insert(0, "scenario", scenario)
+        out[name] = t.reset_index(drop=True)
+    return out
+
+
+def index_sensitivity(
+    frameworks: Mapping[str, Any],
+    scenario: Any,
+    all_scenarios: Mapping[str, Any],
+    data: Mapping[str, pd.DataFrame],
+    settings: IndexSettings,
+    progress: Callable[[str, int, int], None] | None = None,
+    client: Any = None,
+) -> dict[str, pd.DataFrame]:
+    """Run the analysis for every framework with data; tables concatenated over frameworks.
+
+    ``frameworks``: name -> ``dividend.config.FrameworkConfig``; ``scenario`` the partition's
+    ``Scenario``; ``all_scenarios`` name -> Scenario (for the scenario choice); ``data``
+    name -> units × indicators table (``dividend.indicators.wide``). ``client``: a
+    ``distributed.Client`` to run the blocks on (same results as locally).
+    """
+    parts: dict[str, list[pd.DataFrame]] = {t: [] for t in TABLES}
+    for name, fw in frameworks.items():  # a handful of frameworks
+        if name not in data or data[name].empty:
+            continue
+        spec = fw.scoring_spec(scenario)
+        weights = {
+            s_name: {
+                c: w for c, w in fw.framework(s).weight.items() if c != spec.framework.index_code
+            }
+            for s_name, s in all_scenarios.items()
+        }
+        inputs = parse_inputs(index_inputs(settings, spec.framework.levels, weights))
+        model = ScoringModel(spec, data[name], min_coverage=settings.min_coverage)
+        report = None if progress is None else (lambda d, t, n=name: progress(n, d, t))
+        args = (model, inputs, settings.n, settings.seed, settings.design, settings.sampler)
+        if client is None:
+            res = run_sensitivity(*args, settings.nboot, progress=report)
+        else:
+            from dividend.sensitivity.distributed import run_sensitivity_dask
+
+            res = run_sensitivity_dask(client, *args, settings.nboot, progress=report)
+        for t, frame in result_tables(res, scenario.name, name).items():
+            parts[t].append(frame)
+    return {t: pd.concat(v, ignore_index=True) for t, v in parts.items() if v}

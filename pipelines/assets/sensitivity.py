@@ -1,0 +1,153 @@
+"""Sensitivity assets (thin wrappers over dividend.sensitivity.index), one per scenario partition.
+
+dividend_sensitivity: for the partition's weight scenario, every framework's signed dividend
+re-scored under uncertain weights, weight scenario, neutral values and goalposts
+(Saltelli design, Sobol indices with bootstrap intervals, per-unit rank intervals and
+net-loss probabilities, leave-one-indicator-out shifts, every run's parameters). Writes
+schema ``sensitivity`` (units, inputs, unit_indices, runs, leave_one_out), replacing the
+partition's rows; the release exports that schema. Runs locally, or on Dask with
+``use_dask`` (resource ``dask``: LocalCluster, or a scheduler address).
+"""
+
+import time
+
+import dagster as dg
+import pandas as pd
+from dagster_duckdb import DuckDBResource
+
+from dividend.config import load_frameworks, load_scenario, scenario_paths
+from dividend.indicators import wide
+from dividend.sensitivity.index import VARY, IndexSettings, index_sensitivity
+from pipelines.partitions import scenario_partitions
+from pipelines.resources import DUCKDB_POOL
+from pipelines.resources_dask import DaskResource
+from sources.warehouse import read_table
+
+SCHEMA = "sensitivity"
+
+
+class SensitivityConfig(dg.Config):
+    """Launchpad settings: sample size, seed, design and which inputs vary."""
+
+    n: int = 256
+    seed: int = 20_240_601
+    design: str = "sa"
+    sampler: str = "sobol"
+    nboot: int = 1000
+    vary: list[str] = list(VARY)  # noqa: RUF012 (Dagster Config copies defaults)
+    weight_noise: float = 0.25
+    n_sets: int = 200
+    neutral_shift: float = 0.25
+    goalpost_scale: list[float] = [0.75, 1.33]  # noqa: RUF012
+    min_coverage: float = 0.0
+    use_dask: bool = False
+
+
+def replace_partition(con, tables: dict[str, pd.DataFrame], scenario: str) -> None:
+    """Replace one scenario's rows in each sensitivity table, in one transaction."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute(f'CREATE SCHEMA IF NOT EXISTS "{SCHEMA}"')
+        for name, frame in tables.items():
+            con.register("_frame", frame)
+            cols = [
+                r[0]
+                for r in con.execute(
+                    "SELECT column_name FROM information_schema.columns "
+                    "WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position",
+                    [SCHEMA, name],
+                ).fetchall()
+            ]
+            if cols != list(frame.columns):  # new table or new columns: start afresh
+                con.execute(f'CREATE OR REPLACE TABLE "{SCHEMA}"."{name}" AS SELECT * FROM _frame')
+            else:
+                con.execute(f'DELETE FROM "{SCHEMA}"."{name}" WHERE scenario = ?', [scenario])
+                con.execute(f'INSERT INTO "{SCHEMA}"."{name}" BY NAME SELECT * FROM _frame')
+            con.unregister("_frame")
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+
+
+@dg.asset(
+    key=["sensitivity", "dividend_sensitivity"],
+    group_name="sensitivity",
+    deps=[dg.AssetKey(["index", "dividend_index"])],
+    partitions_def=scenario_partitions,
+    description="Uncertainty and Sobol sensitivity of the signed dividend for the partition's "
+    "weight scenario: per-unit median rank, 5-95% rank interval, score interval and "
+    "probability of net migration loss; Si/STi per input with bootstrap intervals; "
+    "leave-one-indicator-out rank shifts; the parameters of every run. Writes schema "
+    "sensitivity.",
+    kinds={"duckdb", "pandas", "dask"},
+    pool=DUCKDB_POOL,
+)
+def dividend_sensitivity(
+    context: dg.AssetExecutionContext,
+    config: SensitivityConfig,
+    duckdb: DuckDBResource,
+    dask: DaskResource,
+) -> dg.MaterializeResult:
+    name = context.partition_key
+    frameworks = load_frameworks()
+    scenarios = {n: load_scenario(p, frameworks) for n, p in scenario_paths().items()}
+    with duckdb.get_connection() as con:
+        units = read_table(con, "indicators.units")
+        long = read_table(con, "indicators.long")
+    data = {
+        n: wide(units[units["framework"] == n], long[long["framework"] == n], fw.codes)
+        for n, fw in frameworks.items()
+    }
+    settings = IndexSettings(
+        n=config.n,
+        seed=config.seed,
+        design=config.design,
+        sampler=config.sampler,
+        nboot=config.nboot,
+        vary=tuple(config.vary),
+        weight_noise=config.weight_noise,
+        n_sets=config.n_sets,
+        neutral_shift=config.neutral_shift,
+        goalpost_scale=(config.goalpost_scale[0], config.goalpost_scale[1]),
+        min_coverage=config.min_coverage,
+    )
+    last = {"t": 0.0}
+
+    def progress(framework: str, done: int, total: int) -> None:
+        if done == total or time.monotonic() - last["t"] > 5:
+            last["t"] = time.monotonic()
+            context.log.info("sensitivity %s/%s: %d of %d runs", name, framework, done, total)
+
+    t0 = time.perf_counter()
+    if config.use_dask:
+        with dask.get_client() as client:
+            tables = index_sensitivity(
+                frameworks, scenarios[name], scenarios, data, settings, progress, client
+            )
+    else:
+        tables = index_sensitivity(frameworks, scenarios[name], scenarios, data, settings, progress)
+    elapsed = time.perf_counter() - t0
+    runs = tables.get("runs", pd.DataFrame(columns=["status"]))
+    failed = runs[runs["status"] == "failed"]
+    for row in failed.head(20).itertuples():  # failed runs are rows, never NaN in disguise
+        context.log.warning("failed run %s (%s): %s", row.run, row.framework, row.error)
+    with duckdb.get_connection() as con:
+        replace_partition(con, tables, name)
+    inputs = tables.get("inputs")
+    return dg.MaterializeResult(
+        metadata={
+            "runs": len(runs),
+            "failed_runs": len(failed),
+            "elapsed_s": round(elapsed, 2),
+            "tables": dg.MetadataValue.json(sorted(f"{SCHEMA}.{t}" for t in tables)),
+            "indices": dg.MetadataValue.md(
+                inputs[["framework", "input", "Si", "STi"]].round(3).to_markdown(index=False)
+                if inputs is not None
+                else "_design ua: no indices_"
+            ),
+        }
+    )
+
+
+sensitivity_assets = [dividend_sensitivity]
