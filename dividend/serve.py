@@ -18,6 +18,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from dividend.release import latest
+
 HOST = "127.0.0.1"
 HOME = "/site/index.html"
 
@@ -59,14 +61,17 @@ def resolve_release(exports: Path) -> Path:
     exports = Path(exports)
     if not exports.is_dir():
         raise ServeError(f"--exports {exports}: no such directory (run `make run` first)")
-    latest = exports / "latest"
-    if latest.exists():
-        target = latest.resolve(strict=True)
+    target = latest(exports)  # the release writer's own notion: symlink or LATEST file
+    if target is not None:
         if not target.is_dir():
-            raise ServeError(f"{latest} does not point to a release directory")
-        return target
+            raise ServeError(f"{exports}/latest does not point to a release directory")
+        return target.resolve()
     releases = sorted(
-        (p for p in exports.iterdir() if p.is_dir() and not p.name.startswith(".")),
+        (
+            p
+            for p in exports.iterdir()
+            if p.is_dir() and not p.name.startswith(".") and p.name != "latest"
+        ),
         key=lambda p: p.stat().st_mtime,
     )
     if not releases:
@@ -83,7 +88,10 @@ def safe_path(root: Path, target: str) -> Path | None:
     if not target.startswith("/") or target.startswith("//"):
         return None  # absolute-form (http://...) or network-path reference
     path = urlsplit(target).path
-    decoded = unquote(path, errors="strict") if "%" in path else path
+    try:
+        decoded = unquote(path, errors="strict") if "%" in path else path
+    except UnicodeDecodeError:
+        return None  # overlong / invalid UTF-8 such as %c0%ae
     if "%" in decoded and unquote(decoded) != decoded:
         return None  # double encoding: %252e%252e
     if "\\" in decoded or "\x00" in decoded or "//" in decoded:
@@ -128,10 +136,7 @@ class ReleaseHandler(BaseHTTPRequestHandler):
             self.send_header("Content-Length", "0")
             self.end_headers()
             return
-        try:
-            path = safe_path(self.root, self.path)
-        except UnicodeDecodeError:
-            path = None
+        path = safe_path(self.root, self.path)
         if path is None:
             self.send_error(HTTPStatus.NOT_FOUND, "Not found")
             return
@@ -163,6 +168,6 @@ def make_server(release: Path, port: int = 8000, host: str = HOST) -> ThreadingH
 def serve_in_thread(release: Path, port: int = 0) -> tuple[ThreadingHTTPServer, str]:
     """Start a server in a daemon thread; returns it and its base URL (call ``shutdown()``)."""
     server = make_server(release, port)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
     host, bound = server.server_address[:2]
     return server, f"http://{host}:{bound}"

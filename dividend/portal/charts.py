@@ -342,7 +342,7 @@ def diverging_svgs(
     y = pd.Series(top + row_h * (pos.to_numpy() + 0.5), index=f.index)
     x0 = float(sx(0.0))
 
-    def bar(v: pd.Series, dy: float, colour: str) -> pd.Series:
+    def bar(v: pd.Series, dy: float, colour: str, kind: str) -> pd.Series:
         xv = pd.Series(sx(v.fillna(0.0)), index=f.index)
         x = np.minimum(xv, x0)
         w = (xv - x0).abs()
@@ -354,7 +354,7 @@ def diverging_svgs(
                 (y + dy).round(1).astype(str),
                 '" width="',
                 w.round(1).astype(str),
-                f'" height="12" fill="{colour}"/>',
+                f'" height="12" fill="{colour}" class="bar {kind}"/>',
             ],
             f.index,
         )
@@ -386,8 +386,8 @@ def diverging_svgs(
             ", net ",
             num_col(net, 1, True),
             "</title>",
-            bar(ben, -13, BENEFIT),
-            bar(-cost, 1, COST),
+            bar(ben, -13, BENEFIT, "benefit"),
+            bar(-cost, 1, COST, "cost"),
             tick,
             f'<text x="{left - 8}" y="',
             (y + 4).round(1).astype(str),

@@ -59,8 +59,9 @@ def cat(parts: list[pd.Series | str], index: pd.Index) -> pd.Series:
 
 
 def slug_col(s: pd.Series) -> pd.Series:
-    """File-name-safe slug of a code column (letters, digits, '-' and '_' kept)."""
-    return s.astype(str).str.replace(r"[^A-Za-z0-9_-]+", "-", regex=True).str.strip("-")
+    """File-name-safe ASCII slug of a code column (accents dropped; letters, digits, '-', '_')."""
+    ascii_ = s.astype(str).str.normalize("NFKD").str.encode("ascii", "ignore").str.decode("ascii")
+    return ascii_.str.replace(r"[^A-Za-z0-9_-]+", "-", regex=True).str.strip("-")
 
 
 def slug(value: object) -> str:

@@ -1,0 +1,250 @@
+"""The portal built into a real release (real data, real index, real sensitivity run).
+
+Expected values are read from the release's CSV files and the source catalogue by the test
+itself, and compared with what the pages say.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from dividend.portal.build import build_site
+from dividend.portal.data import PortalError
+from tests.portal_fixtures import portal_release  # noqa: F401  (session fixture)
+
+NO_DATA_CITIES = ["Auckland", "Buenos Aires", "Kuala Lumpur", "Nairobi", "São Paulo"]
+CATALOGUE = Path(__file__).resolve().parent.parent / "sources" / "catalogue.yaml"
+
+
+class Page(HTMLParser):
+    """Links, ids, headings, svgs and text of one HTML page."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.links: list[tuple[str, str]] = []  # (href, text)
+        self.srcs: list[str] = []
+        self.ids: list[str] = []
+        self.h1: list[str] = []
+        self.svgs: list[dict[str, str]] = []
+        self.lang = None
+        self._a: list[str] | None = None
+        self._href = ""
+        self._h1: list[str] | None = None
+        self.text: list[str] = []
+        self.feed(text)
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if "id" in a:
+            self.ids.append(a["id"])
+        if tag == "html":
+            self.lang = a.get("lang")
+        if tag == "a" and "href" in a:
+            self._a, self._href = [], a["href"]
+        if tag in ("link", "script") and (a.get("href") or a.get("src")):
+            self.srcs.append(a.get("href") or a.get("src"))
+        if tag == "h1":
+            self._h1 = []
+        if tag == "svg":
+            self.svgs.append(a)
+
+    def handle_endtag(self, tag):
+        if tag == "a" and self._a is not None:
+            self.links.append((self._href, "".join(self._a).strip()))
+            self._a = None
+        if tag == "h1" and self._h1 is not None:
+            self.h1.append("".join(self._h1).strip())
+            self._h1 = None
+
+    def handle_data(self, data):
+        self.text.append(data)
+        if self._a is not None:
+            self._a.append(data)
+        if self._h1 is not None:
+            self._h1.append(data)
+
+    @property
+    def all_text(self) -> str:
+        return " ".join(" ".join(self.text).split())
+
+
+def _page(site: Path, rel: str) -> Page:
+    return Page((site / rel).read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def site(portal_release) -> Path:  # noqa: F811
+    return portal_release / "site"
+
+
+@pytest.fixture(scope="module")
+def country(portal_release) -> pd.DataFrame:  # noqa: F811
+    return pd.read_csv(portal_release / "country_index.csv")
+
+
+@pytest.fixture(scope="module")
+def city(portal_release) -> pd.DataFrame:  # noqa: F811
+    return pd.read_csv(portal_release / "city_index.csv")
+
+
+def _signed(x: float) -> str:
+    return f"{x:+.1f}".replace("-", "−")
+
+
+def test_every_country_has_a_profile_reachable_from_the_list(site, country):
+    page = _page(site, "countries.html")
+    profile_links = {t: h for h, t in page.links if h.startswith("country/")}
+    assert set(country["name"]) <= set(profile_links)
+    for name, href in profile_links.items():  # ~200 small files
+        assert _page(site, href).h1 == [name]
+    assert len(list((site / "country").glob("*.html"))) == len(country)
+
+
+def test_every_city_has_a_profile(site, city):
+    page = _page(site, "cities.html")
+    hrefs = [h for h, _ in page.links if h.startswith("city/")]
+    assert len(set(hrefs)) == len(city)
+    assert all((site / h).is_file() for h in hrefs)
+
+
+def test_all_relative_links_resolve_inside_the_release(site, portal_release):  # noqa: F811
+    root = portal_release.resolve()
+    pages = sorted(site.rglob("*.html"))
+    assert len(pages) > 100
+    for p in pages:  # every page of the site
+        page = Page(p.read_text(encoding="utf-8"))
+        assert page.lang == "en", p
+        assert len(page.h1) == 1, p
+        assert len(page.ids) == len(set(page.ids)), f"duplicate id in {p}"
+        for href in [h for h, _ in page.links] + page.srcs:
+            u = urlsplit(href)
+            if u.scheme in ("http", "https", "mailto", "data"):
+                continue
+            if not u.path:  # in-page anchor
+                assert u.fragment in page.ids, (p, href)
+                continue
+            target = (p.parent / unquote(u.path)).resolve()
+            assert target.is_relative_to(root) and target.is_file(), (p, href)
+
+
+def test_charts_are_labelled_images(site):
+    for rel in ["index.html", "country/DEU.html", "city/NL037C.html"]:
+        page = _page(site, rel)
+        assert page.svgs, rel
+        for svg in page.svgs:
+            assert svg.get("role") == "img"
+            ids = svg["aria-labelledby"].split()
+            assert len(ids) == 2 and set(ids) <= set(page.ids)
+
+
+def test_downloads_list_every_file_with_size_and_sha256(site, portal_release):  # noqa: F811
+    page = _page(site, "downloads.html")
+    text = page.all_text
+    files = [
+        p
+        for p in portal_release.rglob("*")
+        if p.is_file() and "site" not in p.relative_to(portal_release).parts
+    ]
+    assert {"country_index.csv", "city_index.csv", "indicators_long.csv", "datapackage.json"} <= {
+        p.name for p in files
+    }
+    hrefs = {h for h, _ in page.links}
+    for p in files:
+        rel = p.relative_to(portal_release).as_posix()
+        assert "../" + rel in hrefs
+        assert hashlib.sha256(p.read_bytes()).hexdigest() in text
+        assert f"{p.stat().st_size / 1024:.1f} KiB" in text
+
+
+def test_indicator_value_year_source_and_treatment_on_profile(site, portal_release):  # noqa: F811
+    long = pd.read_csv(portal_release / "indicators_long.csv")
+    cat = yaml.safe_load(CATALOGUE.read_text(encoding="utf-8"))["datasets"]
+    deu = long[(long["framework"] == "country") & (long["geo"] == "DEU")]
+    assert len(deu) >= 5
+    page = _page(site, "country/DEU.html")
+    text = page.all_text
+    hrefs = {h for h, _ in page.links}
+    for r in deu.itertuples():  # a dozen indicators
+        assert f"{r.value:.2f} {r.unit}" in text
+        assert r.treatment in text
+        assert str(r.year) in text
+        for src in r.sources.split(","):
+            assert cat[src]["landing_url"] in hrefs
+
+
+def test_cities_without_city_data_say_so_and_show_national_values(site, city, country):
+    listed = {t: h for h, t in _page(site, "cities.html").links if h.startswith("city/")}
+    for name in NO_DATA_CITIES:
+        row = city[city["study_city"] == name].iloc[0]
+        assert row["city_data"] == "no city-level data" and np.isnan(row["dividend"])
+        page = _page(site, listed[name])
+        assert page.h1 == [name]
+        text = page.all_text
+        assert "No city-level data" in text
+        assert "Migration dividend" not in text  # no city score, not even a dash
+        nat = country[country["geo"] == row["country_iso3"]].iloc[0]
+        assert f"migration dividend {_signed(nat['dividend'])}" in text
+        assert f"../country/{nat['geo']}.html" in {h for h, _ in page.links}
+
+
+def test_city_profile_with_data_and_national_context(site, city, country):
+    row = city[city["study_city"] == "Rotterdam"].iloc[0]
+    text = _page(site, f"city/{row['geo']}.html").all_text
+    assert _signed(row["dividend"]) in text
+    assert f"{int(row['rank'])} of {int(row['n_ranked'])}" in text
+    nld = country[country["geo"] == "NLD"].iloc[0]
+    assert f"Netherlands : migration dividend {_signed(nld['dividend'])}" in text
+
+
+def test_home_shows_sensitivity_probability_and_every_scenario(site, portal_release, country):  # noqa: F811
+    sens = pd.read_csv(portal_release / "sensitivity_units.csv")
+    text = _page(site, "index.html").all_text
+    ranked_loss = country["rank"].notna() & (country["net_migration_loss"].astype(str) == "True")
+    losses = country[ranked_loss].merge(sens, left_on="geo", right_on="uCode")
+    losses = losses[losses["p_net_loss"].notna()]
+    assert len(losses) > 10
+    for r in losses.head(20).itertuples():
+        assert f"net loss · P {round(r.p_net_loss * 100):d} %" in text
+    scenarios = sorted(p.stem for p in (Path("indicators") / "weights").glob("*.yaml"))
+    html = (site / "index.html").read_text(encoding="utf-8")
+    for s in scenarios:
+        assert f'id="scn-{s}"' in html
+    assert f'id="scn-{country["scenario"].iloc[0]}" data-label' in html
+
+
+def test_other_scenarios_match_the_index_scorer(portal_release, country):  # noqa: F811
+    """The switcher recomputes scenarios from indicators_long.csv; for the release's own
+    scenario that must reproduce country_index.csv exactly."""
+    from dividend.config import load_frameworks, load_scenario, scenario_paths
+    from dividend.index import score_framework
+
+    frameworks = load_frameworks()
+    fw = frameworks["country"]
+    long = pd.read_csv(portal_release / "indicators_long.csv")
+    long = long[long["framework"] == "country"]
+    sc = load_scenario(scenario_paths()[country["scenario"].iloc[0]], frameworks)
+    units = country[["framework", "geo", "name", "country_iso3", "peer_group"]]
+    again = score_framework(fw, sc, units, long).table
+    assert np.allclose(again["dividend"], country["dividend"], equal_nan=True, atol=1e-9)
+
+
+def test_missing_release_file_or_column_is_named(tmp_path, portal_release):  # noqa: F811
+    bad = tmp_path / "rel"
+    shutil.copytree(portal_release, bad, ignore=shutil.ignore_patterns("site"))
+    df = pd.read_csv(bad / "city_index.csv").drop(columns=["city_data"])
+    df.to_csv(bad / "city_index.csv", index=False)
+    with pytest.raises(PortalError, match=r"city_index.csv: missing column\(s\) \['city_data'\]"):
+        build_site(bad)
+    (bad / "country_index.csv").unlink()
+    with pytest.raises(PortalError, match="country_index.csv: missing from release"):
+        build_site(bad)
+    assert not (bad / "site").exists()
