@@ -245,6 +245,6 @@ def test_missing_release_file_or_column_is_named(tmp_path, portal_release):  # n
     with pytest.raises(PortalError, match=r"city_index.csv: missing column\(s\) \['city_data'\]"):
         build_site(bad)
     (bad / "country_index.csv").unlink()
-    with pytest.raises(PortalError, match="country_index.csv: missing from release"):
+    with pytest.raises(PortalError, match=r"country_index\.csv: missing from release"):
         build_site(bad)
     assert not (bad / "site").exists()
