@@ -14,6 +14,7 @@ it from the index (weight 0) while its dividend is still computed, so the percep
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,7 @@ LEVELS = ("country", "city")
 REPO_ROOT = Path(__file__).resolve().parent.parent
 INDICATORS_DIR = REPO_ROOT / "indicators"
 WEIGHTS_DIR = INDICATORS_DIR / "weights"
+WEIGHTS_ENV = "DIVIDEND_WEIGHTS_DIR"  # benchmarks point the scenarios at a scratch copy
 FRAMEWORK_FILES = ("country.yaml", "city_eu.yaml", "city_us.yaml", "city_ca.yaml")
 
 
@@ -461,6 +463,10 @@ def load_scenario(path: str | Path, frameworks: dict[str, FrameworkConfig]) -> S
     )
 
 
-def scenario_paths(directory: str | Path = WEIGHTS_DIR) -> dict[str, Path]:
-    """Scenario name (file stem) -> file, sorted; the Dagster partitions come from here."""
+def scenario_paths(directory: str | Path | None = None) -> dict[str, Path]:
+    """Scenario name (file stem) -> file, sorted; the Dagster partitions come from here.
+
+    Default directory: ``$DIVIDEND_WEIGHTS_DIR`` if set, else indicators/weights.
+    """
+    directory = directory or os.environ.get(WEIGHTS_ENV) or WEIGHTS_DIR
     return {p.stem: p for p in sorted(Path(directory).glob("*.yaml"))}

@@ -33,6 +33,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from dividend.xlsx import write_xlsx
+
 DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 LATEST = "latest"
 POINTER = "LATEST"
@@ -138,26 +140,10 @@ def _write_csv(frame: pd.DataFrame, path: Path) -> None:
     neutralise(frame).to_csv(path, index=False, lineterminator="\n")
 
 
-def _xlsx_rows(frame: pd.DataFrame):
-    """Header then rows as plain Python values (NA -> empty cell) for openpyxl."""
-    yield [str(c) for c in frame.columns]
-    obj = frame.astype(object)
-    obj = obj.where(frame.notna(), None)
-    # openpyxl's write-only sheets take one row at a time: serialisation, not computation.
-    yield from obj.itertuples(index=False, name=None)
-
-
 def _write_xlsx(rel: ReleaseTables, path: Path) -> None:
-    """One workbook, a notes sheet first; write-only mode keeps it fast (streamed rows)."""
-    from openpyxl import Workbook
-
-    wb = Workbook(write_only=True)
+    """One workbook, a notes sheet first, every table neutralised (see dividend.xlsx)."""
     sheets = {"notes": pd.DataFrame(rel.notes, columns=["item", "value"]), **rel.tables}
-    for name, frame in sheets.items():
-        ws = wb.create_sheet(title=name[:31])
-        for row in _xlsx_rows(neutralise(frame)):
-            ws.append(row)
-    wb.save(path)
+    write_xlsx({name: neutralise(frame) for name, frame in sheets.items()}, path)
 
 
 def _switch_latest(exports: Path, rid: str) -> None:

@@ -1,0 +1,118 @@
+"""Benchmark: after a weight file changes, re-materialise only the index and the release.
+
+Target (issue 5): <= 5 s for `index/dividend_index` + `exports/release` of one scenario
+partition, the upstream sources and indicator tables already materialised. The scenario
+files are copied to a scratch directory (DIVIDEND_WEIGHTS_DIR) and one is edited before each
+timed run, as a researcher would. Writes benchmarks/results/index.json.
+
+    .venv/bin/python benchmarks/bench_index.py [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+TARGET_S = 5.0
+SCENARIO = "faal_five_pillars"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--repeat", type=int, default=3)
+    args = ap.parse_args()
+    scratch = Path(tempfile.mkdtemp(prefix="bench_index_"))
+    weights = scratch / "weights"
+    shutil.copytree(REPO / "indicators" / "weights", weights)
+    os.environ["DIVIDEND_WEIGHTS_DIR"] = str(weights)
+    os.environ["DIVIDEND_EXPORTS"] = str(scratch / "exports")
+
+    import dagster as dg
+    import yaml
+    from dagster_duckdb import DuckDBResource
+
+    from pipelines.assets.index import dividend_index, indicator_values
+    from pipelines.assets.release import release
+    from pipelines.definitions import defs
+    from pipelines.materialise import materialise
+
+    wh = scratch / "w.duckdb"
+    t0 = time.perf_counter()
+    assert materialise(wh).success
+    upstream_s = time.perf_counter() - t0
+    assets = [*defs.assets, indicator_values, dividend_index, release]
+    res = {"duckdb": DuckDBResource(database=str(wh))}
+    inst = dg.DagsterInstance.ephemeral()
+    t0 = time.perf_counter()
+    assert dg.materialize(
+        assets, selection="key:indicators/indicator_values", resources=res, instance=inst
+    ).success
+    indicators_s = time.perf_counter() - t0
+
+    path = weights / f"{SCENARIO}.yaml"
+    timings, releases, steps = [], [], []
+    for i in range(args.repeat):
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        doc["pillars"]["political"] = 1 + 0.25 * (i + 1)  # the weight file changes
+        path.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
+        t0 = time.perf_counter()
+        r = dg.materialize(
+            assets,
+            selection="key:index/dividend_index or key:exports/release",
+            partition_key=SCENARIO,
+            resources=res,
+            instance=inst,
+        )
+        timings.append(time.perf_counter() - t0)
+        assert r.success
+        releases.append(
+            r.asset_materializations_for_node("exports__release")[0].metadata["release_id"].value
+        )
+        steps.append(
+            {
+                ev.step_key: round(ev.event_specific_data.duration_ms / 1000, 3)
+                for ev in r.all_events
+                if ev.event_type_value == "STEP_SUCCESS"
+            }
+        )
+    assert len(set(releases)) == len(releases), "each weight change must give a new release id"
+    out = {
+        "benchmark": "index + release re-materialisation after a weight-file change",
+        "scenario": SCENARIO,
+        "assets": ["index/dividend_index", "exports/release"],
+        "runs_s": [round(t, 3) for t in timings],
+        "median_s": round(statistics.median(timings), 3),
+        "max_s": round(max(timings), 3),
+        "target_s": TARGET_S,
+        "meets_target": max(timings) <= TARGET_S,
+        "step_s": steps,
+        "load_average_1m_at_end": round(os.getloadavg()[0], 2),
+        "not_timed": {
+            "sources_and_geography_s": round(upstream_s, 2),
+            "indicator_values_s": round(indicators_s, 2),
+        },
+        "machine": {
+            "python": platform.python_version(),
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(),
+        },
+        "releases": releases,
+    }
+    (REPO / "benchmarks" / "results").mkdir(parents=True, exist_ok=True)
+    (REPO / "benchmarks" / "results" / "index.json").write_text(
+        json.dumps(out, indent=2) + "\n", encoding="utf-8"
+    )
+    print(json.dumps({k: out[k] for k in ("runs_s", "median_s", "max_s", "meets_target")}))
+    shutil.rmtree(scratch, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,152 @@
+"""A minimal, vectorised XLSX writer for plain tables (numbers, booleans, text).
+
+openpyxl writes cell by cell in Python (about 2 s for a release's 120,000 cells on this
+machine), which alone would eat most of the 5-second budget for re-building a release after a
+weight change. A release workbook needs no styles or formulas, so this writer builds each
+sheet's XML column-wise with pandas string operations and zips the few fixed parts of the
+SpreadsheetML package (ECMA-376). Text goes in as inline strings; formula injection is handled
+before (``dividend.release.neutralise``), and no ``<f>`` element is ever written.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # not allowed in XML 1.0
+
+_CONTENT_TYPES = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+    '<Default Extension="xml" ContentType="application/xml"/>'
+    '<Override PartName="/xl/workbook.xml" '
+    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+    "{sheets}</Types>"
+)
+_SHEET_TYPE = (
+    '<Override PartName="/xl/worksheets/sheet{i}.xml" '
+    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+)
+_ROOT_RELS = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    '<Relationship Id="rId1" '
+    'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" '
+    'Target="xl/workbook.xml"/></Relationships>'
+)
+_WORKBOOK = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+    'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+    "<sheets>{sheets}</sheets></workbook>"
+)
+_WB_RELS = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    "{rels}</Relationships>"
+)
+_SHEET = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+    "<sheetData>{rows}</sheetData></worksheet>"
+)
+
+
+def _col_letters(n: int) -> list[str]:
+    out = []
+    for i in range(n):
+        s, k = "", i + 1
+        while k:
+            k, r = divmod(k - 1, 26)
+            s = chr(65 + r) + s
+        out.append(s)
+    return out
+
+
+def _escape(s: pd.Series) -> pd.Series:
+    return (
+        s.str.replace(_ILLEGAL, "", regex=True)
+        .str.replace("&", "&amp;", regex=False)
+        .str.replace("<", "&lt;", regex=False)
+        .str.replace(">", "&gt;", regex=False)
+    )
+
+
+def _cells(s: pd.Series, ref: pd.Series) -> pd.Series:
+    """XML of one column's cells (empty string where the value is missing)."""
+    na = s.isna().to_numpy()
+    if pd.api.types.is_bool_dtype(s):
+        body = (
+            '" t="b"><v>' + s.astype("float64").fillna(0).astype("int64").astype(str) + "</v></c>"
+        )
+    elif pd.api.types.is_integer_dtype(s):
+        body = '"><v>' + s.astype("Int64").astype(str).astype(object) + "</v></c>"
+    elif pd.api.types.is_numeric_dtype(s):
+        vals = s.astype("float64")
+        na = na | ~np.isfinite(vals.to_numpy())
+        body = '"><v>' + vals.astype(str).astype(object) + "</v></c>"  # shortest round-trip repr
+    else:
+        text = _escape(s.astype("string").fillna(""))
+        body = (
+            '" t="inlineStr"><is><t xml:space="preserve">' + text.astype(object) + "</t></is></c>"
+        )
+    cells = '<c r="' + ref + body.astype(object)
+    return cells.where(~na, "")
+
+
+def sheet_xml(frame: pd.DataFrame) -> str:
+    """One worksheet: a header row of column names, then the data rows."""
+    letters = _col_letters(frame.shape[1])
+    header = pd.DataFrame([list(map(str, frame.columns))], columns=frame.columns, dtype=object)
+    parts = []
+    for block, first_row in ((header, 1), (frame, 2)):
+        rows = pd.Series("", index=block.index, dtype=object)
+        rownum = pd.Series(
+            np.arange(first_row, first_row + len(block)).astype(str), index=block.index
+        )
+        for j, c in enumerate(block.columns):  # loop over columns; rows are vectorised
+            rows = rows + _cells(block[c], letters[j] + rownum).astype(object)
+        parts.append(('<row r="' + rownum + '">' + rows + "</row>").str.cat())
+    return _SHEET.format(rows="".join(p for p in parts if isinstance(p, str)))
+
+
+def write_xlsx(sheets: dict[str, pd.DataFrame], path: Path) -> None:
+    """Write the frames as sheets (names cut to Excel's 31 characters) into one workbook."""
+    names = [n[:31] for n in sheets]
+    if len(set(names)) != len(names):
+        raise ValueError(f"sheet names collide after cutting to 31 characters: {names}")
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as z:
+        z.writestr(
+            "[Content_Types].xml",
+            _CONTENT_TYPES.format(
+                sheets="".join(_SHEET_TYPE.format(i=i) for i in range(1, len(names) + 1))
+            ),
+        )
+        z.writestr("_rels/.rels", _ROOT_RELS)
+        z.writestr(
+            "xl/workbook.xml",
+            _WORKBOOK.format(
+                sheets="".join(
+                    f'<sheet name="{_escape(pd.Series([n])).iloc[0]}" sheetId="{i}" r:id="rId{i}"/>'
+                    for i, n in enumerate(names, start=1)
+                )
+            ),
+        )
+        z.writestr(
+            "xl/_rels/workbook.xml.rels",
+            _WB_RELS.format(
+                rels="".join(
+                    f'<Relationship Id="rId{i}" '
+                    'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" '
+                    f'Target="worksheets/sheet{i}.xml"/>'
+                    for i in range(1, len(names) + 1)
+                )
+            ),
+        )
+        for i, frame in enumerate(sheets.values(), start=1):
+            z.writestr(f"xl/worksheets/sheet{i}.xml", sheet_xml(frame))
