@@ -10,7 +10,7 @@ writes ``benchmarks/results/sensitivity.json``.
   loaded inputs to every output table (COINr's ~160 s is ``get_sensitivity`` on a built
   coin). Target <= 0.5 s.
 * Large: the engine benchmark's synthetic 10k × 100 data (``bench_engine.synthetic``), UA
-  with 10,000 random runs varying winmax {3, 5}, min-max (1, 100) vs z-score (100, 15),
+  with 10,000 random runs varying winmax {3, 5}, min-max (1, 100) vs ranks (COINr's n_rank),
   ±25% noise on all weights (10,000 sets) and arithmetic vs geometric mean. Run in a
   fresh subprocess so its peak RSS is its own. Target: completes within 2 GB.
 """
@@ -86,7 +86,7 @@ def big(n_units: int = 10_000, n_ind: int = 100, n_runs: int = 10_000) -> dict:
                 "step": "Normalise",
                 "choices": [
                     {"method": "minmax", "params": {"l_u": [1, 100]}},
-                    {"method": "zscore", "params": {"m_sd": [100, 15]}},
+                    {"method": "rank", "params": None},
                 ],
             },
             "Weights": {

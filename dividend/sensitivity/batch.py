@@ -279,3 +279,68 @@ def aggregate_runs(
         out[lev] = Y
         V = Y
     return out
+
+
+def linear_ok(methods: Mapping[int, str], dat_thresh, params, X: np.ndarray, upto: int) -> bool:
+    """Whether :func:`aggregate_target` applies: one power mean with the same parameters at
+    every level up to the target, no data threshold, no shifting, and complete values."""
+    levels = range(2, upto + 1)
+    ms = {methods[lev] for lev in levels}
+    if len(ms) != 1 or next(iter(ms)) not in POWER_MEANS:
+        return False
+    kws = [dict((params or {}).get(lev) or {}) for lev in levels]
+    if any(k != kws[0] for k in kws) or kws[0].get("nonpositive", "raise") == "shift":
+        return False
+    if any((dat_thresh or {}).get(lev) is not None for lev in levels):
+        return False
+    return X.ndim == 2 and not np.isnan(X).any()
+
+
+def aggregate_target(
+    fw: Framework,
+    X: np.ndarray,
+    W: np.ndarray,
+    method: str,
+    kw: Mapping[str, Any],
+    level: int,
+    col: int,
+    fails: RunFailures,
+    units: np.ndarray,
+    cache: dict | None = None,
+) -> np.ndarray:
+    """(runs, units) target scores when :func:`linear_ok`: a power mean of power means is the
+    same power mean with the *effective* weights (products of the group-normalised weights
+    down the tree), so the whole tree is ``finv(f(X) @ w_eff)``: one matrix product for all
+    runs and no per-level arrays. Equal to the level-by-level path up to rounding."""
+    M2 = memberships(fw)[2]
+    p = kw.get("p")
+    key = ("target", method, p)
+    if cache is not None and key in cache:
+        F, flags = cache[key]
+    else:
+        A = np.ones(X.shape, dtype=bool)
+        F, _, _, _, flags = _transform(X, A, M2, method, p, "raise", units, fw.codes[0], 2)
+        if cache is not None:
+            cache[key] = (F, flags)
+    if flags is not None:
+        fails.add(np.broadcast_to(flags[0], (W.shape[0],)), flags[1][0])
+    E = None
+    for lev, sl in level_slices(fw).items():  # levels only; each step is batched over runs
+        if lev > level:
+            break
+        M = memberships(fw)[lev]
+        w = W[:, sl]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            wn = w / _mm(w, M)[:, np.argmax(M, axis=1)]  # normalised within each group
+        step = wn[:, :, None] * M[None]  # (R, children, parents)
+        E = step if E is None else np.matmul(E, step)
+    eff = E[:, :, col]  # (R, indicators)
+    m = _mm(F, np.ascontiguousarray(eff.T)).T  # (R, U)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        if method == "amean":
+            return m
+        if method == "gmean":
+            return np.exp(m)
+        if method == "hmean":
+            return 1.0 / m
+        return m ** (1.0 / p)

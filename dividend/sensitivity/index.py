@@ -6,7 +6,8 @@ choice of weight scenario; the result is a set of long tables, each with ``scena
 and ``framework`` columns, that the Dagster asset writes to schema ``sensitivity`` (the
 release picks that schema up). No Dagster here: the asset is a thin wrapper.
 
-Inputs that vary are named in ``vary`` (any subset):
+Inputs that vary are named in ``vary`` (any subset); in the tables they are called
+``weight_noise``, ``weight_scenario``, ``neutral_shift`` and ``goalpost_scale``:
 
 * ``weights``: ±``weight_noise`` multiplicative noise on indicator, pillar and dimension
   weights (``n_sets`` noisy sets);
@@ -61,21 +62,21 @@ def index_inputs(
         raise SensitivityError(f"vary: unknown input(s) {bad}; choose from {list(VARY)}")
     spec: dict[str, Any] = {}
     if "weights" in settings.vary:
-        spec["weights"] = {
+        spec["weight_noise"] = {
             "kind": "weights_noise",
             "noise": dict.fromkeys(range(1, framework_levels), settings.weight_noise),
             "n_sets": settings.n_sets,
         }
     if "scenario" in settings.vary and len(scenario_weights) > 1:
-        spec["scenario"] = {
+        spec["weight_scenario"] = {
             "kind": "weights_scenarios",
             "choices": [dict(w) for w in scenario_weights.values()],
         }
     if "neutral" in settings.vary:
         s = settings.neutral_shift
-        spec["neutral"] = {"kind": "neutral", "range": [-s, s]}
+        spec["neutral_shift"] = {"kind": "neutral", "range": [-s, s]}
     if "goalpost" in settings.vary:
-        spec["goalpost"] = {"kind": "goalpost", "range": list(settings.goalpost_scale)}
+        spec["goalpost_scale"] = {"kind": "goalpost", "range": list(settings.goalpost_scale)}
     spec.update(settings.extra)
     if not spec:
         raise SensitivityError("vary: nothing to vary")
@@ -90,8 +91,9 @@ def result_tables(res: SensitivityResult, scenario: str, framework: str) -> dict
         if t is None:
             continue
         t = t.copy()
-        if name == "runs":  # codes are floats; labels can be long YAML: keep both
-            t.columns = [str(c) for c in t.columns]
+        clash = {"scenario", "framework"} & set(t.columns)
+        if clash:
+            raise SensitivityError(f"input name(s) {sorted(clash)} are reserved for table keys")
         t.insert(0, "framework", framework)
         t.insert(0, "scenario", scenario)
         out[name] = t.reset_index(drop=True)

@@ -30,8 +30,10 @@ from dividend.scoring import ScoringSpec, indicator_scores, neutral_matrix, scor
 from dividend.sensitivity.batch import (
     RunFailures,
     aggregate_runs,
+    aggregate_target,
     check_zero_groups,
     level_slices,
+    linear_ok,
     weight_codes,
 )
 from dividend.sensitivity.inputs import (
@@ -330,12 +332,29 @@ class RecipeModel(_WeightsMixin):
             for a, _ in enumerate(akeys):
                 sub = runs[ainv == a]
                 sub_f = RunFailures(sub.size)
+                methods = self.level_methods(P[sub[0]])
+                Wsub = np.where(fails.failed[sub, None], 1.0, W[sub])
+                if linear_ok(methods, self.dat_thresh, self.params, X, self.target_level):
+                    y = aggregate_target(
+                        self.framework,
+                        X,
+                        Wsub,
+                        methods[2],
+                        dict(self.params.get(2) or {}),
+                        self.target_level,
+                        self.target_col,
+                        sub_f,
+                        self.units[rows],
+                        tcache,
+                    )
+                    self._record(scores, fails, sub, rows, y, sub_f)
+                    continue
                 try:
                     levels = aggregate_runs(
                         self.framework,
                         X,
-                        np.where(fails.failed[sub, None], 1.0, W[sub]),
-                        self.level_methods(P[sub[0]]),
+                        Wsub,
+                        methods,
                         sub_f,
                         dat_thresh=self.dat_thresh,
                         params=self.params,
@@ -347,14 +366,20 @@ class RecipeModel(_WeightsMixin):
                     fails.add(np.isin(np.arange(R), sub), f"aggregation: {exc}")
                     continue
                 y = levels[self.target_level][:, :, self.target_col]
-                scores[np.ix_(sub, rows)] = y
-                m = np.zeros(R, dtype=bool)
-                m[sub] = sub_f.failed
-                msg = np.full(R, "", dtype=object)
-                msg[sub] = sub_f.message
-                fails.add(m, msg)
+                self._record(scores, fails, sub, rows, y, sub_f)
         scores[fails.failed] = np.nan
         return BlockOutput(scores, fails.failed, fails.message)
+
+    @staticmethod
+    def _record(scores, fails, sub, rows, y, sub_f) -> None:
+        """Write a group's target scores and failures into the block arrays."""
+        scores[np.ix_(sub, rows)] = y
+        R = scores.shape[0]
+        m = np.zeros(R, dtype=bool)
+        m[sub] = sub_f.failed
+        msg = np.full(R, "", dtype=object)
+        msg[sub] = sub_f.message
+        fails.add(m, msg)
 
     def _best_reuse(self, rec: Recipe, data: UnitData) -> Result | None:
         return max(

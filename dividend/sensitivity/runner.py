@@ -38,7 +38,7 @@ def rank_rows(scores: np.ndarray) -> np.ndarray:
     s = np.asarray(scores, dtype=np.float64)
     if s.ndim == 1:
         return rank_rows(s[None])[0]
-    order = np.argsort(-s, axis=1, kind="stable")
+    order = np.argsort(-s, axis=1)  # ties get one rank whatever their order; NaN sorts last
     srt = np.take_along_axis(s, order, axis=1)
     new = np.ones(srt.shape, dtype=bool)
     new[:, 1:] = srt[:, 1:] != srt[:, :-1]
