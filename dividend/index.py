@@ -117,7 +117,7 @@ def score_framework(
     out["n_observed"] = data[scored].notna().sum(axis=1).reindex(g).to_numpy()
     imp = long[long["imputed"] & long["indicator"].isin(scored)]
     imp_list = imp.groupby("geo")["indicator"].agg(",".join)
-    out["imputed_indicators"] = out["geo"].map(imp_list).fillna("")
+    out["imputed_indicators"] = out["geo"].map(imp_list).astype(object).fillna("")
     out["imputed"] = out["imputed_indicators"] != ""
     return FrameworkIndex(out[UNIT_COLUMNS], coherence(fw, scenario, data, spec.framework, res))
 

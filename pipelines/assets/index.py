@@ -156,7 +156,7 @@ def dividend_index(
             "scenario_sha256": [scenario.sha256],
             "weight_overrides": [json.dumps(dict(config.weight_overrides), sort_keys=True)],
             "min_coverage": [config.min_coverage],
-            "run_id": [context.run_id],
+            "run_id": [context.run.run_id],
         }
     )
     tables = dict(
