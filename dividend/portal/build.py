@@ -15,7 +15,7 @@ from pathlib import Path
 
 import yaml
 
-from dividend.config import INDICATORS_DIR, WEIGHTS_DIR, scenario_paths
+from dividend.config import INDICATORS_DIR, WEIGHTS_DIR, load_frameworks, scenario_paths
 from dividend.portal.data import SITE_DIR, load_release
 from dividend.portal.pages import (
     cities_page,
@@ -55,15 +55,18 @@ def build_site(
     rel = load_release(release_dir)
     if release_id:
         rel.root = rel.root.with_name(release_id)
+    frameworks = load_frameworks()
     pages = {
-        "index.html": home(rel, country_scenarios(rel, weights_dir), _descriptions(weights_dir)),
+        "index.html": home(
+            rel, country_scenarios(rel, weights_dir, frameworks), _descriptions(weights_dir)
+        ),
         "countries.html": countries_page(rel),
         "cities.html": cities_page(rel),
         "methodology.html": methodology_page(
             rel, DATA_GAPS.read_text(encoding="utf-8") if DATA_GAPS.is_file() else None
         ),
         "downloads.html": downloads_page(rel),
-        **profiles(rel),
+        **profiles(rel, frameworks),
     }
     site = release_dir / SITE_DIR
     tmp = release_dir / f".{SITE_DIR}.tmp"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from dividend.config import PILLARS, load_frameworks
+from dividend.config import PILLARS, FrameworkConfig, load_frameworks
 from dividend.portal.charts import diverging_svg, diverging_svgs, ranking_svg, scatter_svg
 from dividend.portal.data import Release, with_sensitivity
 from dividend.portal.layout import Col, figure, link_col, page, table
@@ -519,9 +519,10 @@ def _source_links(long: pd.DataFrame, rel: Release, depth: int) -> pd.Series:
     return joined.reindex(long.index).fillna(DASH)
 
 
-def _indicator_tables(rel: Release, units: pd.DataFrame) -> pd.Series:
-    """Per unit geo: the table of every framework indicator with value, year, source, treatment."""
-    fws = load_frameworks()
+def _indicator_tables(
+    rel: Release, units: pd.DataFrame, fws: dict[str, FrameworkConfig]
+) -> pd.Series:
+    """Per unit: the table of every framework indicator with value, year, source, treatment."""
     defs = pd.DataFrame(
         [
             (f.name, i.code, i.name, i.pillar, i.role, i.unit, ",".join(i.sources), k)
@@ -645,13 +646,13 @@ def _pillar_tables(units: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     return svgs, tables
 
 
-def profiles(rel: Release) -> dict[str, str]:
+def profiles(rel: Release, frameworks: dict[str, FrameworkConfig] | None = None) -> dict[str, str]:
     """Relative path under ``site/`` -> HTML, for every country and every city."""
     country = with_sensitivity(rel.country, rel.sensitivity)
     city = with_sensitivity(rel.city, rel.sensitivity)
     both = pd.concat([country, city], ignore_index=True)
     both["key"] = both["framework"].astype(str) + "|" + both["geo"].astype(str)
-    ind_tables = _indicator_tables(rel, both)
+    ind_tables = _indicator_tables(rel, both, frameworks or load_frameworks())
     svgs, ptables = _pillar_tables(both)
     has = both["dividend"].notna()
     is_city = both["framework"].astype(str) != "country"

@@ -13,17 +13,27 @@ from pathlib import Path
 
 import pandas as pd
 
-from dividend.config import WEIGHTS_DIR, load_frameworks, load_scenario, scenario_paths
+from dividend.config import (
+    WEIGHTS_DIR,
+    FrameworkConfig,
+    load_frameworks,
+    load_scenario,
+    scenario_paths,
+)
 from dividend.index import score_framework
 from dividend.portal.data import PortalError, Release
 
 UNIT_KEYS = ["framework", "geo", "name", "country_iso3", "peer_group"]
 
 
-def country_scenarios(rel: Release, weights_dir: Path = WEIGHTS_DIR) -> dict[str, pd.DataFrame]:
+def country_scenarios(
+    rel: Release,
+    weights_dir: Path = WEIGHTS_DIR,
+    frameworks: dict[str, FrameworkConfig] | None = None,
+) -> dict[str, pd.DataFrame]:
     """Scenario name -> country index table; the release's own scenario is its CSV, unchanged."""
     out = {rel.scenario: rel.country}
-    frameworks = load_frameworks()
+    frameworks = frameworks or load_frameworks()
     fw = frameworks.get("country")
     if fw is None:
         raise PortalError("indicators/country.yaml: no framework named 'country'")
