@@ -531,14 +531,21 @@ def scatter_svg(
     diag = (
         f'<line x1="{sx(d0):.1f}" y1="{sy(d0):.1f}" x2="{sx(d1):.1f}" y2="{sy(d1):.1f}" '
         f'stroke="{MUTED}" stroke-dasharray="4 4"/>'
-        f'<text x="{sx(d1) - 4:.1f}" y="{sy(d1) + 14:.1f}" text-anchor="end" fill="{MUTED}">'
-        "perception = actuality</text>"
+        f'<text x="{sx(d0 + 0.7 * (d1 - d0)) + 8:.1f}" y="{sy(d0 + 0.7 * (d1 - d0)) + 16:.1f}" '
+        f'fill="{MUTED}">perception = actuality</text>'
     )
     gap = (f["y"] - f["x"]).abs()
-    labelled = pd.Series(False, index=f.index)
-    labelled[gap.nlargest(label_top).index] = True
-    if "highlight" in f:
-        labelled |= f["highlight"].astype("boolean").fillna(False).astype(bool)
+    highlight = (
+        f["highlight"].astype("boolean").fillna(False).astype(bool)
+        if "highlight" in f
+        else pd.Series(False, index=f.index)
+    )
+    labelled = _free_labels(
+        pd.Series(sx(f["x"]), index=f.index),
+        pd.Series(sy(f["y"]), index=f.index),
+        f["name"].astype(str),
+        [*f.index[highlight], *gap[~highlight].nlargest(label_top).index],
+    )
     px = pd.Series(sx(f["x"]), index=f.index)
     py = pd.Series(sy(f["y"]), index=f.index)
     names = esc_col(f["name"])
@@ -589,6 +596,19 @@ def scatter_svg(
         + axes
         + "</svg>"
     )
+
+
+def _free_labels(px: pd.Series, py: pd.Series, names: pd.Series, candidates: list) -> pd.Series:
+    """Which candidate points get a text label: in priority order, skipping any label that
+    would overlap one already placed (a greedy pass over a dozen candidates at most)."""
+    placed: list[tuple[float, float, float]] = []
+    keep = pd.Series(False, index=px.index)
+    for i in candidates:  # a handful of candidate labels, not the units
+        x0, y0, w = px[i] + 7, py[i] - 6, 6.5 * len(names[i])
+        if all(abs(y0 - y) >= 14 or x0 + w < x or x + pw < x0 for x, y, pw in placed):
+            placed.append((x0, y0, w))
+            keep[i] = True
+    return keep
 
 
 def svg_data_uri(svg: str) -> str:
