@@ -15,7 +15,7 @@ from pathlib import Path
 
 import yaml
 
-from dividend.config import INDICATORS_DIR, WEIGHTS_DIR, load_frameworks, scenario_paths
+from dividend.config import INDICATORS_DIR, load_frameworks, scenario_paths
 from dividend.portal.data import SITE_DIR, load_release
 from dividend.portal.pages import (
     cities_page,
@@ -35,7 +35,7 @@ def _static_files() -> list[tuple[str, bytes]]:
     return [(p.name, p.read_bytes()) for p in base.iterdir() if p.is_file()]
 
 
-def _descriptions(weights_dir: Path) -> dict[str, str]:
+def _descriptions(weights_dir: Path | None) -> dict[str, str]:
     out = {}
     for name, path in scenario_paths(weights_dir).items():  # a handful of files
         doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
@@ -44,12 +44,14 @@ def _descriptions(weights_dir: Path) -> dict[str, str]:
 
 
 def build_site(
-    release_dir: Path, release_id: str | None = None, weights_dir: Path = WEIGHTS_DIR
+    release_dir: Path, release_id: str | None = None, weights_dir: Path | None = None
 ) -> Path:
     """Write ``release_dir/site/`` (replacing an older one) and return its path.
 
     ``release_id`` names the release on the pages when ``release_dir`` is still a temporary
     directory (the release writer builds the site before its atomic rename).
+    ``weights_dir`` holds the scenarios of the switcher (default: ``$DIVIDEND_WEIGHTS_DIR``,
+    else ``indicators/weights``, as for the Dagster partitions).
     """
     release_dir = Path(release_dir)
     rel = load_release(release_dir)

@@ -14,7 +14,6 @@ from pathlib import Path
 import pandas as pd
 
 from dividend.config import (
-    WEIGHTS_DIR,
     FrameworkConfig,
     load_frameworks,
     load_scenario,
@@ -28,7 +27,7 @@ UNIT_KEYS = ["framework", "geo", "name", "country_iso3", "peer_group"]
 
 def country_scenarios(
     rel: Release,
-    weights_dir: Path = WEIGHTS_DIR,
+    weights_dir: Path | None = None,
     frameworks: dict[str, FrameworkConfig] | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Scenario name -> country index table; the release's own scenario is its CSV, unchanged."""
