@@ -4,9 +4,11 @@ and the qualitative result of COINr's sensitivity vignette."""
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from dividend.analysis.impact import remove_elements
+from dividend.data import UnitData
 from dividend.recipe import Recipe, RecipeError, load_inputs, run_recipe
 from dividend.sensitivity import (
     RecipeModel,
@@ -221,3 +223,39 @@ def test_level_by_level_path_equals_the_engine(impute):
     absent = np.isnan(res.scores[0])
     assert absent.sum() == (0 if impute else 5)
     assert (res.units.loc[absent, "n_runs"] == 0).all()
+
+
+def test_data_table_and_weight_scenario_file_choices(tmp_path):
+    """A reference-year style choice between unit tables, and weight scenarios from files."""
+    recipe = Recipe.load(ASEM / "recipe.yaml")
+    data, fw = load_inputs(recipe)
+    raw = pd.read_csv(ASEM / "ASEM_iData.csv")
+    alt = raw[raw["uCode"] != "AUT"].copy()  # the alternative table lacks one unit
+    alt["LPI"] = alt["LPI"] * 1.1
+    alt_path = tmp_path / "iData_alt.csv"
+    alt.to_csv(alt_path, index=False)
+    (tmp_path / "conn_heavy.yaml").write_text("weights: {Conn: 3, Sust: 1}\n")
+    inputs = parse_inputs(
+        {
+            "Data": {"kind": "data", "choices": [str(ASEM / "ASEM_iData.csv"), "iData_alt.csv"]},
+            "Scenario": {"kind": "weights_scenarios", "choices": ["conn_heavy.yaml", {"Conn": 1}]},
+        },
+        base_dir=tmp_path,
+    )
+    model = RecipeModel(recipe, data, fw)
+    res = run_sensitivity(model, inputs, 16, 8, design="ua", nboot=0)
+    runs = res.runs
+    aut = list(model.units).index("AUT")
+    on_alt = (runs["Data.code"] == 1).to_numpy()
+    assert on_alt.any() and (~on_alt).any()
+    assert np.isnan(res.scores[on_alt, aut]).all() and not np.isnan(res.scores[~on_alt, aut]).any()
+    assert res.units["n_runs"].iloc[aut] == (~on_alt).sum()
+    for run in np.flatnonzero(on_alt)[:2]:
+        w = {"Conn": 3.0, "Sust": 1.0} if runs.loc[run, "Scenario.code"] == 0 else {"Conn": 1.0}
+        alt_data = UnitData.from_csv(alt_path, fw)
+        out = run_recipe(recipe.with_params("Aggregate", weights=w), alt_data, fw)
+        ref = pd.Series(
+            out.values("Aggregated")[:, out.columns("Aggregated").index("Index")],
+            index=alt_data.ucode,
+        ).reindex(model.units)
+        np.testing.assert_allclose(res.scores[run], ref.to_numpy(), rtol=1e-10)

@@ -294,7 +294,7 @@ class RecipeModel(_WeightsMixin):
             )
             keep = rows >= 0
             out: tuple[np.ndarray, np.ndarray, dict] | str = (X[keep], rows[keep], {})
-            self._results = [*self._results[-7:], res]
+            self._results = [*self._results[-3:], res]
         except (ValueError, KeyError) as exc:
             out = f"{type(exc).__name__}: {exc}"
         self._cache[key] = out
@@ -399,7 +399,7 @@ class RecipeModel(_WeightsMixin):
         res = run_recipe(
             self.recipe, self.data, self.framework, reuse=self._best_reuse(self.recipe, self.data)
         )
-        self._results = [*self._results[-7:], res]
+        self._results = [*self._results[-3:], res]
         out = np.full(self.units.size, np.nan)
         name = self.recipe.steps[-1].output_name
         out[res.dsets[name].rows] = res.values(name)[:, res.columns(name).index(self.target)]
