@@ -34,6 +34,10 @@ test: install $(DAGSTER_HOME)/dagster.yaml
 ui: install $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/dagster dev -m pipelines.definitions -h 127.0.0.1 -p 3000
 
+## Serve the latest release's site read-only on 127.0.0.1:8000.
+serve: install
+	$(BIN)/dividend serve
+
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

@@ -3,12 +3,21 @@
 import dagster as dg
 
 from pipelines.assets.geography import geography_assets, geography_checks
+from pipelines.assets.index import dividend_index, indicator_values
 from pipelines.assets.quality import data_quality
+from pipelines.assets.release import release
 from pipelines.assets.sources import source_assets
 from pipelines.checks import source_checks
 from pipelines.resources import warehouse_resource
 
-all_assets = [*source_assets(), *geography_assets, data_quality]
+all_assets = [
+    *source_assets(),
+    *geography_assets,
+    data_quality,
+    indicator_values,
+    dividend_index,
+    release,
+]
 all_checks = [*source_checks(), *geography_checks]
 
 defs = dg.Definitions(

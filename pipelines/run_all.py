@@ -1,5 +1,6 @@
-"""`make run`: materialise every asset (every partition) into the warehouse, then say where
-the results are. Runs go to the persistent instance in $DAGSTER_HOME, so they show in `make ui`.
+"""`make run`: materialise every asset (every scenario partition) into the warehouse and say
+where the results are. Runs go to the persistent instance in $DAGSTER_HOME, so `make ui`
+shows their history.
 """
 
 from __future__ import annotations
@@ -9,36 +10,39 @@ import time
 
 import dagster as dg
 
-from pipelines.definitions import defs
+from pipelines.assets.release import exports_dir
+from pipelines.materialise import materialise_everything
 from sources.warehouse import warehouse_path
 
 
 def main() -> int:
-    instance = dg.DagsterInstance.get()
-    job = defs.resolve_implicit_global_asset_job_def()
     started = time.perf_counter()
-    partition_keys = _partition_keys()
-    for key in partition_keys or [None]:
-        result = job.execute_in_process(instance=instance, partition_key=key, raise_on_error=False)
+    warehouse = warehouse_path()
+    warehouse.parent.mkdir(parents=True, exist_ok=True)
+    results = materialise_everything(
+        warehouse, instance=dg.DagsterInstance.get(), raise_on_error=False
+    )
+    for result in results:
         if not result.success:
-            failed = [e for e in result.all_events if e.is_failure]
-            for event in failed:
-                print(event.message, file=sys.stderr)
+            for event in result.all_events:
+                if event.event_type_value == "STEP_FAILURE":
+                    print(
+                        f"{event.step_key}: {event.event_specific_data.error.message}",
+                        file=sys.stderr,
+                    )
             print(
-                f"run failed ({result.run_id}); the last good tables are unchanged", file=sys.stderr
+                f"run {result.run_id} failed; the last good tables and exports are unchanged",
+                file=sys.stderr,
             )
             return 1
+    latest = exports_dir() / "latest"
     print(f"materialised every asset in {time.perf_counter() - started:.1f} s")
-    print(f"warehouse: {warehouse_path()}")
+    print(f"warehouse:      {warehouse}")
+    print(f"latest release: {latest.resolve() if latest.exists() else exports_dir()}")
+    site = latest / "site" / "index.html"
+    if site.exists():
+        print(f"portal:         {site.resolve()}  (or: make serve)")
     return 0
-
-
-def _partition_keys() -> list[str]:
-    keys: set[str] = set()
-    for node in defs.resolve_asset_graph().asset_nodes:
-        if node.partitions_def is not None:
-            keys.update(node.partitions_def.get_partition_keys())
-    return sorted(keys)
 
 
 if __name__ == "__main__":
