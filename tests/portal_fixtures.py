@@ -2,10 +2,9 @@
 
 Sources are materialised by the shared ``source_warehouse`` fixture; the index colleague's
 ``dividend.build.build_release`` writes the release (and, through the release writer's
-hook, the site). A small real sensitivity analysis of the country index (issue 6's
-library: ±25 % pillar and dimension weight noise and ±25 % goalposts, Saltelli design)
-is stored in the warehouse's ``sensitivity`` schema first, so the release carries
-uncertainty exactly the way the pipeline exports it.
+hook, the site). A small real sensitivity analysis (issue 6's ``index_sensitivity`` with its
+default inputs, n = 32) is stored in the warehouse's ``sensitivity`` schema first, the way
+its asset does, so the release carries uncertainty exactly as the pipeline exports it.
 """
 
 from __future__ import annotations
@@ -20,35 +19,23 @@ SCENARIO = "faal_five_pillars"
 
 
 def _add_sensitivity(warehouse: Path) -> None:
+    """Issue 6's index sensitivity (small n) written where its asset writes it."""
     from dividend.config import load_frameworks, load_scenario, scenario_paths
     from dividend.indicators import evaluate, wide
-    from dividend.sensitivity.inputs import ScoringFactor, WeightNoise
-    from dividend.sensitivity.models import ScoringModel
-    from dividend.sensitivity.runner import run_sensitivity
+    from dividend.sensitivity.index import IndexSettings, index_sensitivity
+    from pipelines.assets.sensitivity import replace_partition
 
     frameworks = load_frameworks()
-    fw = frameworks["country"]
-    scenario = load_scenario(scenario_paths()[SCENARIO], frameworks)
+    scenarios = {n: load_scenario(p, frameworks) for n, p in scenario_paths().items()}
     con = duckdb.connect(str(warehouse))
     try:
-        units, long = evaluate(con, fw)
-        model = ScoringModel(
-            fw.scoring_spec(scenario),
-            wide(units, long, fw.codes),
-            min_coverage=fw.rank_min_coverage,
-        )
-        inputs = [
-            WeightNoise(name="weights", noise={2: 0.25, 3: 0.25}, n_sets=50),
-            ScoringFactor(name="goalposts", what="goalpost", low=0.75, high=1.25),
-        ]
-        res = run_sensitivity(model, inputs, n=64, seed=7, nboot=0, leave_one_out=False)
-        unit_table = res.units.assign(scenario=SCENARIO, framework=fw.name)
-        input_table = res.inputs.assign(scenario=SCENARIO, framework=fw.name)
-        con.execute("CREATE SCHEMA IF NOT EXISTS sensitivity")
-        con.register("u", unit_table)
-        con.register("i", input_table)
-        con.execute("CREATE OR REPLACE TABLE sensitivity.units AS SELECT * FROM u")
-        con.execute("CREATE OR REPLACE TABLE sensitivity.inputs AS SELECT * FROM i")
+        data = {}
+        for name, fw in frameworks.items():  # four frameworks
+            units, long = evaluate(con, fw)
+            data[name] = wide(units, long, fw.codes)
+        settings = IndexSettings(n=32, nboot=0, n_sets=50)
+        tables = index_sensitivity(frameworks, scenarios[SCENARIO], scenarios, data, settings)
+        replace_partition(con, tables, SCENARIO)
     finally:
         con.close()
 

@@ -873,6 +873,7 @@ def methodology_page(rel: Release, data_gaps: str | None) -> str:
         s = rel.sobol
         disp = pd.DataFrame(
             {
+                "framework": _col(s, "framework").fillna(""),
                 "input": s["input"],
                 "si": num_col(s["Si"], 2),
                 "siv": s["Si"],
@@ -889,6 +890,7 @@ def methodology_page(rel: Release, data_gaps: str | None) -> str:
             + table(
                 disp,
                 [
+                    Col("framework", "Framework"),
                     Col("input", "Uncertain input"),
                     Col("si", "Si", "num", "siv"),
                     Col("si_ci", "Si, 95 % CI", "num"),
