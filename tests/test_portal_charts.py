@@ -163,3 +163,13 @@ def test_markdown_lists_tables_code():
     assert "<ol><li>first</li><li>second</li></ol>" in html
     assert '<th scope="col">a</th>' in html and "<td>2</td>" in html
     assert "<pre><code>&lt;raw&gt;</code></pre>" in html
+
+
+def test_axis_ticks_stay_inside_the_plot():
+    # the domain is -10..50 (step 10); ticks recomputed over it step by 20 from -20, which
+    # used to draw a grid line left of the plot, over the unit names
+    f = pd.DataFrame({"name": ["a", "b"], "score": [-7.4, 40.1]})
+    root = _parse(ranking_svg(f, chart_id="r"))
+    axis = next(g for g in root.iter(f"{SVG}g") if g.get("class") == "axis")
+    xs = [float(line.get("x1")) for line in axis.iter(f"{SVG}line")]
+    assert min(xs) >= 190 - 1e-6 and max(xs) <= 760 - 150 + 1e-6  # left and right margins

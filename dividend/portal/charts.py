@@ -47,6 +47,13 @@ def nice_ticks(lo: float, hi: float, n: int = 6) -> np.ndarray:
     return np.round(np.arange(start, stop + step / 2, step), 10)
 
 
+def ticks_within(lo: float, hi: float) -> np.ndarray:
+    """:func:`nice_ticks` for an axis already spanning [lo, hi], none outside it."""
+    t = nice_ticks(lo, hi)
+    eps = 1e-9 * max(hi - lo, 1.0)
+    return t[(t >= lo - eps) & (t <= hi + eps)]
+
+
 def _domain(values: list[pd.Series], include_zero: bool = True) -> tuple[float, float]:
     arr = np.concatenate([pd.to_numeric(v, errors="coerce").to_numpy(float) for v in values])
     arr = arr[np.isfinite(arr)]
@@ -291,7 +298,7 @@ def ranking_svg(
         + f'<text x="{width - right + 8}" y="18" fill="{COST}">P = probability of a loss</text></g>'
     )
     axis = _x_axis(
-        nice_ticks(d0, d1),
+        ticks_within(d0, d1),
         sx,
         top,
         top + row_h * max(len(f), 1),
@@ -406,7 +413,7 @@ def diverging_svgs(
     body = rows.groupby(f[group], sort=False).agg("".join)
     n = pos.groupby(f[group], sort=False).max() + 1
     bottom = top + row_h * n
-    ticks = nice_ticks(-d1, d1)
+    ticks = ticks_within(-d1, d1)
     legend = (
         f'<g fill="{INK}"><rect x="{left}" y="6" width="12" height="12" fill="{BENEFIT}"/>'
         f'<text x="{left + 16}" y="16">benefits</text>'
@@ -496,7 +503,7 @@ def scatter_svg(
     def sy(v):
         return pad_t + plot - (np.asarray(v, float) - d0) / (d1 - d0) * plot
 
-    ticks = nice_ticks(d0, d1)
+    ticks = ticks_within(d0, d1)
     t = pd.Series(ticks)
     txs = pd.Series(sx(ticks)).round(1).astype(str)
     tys = pd.Series(sy(ticks)).round(1).astype(str)

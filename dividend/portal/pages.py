@@ -459,8 +459,23 @@ def cities_page(rel: Release) -> str:
             if g == "none"
             else f"Peer group {g.upper()} (framework {fw})"
         )
+        rf = ranking_frame(c)
+        chart = (
+            figure(
+                ranking_svg(
+                    rf,
+                    title=f"Cities of peer group {g.upper()} ranked by migration dividend",
+                    chart_id=f"rank-{g}",
+                ),
+                ranking_table(rf, "City"),
+                "Show the ranking as a table",
+            )
+            if len(rf)
+            else ""
+        )
         parts.append(
             f'<h2 id="group-{esc(g)}">{esc(heading)}</h2>'
+            + chart
             + table(
                 disp,
                 [
