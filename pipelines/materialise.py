@@ -15,6 +15,7 @@ from dagster_duckdb import DuckDBResource
 
 from pipelines.definitions import defs
 from pipelines.partitions import DEFAULT_SCENARIO, SCENARIOS
+from pipelines.resources_dask import DaskResource
 
 
 def partitioned_keys() -> list[dg.AssetKey]:
@@ -39,6 +40,7 @@ def materialise(
         partition_key=partition_key,
         resources={
             "duckdb": DuckDBResource(database=str(warehouse)),
+            "dask": DaskResource(),
             **kwargs.pop("resources", {}),
         },
         instance=kwargs.pop("instance", None) or dg.DagsterInstance.ephemeral(),

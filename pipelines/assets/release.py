@@ -33,7 +33,11 @@ def exports_dir() -> Path:
 @dg.asset(
     key=["exports", "release"],
     group_name="index",
-    deps=[dividend_index, dg.AssetKey(["quality", "data_quality"])],
+    deps=[
+        dividend_index,
+        dg.AssetKey(["sensitivity", "dividend_sensitivity"]),
+        dg.AssetKey(["quality", "data_quality"]),
+    ],
     partitions_def=scenario_partitions,
     description="Downloadable release for the scenario: country_index, city_index, indicators_long, "
     "weights, data_quality, coherence (CSV and one XLSX), datapackage.json, METHODOLOGY.md; "
