@@ -248,3 +248,19 @@ def test_missing_release_file_or_column_is_named(tmp_path, portal_release):  # n
     with pytest.raises(PortalError, match=r"country_index\.csv: missing from release"):
         build_site(bad)
     assert not (bad / "site").exists()
+
+
+def test_methodology_renders_the_data_gaps_note_and_lists_sources(site):
+    gaps = (Path(__file__).resolve().parent.parent / "indicators" / "DATA_GAPS.md").read_text(
+        encoding="utf-8"
+    )
+    first_heading = next(
+        line.lstrip("#").strip() for line in gaps.splitlines() if line.startswith("#")
+    )
+    page = _page(site, "methodology.html")
+    assert first_heading in page.all_text
+    cat = yaml.safe_load(CATALOGUE.read_text(encoding="utf-8"))["datasets"]
+    hrefs = {h for h, _ in page.links}
+    for ds in cat.values():  # a dozen datasets: publisher, licence and vintage shown
+        assert ds["landing_url"] in hrefs
+        assert str(ds["vintage"]) in page.all_text and ds["licence"] in page.all_text
