@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 from pathlib import Path
 
 import dagster as dg
@@ -23,46 +24,25 @@ from frictionless import validate
 from dividend.cli import main as cli_main
 from dividend.config import WEIGHTS_DIR, load_frameworks
 from dividend.release import latest
-from pipelines.materialise import materialise
+from pipelines.materialise import PARTITIONED, materialise
+from pipelines.resources_dask import DaskResource
 
 SCENARIO = "faal_five_pillars"
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    """Materialise sources, geography, indicators, index and release into a temp warehouse."""
+def built(source_warehouse, tmp_path_factory):
+    """The shared source warehouse, plus indicators, index, sensitivity and release for one
+    scenario, materialised as `make run` does; and the same release built by the CLI."""
     root = tmp_path_factory.mktemp("index_e2e")
     wh = root / "w.duckdb"
+    shutil.copyfile(source_warehouse[0], wh)
+    os.environ["DIVIDEND_EXPORTS"] = str(root / "exports_dg")
     from pipelines.definitions import defs
 
-    # every unpartitioned asset except the index's (works before and after they are wired in)
-    upstream = [
-        k
-        for a in defs.assets
-        if a.partitions_def is None and a.group_names_by_key.get(a.key) != "index"
-        for k in a.keys
-    ]
-    assert materialise(wh, selection=dg.AssetSelection.assets(*upstream)).success
-    os.environ["DIVIDEND_EXPORTS"] = str(root / "exports_dg")
-    from pipelines.assets.index import dividend_index, indicator_values
-    from pipelines.assets.release import release
-
-    mine = [indicator_values, dividend_index, release]
-    keys = {k for a in mine for k in a.keys}
-    assets = [*(a for a in defs.assets if not set(a.keys) & keys), *mine]  # wired or not
-    res = {"duckdb": DuckDBResource(database=str(wh))}
     inst = dg.DagsterInstance.ephemeral()
-    r = dg.materialize(
-        assets, selection="key:indicators/indicator_values", resources=res, instance=inst
-    )
-    assert r.success
-    r = dg.materialize(
-        assets,
-        selection="key:index/dividend_index or key:exports/release",
-        partition_key=SCENARIO,
-        resources=res,
-        instance=inst,
-    )
+    assert materialise(wh, "key:indicators/indicator_values", instance=inst).success
+    r = materialise(wh, PARTITIONED, partition_key=SCENARIO, instance=inst)
     assert r.success
     rc = cli_main(
         [
@@ -76,6 +56,8 @@ def built(tmp_path_factory):
         ]
     )
     assert rc == 0
+    res = {"duckdb": DuckDBResource(database=str(wh)), "dask": DaskResource()}
+    assets = [*defs.assets, *defs.asset_checks]
     yield {"wh": wh, "root": root, "assets": assets, "res": res, "inst": inst, "result": r}
     os.environ.pop("DIVIDEND_EXPORTS", None)
 

@@ -3,6 +3,8 @@ on a 2-worker Dask LocalCluster (issue 6 on top of issue 5's index)."""
 
 from __future__ import annotations
 
+import shutil
+
 import dagster as dg
 import duckdb
 import numpy as np
@@ -20,10 +22,9 @@ pytestmark = pytest.mark.e2e
 
 
 def _run(built, use_dask: bool) -> dg.ExecuteInProcessResult:
-    from pipelines.assets.sensitivity import dividend_sensitivity
 
     return dg.materialize(
-        [*built["assets"], dividend_sensitivity],
+        built["assets"],
         selection="key:sensitivity/dividend_sensitivity",
         partition_key=SCENARIO,
         resources={**built["res"], "dask": DaskResource(n_workers=2, processes=False)},
@@ -45,26 +46,23 @@ def _q(wh, sql: str) -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
+def built(source_warehouse, tmp_path_factory):
     wh = tmp_path_factory.mktemp("sens_e2e") / "w.duckdb"
-    assert materialise(wh).success
-    from pipelines.assets.index import dividend_index, indicator_values
+    shutil.copyfile(source_warehouse[0], wh)
     from pipelines.definitions import defs
 
-    assets = [*defs.assets, indicator_values, dividend_index]
-    res = {"duckdb": DuckDBResource(database=str(wh))}
     inst = dg.DagsterInstance.ephemeral()
-    assert dg.materialize(
-        assets, selection="key:indicators/indicator_values", resources=res, instance=inst
+    assert materialise(wh, "key:indicators/indicator_values", instance=inst).success
+    assert materialise(
+        wh, "key:index/dividend_index", partition_key=SCENARIO, instance=inst
     ).success
-    assert dg.materialize(
-        assets,
-        selection="key:index/dividend_index",
-        partition_key=SCENARIO,
-        resources=res,
-        instance=inst,
-    ).success
-    return {"wh": wh, "assets": assets, "res": res, "inst": inst}
+    assets = [*defs.assets, *defs.asset_checks]
+    return {
+        "wh": wh,
+        "assets": assets,
+        "res": {"duckdb": DuckDBResource(database=str(wh))},
+        "inst": inst,
+    }
 
 
 def test_local_then_dask_give_the_same_tables(built):
