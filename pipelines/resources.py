@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from sources.warehouse import warehouse_path
@@ -15,3 +16,14 @@ def warehouse_resource() -> DuckDBResource:
     path = warehouse_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     return DuckDBResource(database=str(path))
+
+
+def warehouse_asset(**kwargs):
+    """`dg.asset` for an asset that opens the warehouse: it joins the DuckDB pool and shows
+    the duckdb and pandas kinds in the UI."""
+    return dg.asset(
+        kinds={"duckdb", "pandas"},
+        pool=DUCKDB_POOL,
+        code_version=kwargs.pop("code_version", "1"),
+        **kwargs,
+    )

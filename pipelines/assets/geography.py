@@ -5,11 +5,10 @@ import pandas as pd
 from dagster_duckdb import DuckDBResource
 
 from pipelines.metadata import table_metadata
-from pipelines.resources import DUCKDB_POOL
+from pipelines.resources import DUCKDB_POOL, warehouse_asset
 from sources.geography import cities, countries
 from sources.warehouse import read_table, write_tables
 
-KINDS = {"duckdb", "pandas"}
 CITY_SOURCES = (cities.PERCEP_ID, cities.AUDIT_ID, cities.QOL_ID, cities.NAE_ID, cities.STATCAN_ID)
 
 
@@ -17,82 +16,65 @@ def _raw_key(ds_id: str) -> dg.AssetKey:
     return dg.AssetKey(["raw", f"raw_{ds_id}"])
 
 
-def _write(duckdb: DuckDBResource, table: str, frame: pd.DataFrame) -> dg.MaterializeResult:
+def _write(
+    duckdb: DuckDBResource, table: str, frame: pd.DataFrame, **extra
+) -> dg.MaterializeResult:
     with duckdb.get_connection() as con:
         write_tables(con, {table: frame})
-    return dg.MaterializeResult(metadata=table_metadata(frame, table))
+    return dg.MaterializeResult(metadata={**table_metadata(frame, table), **extra})
 
 
-@dg.asset(
+@warehouse_asset(
     key=["staged", "countries"],
     group_name="geography",
     deps=[_raw_key("worldbank_wdi_net_migration"), _raw_key("oecd_foreign_born_population_share")],
     description="ISO 3166-1 countries (plus XKX Kosovo and CHI Channel Islands, which the World "
     "Bank reports) with M49, World Bank region and income group, and OECD coverage. ISO3 is "
     "the country key everywhere.",
-    kinds=KINDS,
-    code_version="1",
-    pool=DUCKDB_POOL,
 )
 def countries_table(duckdb: DuckDBResource) -> dg.MaterializeResult:
     return _write(duckdb, "staged.countries", countries.build_countries())
 
 
-@dg.asset(
+@warehouse_asset(
     key=["staged", "qol_city_crosswalk"],
     group_name="geography",
     deps=[_raw_key(cities.QOL_ID), _raw_key(cities.PERCEP_ID)],
     description="QoL 2023 survey city codes to Eurostat core-city codes: accent-folded name "
     "matches, plus explicit overrides (sources/geography/city_overrides.yaml).",
-    kinds=KINDS,
-    code_version="1",
-    pool=DUCKDB_POOL,
 )
 def qol_city_crosswalk(duckdb: DuckDBResource) -> dg.MaterializeResult:
     with duckdb.get_connection() as con:
         banner = con.execute(f'SELECT DISTINCT geo, geo_label FROM raw."{cities.QOL_ID}"').df()
     frame = cities.build_qol_crosswalk(cities.qol_banner(banner))
-    result = _write(duckdb, "staged.qol_city_crosswalk", frame)
     counts = frame["method"].value_counts().to_dict()
-    return dg.MaterializeResult(
-        metadata={**result.metadata, "by_method": dg.MetadataValue.json(counts)}
+    return _write(
+        duckdb, "staged.qol_city_crosswalk", frame, by_method=dg.MetadataValue.json(counts)
     )
 
 
-@dg.asset(
+@warehouse_asset(
     key=["staged", "cities"],
     group_name="geography",
     deps=[*(_raw_key(d) for d in CITY_SOURCES), dg.AssetKey(["staged", "qol_city_crosswalk"])],
     description="Every city in the city sources: European cities by Eurostat code (CC###C), US "
     "cities by Census place, Canadian cities by StatCan CMA code, each with its country's ISO3 "
     "and peer group (eu, us, ca).",
-    kinds=KINDS,
-    code_version="1",
-    pool=DUCKDB_POOL,
 )
 def cities_table(duckdb: DuckDBResource) -> dg.MaterializeResult:
     with duckdb.get_connection() as con:
-        raw = {
-            d: read_table(con, f"raw.{d}")
-            for d in (cities.PERCEP_ID, cities.AUDIT_ID, cities.NAE_ID, cities.STATCAN_ID)
-        }
+        raw = {d: read_table(con, f"raw.{d}") for d in CITY_SOURCES}
     frame = cities.build_cities(raw)
-    result = _write(duckdb, "staged.cities", frame)
     by_peer = frame["peer_group"].value_counts().to_dict()
-    return dg.MaterializeResult(
-        metadata={**result.metadata, "by_peer_group": dg.MetadataValue.json(by_peer)}
-    )
+    return _write(duckdb, "staged.cities", frame, by_peer_group=dg.MetadataValue.json(by_peer))
 
 
-@dg.asset(
+@warehouse_asset(
     key=["staged", "study_cities"],
     group_name="geography",
     deps=[dg.AssetKey(["staged", "cities"])],
     description="The eight study cities of the research brief with whatever city codes exist; "
     "those no open city-level source covers say so.",
-    kinds=KINDS,
-    code_version="1",
-    pool=DUCKDB_POOL,
 )
 def study_cities(duckdb: DuckDBResource) -> dg.MaterializeResult:
     with duckdb.get_connection() as con:

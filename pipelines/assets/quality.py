@@ -5,21 +5,18 @@ import pandas as pd
 from dagster_duckdb import DuckDBResource
 
 from pipelines.metadata import table_metadata
-from pipelines.resources import DUCKDB_POOL
+from pipelines.resources import warehouse_asset
 from sources.datasets import all_specs
 from sources.quality import DQ_COLUMNS
 from sources.warehouse import read_table, write_tables
 
 
-@dg.asset(
+@warehouse_asset(
     key=["quality", "data_quality"],
     group_name="quality",
     deps=[dg.AssetKey(["staged", f"staged_{i}"]) for i in all_specs()],
     description="Every data-quality decision (drop, flag or rescale) with its rule and reason, "
     "traced to the publisher file and row. Ministries get it in every release.",
-    kinds={"duckdb", "pandas"},
-    code_version="1",
-    pool=DUCKDB_POOL,
 )
 def data_quality(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
     with duckdb.get_connection() as con:

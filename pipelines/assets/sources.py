@@ -10,14 +10,12 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from pipelines.metadata import provenance_metadata, table_metadata
-from pipelines.resources import DUCKDB_POOL
+from pipelines.resources import warehouse_asset
 from sources.catalogue import dataset
 from sources.datasets import SourceSpec, all_specs
 from sources.tidy import RawTidy
 from sources.validate import validate
 from sources.warehouse import read_table, write_tables
-
-KINDS = {"duckdb", "pandas"}
 
 
 def decisions_markdown(decisions) -> dg.MarkdownMetadataValue:
@@ -35,15 +33,13 @@ def decisions_markdown(decisions) -> dg.MarkdownMetadataValue:
 def raw_asset(spec: SourceSpec) -> dg.AssetsDefinition:
     ds_id = spec.dataset_id
 
-    @dg.asset(
+    @warehouse_asset(
         name=f"raw_{ds_id}",
         key_prefix=["raw"],
         group_name=ds_id,
         description=f"{spec.description}\n\nPublisher values and keys, parsed from the vendored files "
         f"after their sha256 is checked against sources/catalogue.yaml.",
-        kinds=KINDS,
         code_version=spec.code_version,
-        pool=DUCKDB_POOL,
         metadata={"dataset": ds_id},
     )
     def _raw(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
@@ -62,16 +58,14 @@ def raw_asset(spec: SourceSpec) -> dg.AssetsDefinition:
 def staged_asset(spec: SourceSpec) -> dg.AssetsDefinition:
     ds_id = spec.dataset_id
 
-    @dg.asset(
+    @warehouse_asset(
         name=f"staged_{ds_id}",
         key_prefix=["staged"],
         group_name=ds_id,
         deps=[dg.AssetKey(["raw", f"raw_{ds_id}"])],
         description=f"{spec.description}\n\nTidy and validated: ISO3 or city keys, named quality "
         f"rules applied (see quality.{ds_id} and the data_quality table).",
-        kinds=KINDS,
         code_version=spec.code_version,
-        pool=DUCKDB_POOL,
         metadata={"dataset": ds_id, "pandera_model": spec.schema.__name__},
     )
     def _staged(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
