@@ -238,8 +238,9 @@ def run_recipe(
             if not (same and _same(old["params"], s.full_params())):
                 break
             ctx.dsets[s.output_name] = reuse.dsets[s.output_name]
-            if s.output_name in reuse.analysis:
-                ctx.analysis[s.output_name] = reuse.analysis[s.output_name]
+            for key, table in reuse.analysis.items():  # e.g. "Treated", "Treated_details"
+                if key == s.output_name or key.startswith(f"{s.output_name}_"):
+                    ctx.analysis[key] = table
             log.append(old)
             start += 1
     for i, s in enumerate(recipe.steps[start:], start=start):

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from dividend.methods.normalise import normalise
-from dividend.methods.treat import LOG_COLUMNS, TreatWarning, treat
+from dividend.methods.treat import DETS_COLUMNS, LOG_COLUMNS, TreatWarning, dets_table, treat
 
 REF = Path(__file__).parent / "reference" / "coinr"
 ASEM = Path(__file__).parent.parent / "examples" / "asem"
@@ -102,6 +102,32 @@ def test_log_ct_applied_to_original_values_when_winsorising_fails():
     assert bool(row["Pass"]) == (abs(sk2) < 2 or kt2 < 3.5)
     points = log.attrs["treated_points"]["A"].tolist()
     assert points[-1] == "winhi+log_CT" and points[0] == "+log_CT"  # COINr's joined labels
+
+
+def test_dets_table_has_coinr_layout_rows_and_stage_columns():
+    """COINr Treat.data.frame: one row per indicator whose treatment finished, columns from
+    unlist(Dets_Table, recursive = FALSE) bound with rbind_fill (a stage's columns exist
+    only if some indicator reached it); a column whose f_pass gave NA has no row."""
+    passing = list(range(1, 24))
+    failing = [*range(1, 21), 200, 400, 800]  # winmax = 1 is not enough: goes on to log_CT
+    const = [5.0] * 23  # skew is 0/0 = NaN: R's check is NA, returned untreated
+    X = np.column_stack([passing, failing, const]).astype(float)
+    with pytest.warns(TreatWarning):
+        _, log = treat(X, ["P", "F", "K"], winmax=1)
+    dets = dets_table(log)
+    assert list(dets.columns) == DETS_COLUMNS
+    assert dets["iCode"].tolist() == ["P", "F"]
+    p, f = dets.iloc[0], dets.iloc[1]
+    assert bool(p["check_SkewKurt0.Pass"]) and pd.isna(p["winsorise.nwin"])
+    assert pd.isna(p["check_SkewKurt2.Pass"])
+    # check_SkewKurt2 is the test on log_CT(original x) = log(x - 1 + 0.01 * 799)
+    sk2, kt2 = py_skew_kurt([math.log(v - 1 + 0.01 * 799) for v in failing])
+    assert f["winsorise.nwin"] == 1 and not bool(f["check_SkewKurt1.Pass"])
+    assert f["check_SkewKurt2.Skew"] == pytest.approx(sk2, rel=1e-12)
+    assert f["check_SkewKurt2.Kurt"] == pytest.approx(kt2, rel=1e-12)
+    # only passing indicators: COINr's table has just iCode and check_SkewKurt0.*
+    _, log = treat(np.column_stack([passing, passing]).astype(float), ["A", "B"])
+    assert list(dets_table(log).columns) == DETS_COLUMNS[:4]
 
 
 def test_boxcox_and_log_ct_orig_via_overrides():

@@ -35,6 +35,8 @@ def run_command(args: argparse.Namespace) -> int:
     for name in result.names:
         result.dset(name).to_csv(out / f"{name}.csv", index=False, float_format="%.17g")
     for name, table in result.analysis.items():
+        if hasattr(table, "to_frame"):  # built on request only (COINr's Treated_Points)
+            table = table.to_frame()
         if isinstance(table, pd.DataFrame):
             table.to_csv(out / f"analysis_{name}.csv", index=False)
     doc = log_document(recipe, result)

@@ -36,7 +36,16 @@ import pandas as pd
 
 from dividend.methods.stats import skew_kurt, skew_kurt_complete
 
-__all__ = ["F1_METHODS", "F2_METHODS", "LOG_COLUMNS", "TreatWarning", "treat"]
+__all__ = [
+    "DETS_COLUMNS",
+    "F1_METHODS",
+    "F2_METHODS",
+    "LOG_COLUMNS",
+    "TreatWarning",
+    "TreatedPoints",
+    "dets_table",
+    "treat",
+]
 
 F1_METHODS = ("winsorise", None)
 F2_METHODS = ("log_CT", "log_CT_plus", "log_CT_orig", "boxcox", None)
@@ -79,6 +88,38 @@ LOG_COLUMNS = [
     "Kurt",
     "Pass",
 ]
+
+
+DETS_COLUMNS = LOG_COLUMNS[:11]
+
+# Dets_Table columns written by each stage: COINr's rbind_fill only creates a column once
+# some indicator reached that stage, so a stage nobody reached has no columns at all.
+_STAGES = (
+    ("check_SkewKurt0.Pass", DETS_COLUMNS[1:4]),
+    ("winsorise.nwin", DETS_COLUMNS[4:5]),
+    ("check_SkewKurt1.Pass", DETS_COLUMNS[5:8]),
+    ("check_SkewKurt2.Pass", DETS_COLUMNS[8:11]),
+)
+
+
+def dets_table(log: pd.DataFrame) -> pd.DataFrame:
+    """COINr's ``coin$Analysis$Treated$Dets_Table`` from a :func:`treat` log.
+
+    ``Treat.data.frame`` keeps one row per indicator whose treatment finished (an
+    indicator whose pass test turned NA is returned untreated *without* details, so it
+    has no row), names the columns ``<function><check number>.<field>`` via
+    ``unlist(Dets_Table, recursive = FALSE)`` and binds rows with ``rbind_fill``, so
+    the columns are ``iCode``, ``check_SkewKurt0.{Pass,Skew,Kurt}``,
+    ``winsorise.nwin``, ``check_SkewKurt1.*``, ``check_SkewKurt2.*``, each stage only
+    if at least one indicator reached it (log_CT adds no column: it returns no extra
+    fields).
+    """
+    done = log["Pass"].notna().to_numpy()
+    cols = ["iCode"]
+    for marker, stage_cols in _STAGES:
+        if log[marker].notna().to_numpy()[done].any():
+            cols.extend(stage_cols)
+    return log.loc[done, cols].reset_index(drop=True)
 
 
 @dataclass(frozen=True)
@@ -204,14 +245,48 @@ def _warn_untreated(code: str, why: str) -> None:
     )
 
 
-def _points_frame(points: np.ndarray, codes: list[str], f2_names: list[str]) -> pd.DataFrame:
-    """COINr's Treated_Points (f1 and f2 labels joined by "+"), as categorical columns."""
-    cols = {}
-    for j, code in enumerate(codes):
-        f = f2_names[j] or "f2"
+class TreatedPoints:
+    """COINr's ``Treated_Points`` (units x codes of "winhi"/"winlo"/"log_CT"/... joined by "+").
+
+    Kept as small integer codes and only turned into pandas when asked for (a column via
+    ``points[code]``, everything via :meth:`to_frame`): building the categorical frame on
+    every call used to cost more than the treatment itself.
+    """
+
+    def __init__(self, points: np.ndarray, codes: list[str], f2_names: list[str]) -> None:
+        self.points = points
+        self.codes = codes
+        self.f2_names = f2_names
+
+    def _column(self, j: int) -> pd.Categorical:
+        f = self.f2_names[j] or "f2"
         cats = ["", "winhi", "winlo", f"+{f}", f"winhi+{f}", f"winlo+{f}"]
-        cols[code] = pd.Categorical.from_codes(points[:, j], categories=cats)
-    return pd.DataFrame(cols)
+        return pd.Categorical.from_codes(self.points[:, j], categories=cats)
+
+    def __getitem__(self, code: str) -> pd.Series:
+        return pd.Series(self._column(self.codes.index(code)), name=code)
+
+    def to_frame(self) -> pd.DataFrame:
+        return pd.DataFrame({c: self._column(j) for j, c in enumerate(self.codes)})
+
+    def __deepcopy__(self, memo: dict) -> TreatedPoints:
+        return self  # never mutated after treat() returns; pandas deep-copies attrs a lot
+
+
+def _log_frame(rows: list[dict]) -> pd.DataFrame:
+    """The log rows as typed columns (nullable booleans / integers), built in one go."""
+    cols = {}
+    for c in LOG_COLUMNS:
+        vals = [r[c] for r in rows]
+        if c.endswith("Pass"):
+            cols[c] = pd.array([None if v is None or v != v else bool(v) for v in vals], "boolean")
+        elif c in ("winsorise.nwin", "n_winhi", "n_winlo"):
+            cols[c] = pd.array([None if v != v else int(v) for v in vals], "Int64")
+        elif c in ("iCode", "f2", "Treatment"):
+            cols[c] = np.array(vals, dtype=object)
+        else:
+            cols[c] = np.array(vals, dtype=np.float64)
+    return pd.DataFrame(cols, columns=LOG_COLUMNS)
 
 
 def treat(
@@ -332,10 +407,6 @@ def treat(
         row["Pass"], row["Skew"], row["Kurt"] = final
         rows.append(row)
 
-    log = pd.DataFrame(rows, columns=LOG_COLUMNS)
-    for col in [c for c in LOG_COLUMNS if c.endswith("Pass")]:
-        log[col] = log[col].astype("boolean")
-    for col in ("winsorise.nwin", "n_winhi", "n_winlo"):
-        log[col] = log[col].astype("Int64")
-    log.attrs["treated_points"] = _points_frame(points, codes, f2_labels)
+    log = _log_frame(rows)
+    log.attrs["treated_points"] = TreatedPoints(points, codes, f2_labels)
     return arr, log

@@ -1,8 +1,10 @@
 """Treat outliers: thin recipe wrapper around :func:`dividend.methods.treat.treat`.
 
 The kernel (COINr's skew/kurtosis test, winsorisation, log_CT / Box-Cox fallback)
-lives in ``dividend.methods``; this step only picks the dataset and keeps the
-treatment table in ``Result.analysis["Treated"]``.
+lives in ``dividend.methods``; this step only picks the dataset and keeps COINr's
+``Dets_Table`` in ``Result.analysis["Treated"]``, our fuller log in
+``analysis["Treated_details"]`` and COINr's ``Treated_Points`` (lazily built) in
+``analysis["Treated_Points"]``.
 """
 
 from __future__ import annotations
@@ -48,7 +50,7 @@ def treat_step(
     """
     if disable:
         return x, {"treated": []}
-    from dividend.methods.treat import treat  # the numeric kernel, owned by dividend.methods
+    from dividend.methods.treat import dets_table, treat  # the numeric kernels
 
     if overrides:
         unknown = sorted(set(overrides) - set(x.columns))
@@ -70,11 +72,8 @@ def treat_step(
         )
     except (ValueError, TypeError, KeyError) as exc:
         raise RecipeError(f"Treat: {exc}") from None
-    ctx.analysis["Treated"] = table
-    notes: dict[str, Any] = {}
-    if {"iCode", "Treatment"} <= set(table.columns):
-        done = table[table["Treatment"].astype(str) != "none"]
-        notes["treated"] = dict(
-            zip(done["iCode"].astype(str), done["Treatment"].astype(str), strict=True)
-        )
-    return x.with_values(out), notes
+    ctx.analysis["Treated"] = dets_table(table)  # COINr's Dets_Table, its layout exactly
+    ctx.analysis["Treated_details"] = table  # plus our columns: what finally happened
+    ctx.analysis["Treated_Points"] = table.attrs["treated_points"]  # built only on request
+    how = dict(zip(table["iCode"], table["Treatment"], strict=True))
+    return x.with_values(out), {"treated": {c: t for c, t in how.items() if t != "none"}}
