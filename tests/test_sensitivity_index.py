@@ -12,8 +12,12 @@ import pandas as pd
 import pytest
 from dagster_duckdb import DuckDBResource
 
+from dividend.config import load_frameworks, load_scenario, scenario_paths
+from dividend.indicators import wide
+from dividend.sensitivity.index import IndexSettings, index_sensitivity
 from pipelines.materialise import materialise
 from pipelines.resources_dask import DaskResource
+from sources.warehouse import read_table
 
 SCENARIO = "faal_five_pillars"
 CONFIG = {"n": 16, "seed": 3, "nboot": 50, "n_sets": 20}
@@ -65,12 +69,17 @@ def built(source_warehouse, tmp_path_factory):
     }
 
 
-def test_local_then_dask_give_the_same_tables(built):
+@pytest.fixture(scope="module")
+def local(built):
+    """The local run's tables (the Dask test runs again and compares)."""
     assert _run(built, use_dask=False).success
-    local = {
+    return {
         t: _q(built["wh"], f"SELECT * FROM sensitivity.{t} ORDER BY ALL")
         for t in ("units", "runs", "inputs")
     }
+
+
+def test_local_then_dask_give_the_same_tables(built, local):
     assert _run(built, use_dask=True).success
     for t, frame in local.items():
         again = _q(built["wh"], f"SELECT * FROM sensitivity.{t} ORDER BY ALL")
@@ -88,8 +97,8 @@ def test_local_then_dask_give_the_same_tables(built):
     assert set(inputs["framework"]) == set(units["framework"])
 
 
-def test_nominal_dividend_equals_the_index_table(built):
-    units = _q(built["wh"], "SELECT * FROM sensitivity.units")
+def test_nominal_dividend_equals_the_index_table(built, local):
+    units = local["units"]
     country = _q(
         built["wh"],
         f"SELECT geo, framework, dividend FROM \"index\".country WHERE scenario = '{SCENARIO}'",
@@ -99,3 +108,66 @@ def test_nominal_dividend_equals_the_index_table(built):
     np.testing.assert_allclose(m["nominal_score"], m["dividend"], rtol=1e-12, equal_nan=True)
     ok = m["n_runs"] > 0
     assert ((m.loc[ok, "p_net_loss"] >= 0) & (m.loc[ok, "p_net_loss"] <= 1)).all()
+
+
+def _ranked_units(built, local) -> pd.DataFrame:
+    """Sensitivity units joined to the index's country and city rows of the same scenario."""
+    index = _q(
+        built["wh"],
+        "SELECT framework, peer_group, geo, dividend, coverage, ranked, rank, n_ranked "
+        f"FROM \"index\".country WHERE scenario = '{SCENARIO}' UNION ALL BY NAME "
+        "SELECT framework, peer_group, geo, dividend, coverage, ranked, rank, n_ranked "
+        f"FROM \"index\".city WHERE scenario = '{SCENARIO}' AND framework <> 'none'",
+    )
+    m = local["units"].merge(
+        index, left_on=["framework", "uCode"], right_on=["framework", "geo"], how="outer"
+    )
+    assert m["geo"].notna().all() and m["uCode"].notna().all(), "same unit set"
+    return m
+
+
+def test_nominal_rank_is_the_index_rank(built, local):
+    """Same units, same coverage rule (rank_min_coverage), same ties, cities ranked within
+    their peer group only: the sensitivity's nominal rank is the published rank."""
+    m = _ranked_units(built, local)
+    assert m.groupby("framework")["peer_group"].nunique().eq(1).all()  # framework = peer group
+    assert set(m["framework"]) == {"country", "city_eu", "city_us", "city_ca"}
+    assert (~m["ranked"]).any(), "the real data has units below rank_min_coverage"
+    np.testing.assert_array_equal(m["nominal_rank"].isna(), m["rank"].isna())
+    ranked = m[m["rank"].notna()]
+    np.testing.assert_array_equal(ranked["nominal_rank"], ranked["rank"].astype(float))
+    # the run ranks cover the same units: as many ranked units per framework as the index
+    n_ranked = m.groupby("framework")["nominal_rank"].max()
+    assert (n_ranked <= m.groupby("framework")["n_ranked"].first()).all()
+    unranked = m[m["rank"].isna()]
+    assert unranked[["median_rank", "rank_q05", "rank_q95"]].isna().all().all()
+
+
+def test_nominal_rank_within_its_interval(built, local):
+    """A page shows "rank r of n" next to the 5-95% rank interval, so r should lie inside it.
+    The nominal configuration is one point, not a draw: the weight-scenario input picks the
+    partition's own weights in only 1/k of the runs, so a unit that only this scenario
+    favours can rank better nominally than in 95% of runs. Every unit outside its interval
+    must be inside once that choice is fixed (the other inputs are centred on nominal)."""
+    m = _ranked_units(built, local).dropna(subset=["rank"])
+    outside = m[(m["nominal_rank"] < m["rank_q05"]) | (m["nominal_rank"] > m["rank_q95"])]
+    assert len(outside) <= 0.05 * len(m), outside[["framework", "uCode", "nominal_rank"]]
+    frameworks = load_frameworks()
+    scenarios = {n: load_scenario(p, frameworks) for n, p in scenario_paths().items()}
+    con = duckdb.connect(str(built["wh"]), read_only=True)
+    try:
+        units, long = (read_table(con, t) for t in ("indicators.units", "indicators.long"))
+    finally:
+        con.close()
+    data = {
+        n: wide(units[units["framework"] == n], long[long["framework"] == n], fw.codes)
+        for n, fw in frameworks.items()
+    }
+    settings = IndexSettings(**{**CONFIG, "vary": ("weights", "neutral", "goalpost")})
+    fixed = index_sensitivity(frameworks, scenarios[SCENARIO], scenarios, data, settings)["units"]
+    again = outside[["framework", "uCode"]].merge(fixed, on=["framework", "uCode"])
+    assert len(again) == len(outside)
+    inside = (again["rank_q05"] <= again["nominal_rank"]) & (
+        again["nominal_rank"] <= again["rank_q95"]
+    )
+    assert inside.all(), again[~inside][["framework", "uCode", "nominal_rank", "rank_q05"]]

@@ -4,7 +4,8 @@ Layout (paths relative to the file)::
 
     recipe: recipe.yaml          # recipe mode: a recipe ending with Aggregate
     # or, signed dividend mode:
-    # scoring: {imeta: iMeta.csv, data: data.csv, peer_group: null, min_coverage: 0}
+    # scoring: {imeta: iMeta.csv, data: data.csv, peer_group: null, min_coverage: 0,
+    #           rank_min_coverage: 0}
     target: Index                # optional, default the framework's top node
     design: sa                   # ua | sa
     sampler: sobol               # sobol | random
@@ -35,7 +36,7 @@ from dividend.sensitivity.inputs import SensitivityError, UncertainInput, parse_
 from dividend.sensitivity.models import Model, RecipeModel, ScoringModel
 
 KEYS = {"recipe", "scoring", "target", "design", "sampler", "n", "seed", "nboot", "conf", "inputs"}
-SCORING_KEYS = {"imeta", "data", "peer_group", "min_coverage"}
+SCORING_KEYS = {"imeta", "data", "peer_group", "min_coverage", "rank_min_coverage"}
 
 
 def default_inputs(levels: int) -> dict[str, Any]:
@@ -104,6 +105,7 @@ def from_dict(doc: Mapping[str, Any], base: Path, source: str = "") -> Sensitivi
             sc.get("peer_group"),
             float(sc.get("min_coverage", 0.0)),
             target,
+            float(sc.get("rank_min_coverage", 0.0)),
         )
     inputs = doc.get("inputs")
     if inputs is None:

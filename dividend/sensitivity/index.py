@@ -128,7 +128,12 @@ def index_sensitivity(
             for s_name, s in all_scenarios.items()
         }
         inputs = parse_inputs(index_inputs(settings, spec.framework.levels, weights))
-        model = ScoringModel(spec, data[name], min_coverage=settings.min_coverage)
+        model = ScoringModel(
+            spec,
+            data[name],
+            min_coverage=settings.min_coverage,
+            rank_min_coverage=fw.rank_min_coverage,  # the index's ranking rule
+        )
         report = None if progress is None else (lambda d, t, n=name: progress(n, d, t))
         args = (model, inputs, settings.n, settings.seed, settings.design, settings.sampler)
         if client is None:

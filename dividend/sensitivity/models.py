@@ -26,7 +26,7 @@ import pandas as pd
 from dividend.data import UnitData
 from dividend.framework import Framework
 from dividend.recipe import Recipe, RecipeError, Result, run_recipe
-from dividend.scoring import ScoringSpec, indicator_scores, neutral_matrix, score
+from dividend.scoring import ScoringSpec, indicator_scores, score
 from dividend.sensitivity.batch import (
     RunFailures,
     aggregate_runs,
@@ -58,11 +58,15 @@ CACHE_SIZE = 256  # distinct upstream configurations kept per process
 
 @dataclass
 class BlockOutput:
-    """Scores (runs × universe units) of a block of runs and their failures."""
+    """Scores (runs × universe units) of a block of runs and their failures.
+
+    ``rankable`` (runs × units, or None = every unit with a score): the units that take
+    part in the ranking, so a model can apply its index's ranking rule (coverage)."""
 
     scores: np.ndarray
     failed: np.ndarray
     message: np.ndarray
+    rankable: np.ndarray | None = None
 
 
 class _WeightsMixin:
@@ -405,6 +409,10 @@ class RecipeModel(_WeightsMixin):
         out[res.dsets[name].rows] = res.values(name)[:, res.columns(name).index(self.target)]
         return out
 
+    def nominal_rankable(self) -> None:
+        """Every unit with a score takes part in the ranking (COINr's rule)."""
+        return None
+
     def nominal_upstream(self) -> tuple[np.ndarray, np.ndarray]:
         """The recipe's own indicator matrix before Aggregate (for leave-one-out)."""
         res = run_recipe(
@@ -448,7 +456,13 @@ def _common(log: list[dict[str, Any]], rec: Recipe) -> int:
 
 class ScoringModel(_WeightsMixin):
     """Signed dividend model: :mod:`dividend.scoring` with uncertain neutrals, goalposts,
-    weights, indicator set and data table; the target is the dividend of ``target``."""
+    weights, indicator set and data table; the target is the dividend of ``target``.
+
+    Ranks follow the index's rule (:func:`dividend.index.score_framework`): a unit is
+    ranked only where its coverage of the target's scored indicators is at least
+    ``rank_min_coverage`` (the framework's ``rank_min_coverage``); ties share the best
+    rank. Units below it keep their scores (intervals, net-loss probability) but no rank.
+    """
 
     mode = "scoring"
 
@@ -459,15 +473,13 @@ class ScoringModel(_WeightsMixin):
         peer_group: str | pd.Series | None = None,
         min_coverage: float = 0.0,
         target: str | None = None,
+        rank_min_coverage: float = 0.0,
     ) -> None:
-        if not 0.0 <= min_coverage <= 1.0:
-            raise SensitivityError(f"min_coverage: must be in [0, 1], got {min_coverage}")
-        self.spec, self.data, self.peer_group, self.min_coverage = (
-            spec,
-            data,
-            peer_group,
-            min_coverage,
-        )
+        for key, v in (("min_coverage", min_coverage), ("rank_min_coverage", rank_min_coverage)):
+            if not 0.0 <= v <= 1.0:
+                raise SensitivityError(f"{key}: must be in [0, 1], got {v}")
+        self.spec, self.data, self.peer_group = spec, data, peer_group
+        self.min_coverage, self.rank_min_coverage = min_coverage, rank_min_coverage
         self.framework = fw = spec.framework
         self.base_weights = spec.nominal_weights.copy()
         self.target = target or fw.index_code
@@ -475,15 +487,15 @@ class ScoringModel(_WeightsMixin):
         if lev < 2:
             raise SensitivityError(f"target: {self.target!r} is not an aggregate (level >= 2)")
         self.target_level, self.target_col = lev, fw.codes[lev - 1].index(self.target)
-        from dividend.scoring import _unit_matrix
-
-        units, _ = _unit_matrix(data, spec.indicators)
-        self.units = np.asarray(units, dtype=object)
         self.sign = np.where(spec.role == "cost", -1.0, 1.0)
         self.sign[~spec.scored] = np.nan
         self.inputs = ()
         self._cache: dict = {}
         self._lock = threading.RLock()
+        try:  # the universe: the nominal table's units
+            self.units = self._scored(data).dividend.index.to_numpy(dtype=object)
+        except ValueError as exc:
+            raise SensitivityError(f"data: {exc}") from None
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
@@ -524,35 +536,37 @@ class ScoringModel(_WeightsMixin):
         with self._lock:
             return self._upstream(key)
 
+    def _scored(self, data: pd.DataFrame):
+        """The nominal :func:`dividend.scoring.score` of a table (checks it, gives units,
+        neutrals and coverage: the index's own numbers)."""
+        return score(data, self.spec, None, self.peer_group, self.min_coverage)
+
     def _upstream(self, key: tuple[float, ...] | None):
         if key in self._cache:
             return self._cache[key]
         data = self.data
         for k, code in zip(self._up, key, strict=True) if key is not None else ():
             data = self._tables[self.inputs[k].name][int(code)]
-        from dividend.scoring import _peer_labels, _unit_matrix
-
         try:
-            units, x = _unit_matrix(data, self.spec.indicators)
-            peers = _peer_labels(data, units, self.peer_group)
-            neutral = neutral_matrix(self.spec, x, peers)
+            res = self._scored(data)
         except ValueError as exc:
             out: Any = f"{type(exc).__name__}: {exc}"
             self._cache[key] = out
             return out
-        rows = pd.Index(self.units).get_indexer(units)
+        codes = list(self.spec.indicators)
+        x = data[codes].apply(pd.to_numeric).to_numpy(dtype=np.float64)  # checked by score
+        neutral = res.neutral.reindex(columns=codes).to_numpy(dtype=np.float64)  # NaN: context
+        rows = pd.Index(self.units).get_indexer(res.dividend.index)
         keep = rows >= 0
         x, neutral, rows = x[keep], neutral[keep], rows[keep]
+        cov = res.coverage.iloc[keep]
         fw = self.framework
-        obs = (~np.isnan(x) & self.spec.scored).astype(np.float64)
-        masks = {}
-        for lev in range(2, fw.levels + 1):
-            sub = self.spec._subtree[lev - 2].astype(np.float64)
-            total = self.spec.scored.astype(np.float64) @ sub
-            with np.errstate(invalid="ignore", divide="ignore"):
-                cov = (obs @ sub) / total
-            masks[lev] = (total > 0) & (cov >= self.min_coverage)
-        out = (x, neutral, masks, rows, {})
+        masks = {
+            lev: (cov[list(fw.codes[lev - 1])].to_numpy() >= self.min_coverage)  # NaN: False
+            for lev in range(2, fw.levels + 1)
+        }
+        rankable = cov[self.target].to_numpy() >= self.rank_min_coverage
+        out = (x, neutral, masks, rows, {}, rankable)
         self._cache[key] = out
         return out
 
@@ -583,6 +597,7 @@ class ScoringModel(_WeightsMixin):
         W = self.run_weights(P)
         check_zero_groups(self.framework, W, fails)
         g0 = self.spec.goalpost
+        rankable = np.zeros((R, self.units.size), dtype=bool)
         keys, inv = _group(P, self._up)
         methods = dict.fromkeys(range(2, self.framework.levels + 1), "amean")
         for g, key in enumerate(keys):  # distinct data tables: a handful
@@ -591,7 +606,8 @@ class ScoringModel(_WeightsMixin):
             if isinstance(up, str):
                 fails.add(np.isin(np.arange(R), runs), up)
                 continue
-            x, n0, masks, rows, tcache = up
+            x, n0, masks, rows, tcache, rank_ok = up
+            rankable[np.ix_(runs, rows)] = rank_ok[None, :]
             if self._sc:
                 shift, scale = self._factors(P[runs])
                 neutral = n0[None] + (shift * g0)[:, None, :]
@@ -612,7 +628,7 @@ class ScoringModel(_WeightsMixin):
             )
             scores[np.ix_(runs, rows)] = levels[self.target_level][:, :, self.target_col]
         scores[fails.failed] = np.nan
-        return BlockOutput(scores, fails.failed, fails.message)
+        return BlockOutput(scores, fails.failed, fails.message, rankable)
 
     def cells_per_run(self) -> int:
         """Floats per run in a block: indicator scores are per run when neutrals or
@@ -627,8 +643,15 @@ class ScoringModel(_WeightsMixin):
         return out
 
     def nominal_upstream(self):
-        x, n0, _masks, rows, _ = self.upstream(None)
+        x, n0, _masks, rows, _, _ = self.upstream(None)
         return indicator_scores(x, n0, self.spec.goalpost) * self.sign, rows
+
+    def nominal_rankable(self) -> np.ndarray:
+        """Universe units that the index ranks (coverage at least ``rank_min_coverage``)."""
+        *_, rows, _, rank_ok = self.upstream(None)
+        out = np.zeros(self.units.size, dtype=bool)
+        out[rows] = rank_ok
+        return out
 
 
 Model = RecipeModel | ScoringModel

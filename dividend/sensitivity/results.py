@@ -234,7 +234,7 @@ def build_result(
     loo_table = loo_shifts = None
     if loo is not None:
         l_scores, l_failed, l_msg, codes = loo
-        l_ranks = rank_rows(l_scores)
+        l_ranks = rank_rows(l_scores, analysis.rankable)
         shift = analysis.nominal_ranks[None, :] - l_ranks.astype(np.float64)
         absd = np.abs(shift)
         cnt = (~np.isnan(absd)).sum(axis=1)

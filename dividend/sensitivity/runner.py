@@ -30,12 +30,16 @@ BLOCK_CELLS = 16_000_000  # floats held per block (see Model.cells_per_run): bou
 Progress = Callable[[int, int], None]
 
 
-def rank_rows(scores: np.ndarray) -> np.ndarray:
+def rank_rows(scores: np.ndarray, rankable: np.ndarray | None = None) -> np.ndarray:
     """Rank every row (1 = highest, ties share the minimum rank, NaN stays NaN), float32.
 
     One argsort for the whole block; COINr's ``rank(-x, ties.method = "min")``.
+    ``rankable`` (broadcast to ``scores``): only those units are ranked, the others get NaN
+    (the index's coverage rule, :attr:`dividend.sensitivity.models.BlockOutput.rankable`).
     """
     s = np.asarray(scores, dtype=np.float64)
+    if rankable is not None:
+        s = np.where(rankable, s, np.nan)
     if s.ndim == 1:
         return rank_rows(s[None])[0]
     order = np.argsort(-s, axis=1)  # ties get one rank whatever their order; NaN sorts last
@@ -65,6 +69,7 @@ class Analysis:
     nboot: int
     conf: float
     score_dtype: str = "float64"
+    rankable: np.ndarray | None = None  # units the nominal ranking includes (None: all)
 
 
 @dataclass
@@ -139,6 +144,7 @@ def prepare(
         raise SensitivityError(f"block_runs: must be >= 1, got {block_runs}")
     blocks = [(a, min(a + block_runs, des.n_runs)) for a in range(0, des.n_runs, block_runs)]
     nominal = model.nominal()
+    rankable = model.nominal_rankable()
     return Analysis(
         model,
         bound,
@@ -147,17 +153,18 @@ def prepare(
         int(seed),
         blocks,
         nominal,
-        rank_rows(nominal),
+        rank_rows(nominal, rankable),
         nboot,
         conf,
         score_dtype,
+        rankable,
     )
 
 
 def evaluate_block(analysis: Analysis, start: int, stop: int) -> BlockResult:
     """Scores, ranks and target of runs ``start:stop`` (deterministic; runs anywhere)."""
     out = analysis.model.evaluate(analysis.codes[start:stop])
-    ranks = rank_rows(out.scores)
+    ranks = rank_rows(out.scores, out.rankable)
     y = mean_abs_rank_change(ranks, analysis.nominal_ranks)
     y[out.failed] = np.nan
     return BlockResult(
