@@ -4,12 +4,13 @@ import warnings
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from dividend.data import UnitData
 from dividend.recipe import Recipe, Step, run_recipe
+from dividend.steps.base import RecipeError
 
 from .test_engine_steps import fw_with_denoms
 
@@ -97,9 +98,15 @@ def test_imputation_never_changes_observed_values(x, method, seed):
     n = len(x)
     groups = np.array(["g", "h", None], dtype=object)[rng.integers(0, 3, n)]
     data = unit_data(x, groups, np.ones(n), np.arange(n))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        out = run_recipe(Recipe((Step("Impute", method, dset="Raw"),)), data, FW).values("Imputed")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            out = run_recipe(Recipe((Step("Impute", method, dset="Raw"),)), data, FW).values(
+                "Imputed"
+            )
+    except RecipeError as exc:  # an all-missing column / unit: COINr stops too
+        assert "no observed value" in str(exc)
+        assume(False)
     seen = ~np.isnan(x)
     np.testing.assert_array_equal(out[seen], x[seen])
 

@@ -232,7 +232,15 @@ def aggregate_many(
 
     if method != "copeland":
         _warn_zero_weight_units(Wm, avail, units)
-    if dat_thresh is not None:
+    if dat_thresh is not None and method == "copeland":
+        # COINr runs a_copeland with by_df = TRUE, and Aggregate.data.frame ignores
+        # dat_thresh for by_df; so do we, but say so.
+        warnings.warn(
+            "dat_thresh is ignored for copeland (a whole-table method), as in COINr",
+            AggregateWarning,
+            stacklevel=3,
+        )
+    elif dat_thresh is not None:
         share = avail.sum(axis=1) / arr.shape[1]
         Y = np.where((share < dat_thresh)[None, :], np.nan, Y)
     return Y
@@ -251,8 +259,8 @@ def aggregate(
     ``genmean`` (``p``, ``genmean_skipna``), ``copeland``, ``mazziotta_pareto``
     (``penalty``).  Weights are relative (only their ratios matter); they must be
     non-negative, finite and not all zero.  ``dat_thresh`` in [0, 1]: units with a lower
-    share of non-missing children get NaN (applied after scoring for copeland, which COINr
-    ignores).  Optional ``units``/``children`` name the offending cell in errors.
+    share of non-missing children get NaN (``sum(!is.na(x_row)) / length(x_row) <
+    dat_thresh``); ignored with a warning for copeland, as COINr ignores it with ``by_df``.  Optional ``units``/``children`` name the offending cell in errors.
     """
     wv = np.asarray(w, dtype=np.float64)
     if wv.ndim != 1:

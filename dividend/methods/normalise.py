@@ -32,11 +32,13 @@ def _labels(codes: Sequence[str] | None, k: int) -> list[str]:
     return [str(c) for c in codes]
 
 
-def _warn_cols(mask: np.ndarray, codes: list[str], why: str) -> None:
+def _warn_cols(mask: np.ndarray, codes: list[str], why: str, result: str = "NaN") -> None:
     if np.any(mask):
         bad = ", ".join(c for c, m in zip(codes, mask, strict=True) if m)
         warnings.warn(
-            f"{why}: {bad} normalised to NaN (as COINr does)", DegenerateColumnWarning, stacklevel=3
+            f"{why}: {bad} normalised to {result} (as COINr does)",
+            DegenerateColumnWarning,
+            stacklevel=3,
         )
 
 
@@ -111,6 +113,12 @@ def _dist2max(X, codes):
     return 1.0 - _div(mx - X, mx - mn)
 
 
+def _cap(y: np.ndarray, cap_max, k: int) -> np.ndarray:
+    """``if(cap_max) y[y > 1] <- 1``, with one flag or one per column (iMeta's dist2targ_cap_max)."""
+    cap = np.broadcast_to(np.asarray(cap_max, dtype=bool).reshape(-1), (k,))
+    return np.where(cap & (y > 1), 1.0, y)
+
+
 def _dist2ref(X, codes, iref: int, cap_max: bool = False):
     if isinstance(iref, bool) or not isinstance(iref, int | np.integer):
         raise ValueError(f"iref must be an integer row index, got {iref!r}")
@@ -121,12 +129,10 @@ def _dist2ref(X, codes, iref: int, cap_max: bool = False):
     _warn_cols(np.isnan(xref), codes, f"reference unit (row {iref}) is missing")
     _warn_cols(xref == mn, codes, f"reference unit (row {iref}) is the column minimum (0/0)")
     y = 1.0 - _div(xref - X, xref - mn)
-    if cap_max:
-        y = np.where(y > 1, 1.0, y)
-    return y
+    return _cap(y, cap_max, X.shape[1])
 
 
-def _dist2targ(X, codes, targets, directions=None, cap_max: bool = False):
+def _dist2targ(X, codes, targets, directions=None, cap_max=False):
     k = X.shape[1]
     targ = _per_column(np.asarray(targets, dtype=np.float64).reshape(-1, 1), k, 1, "targets")[:, 0]
     # COINr (get_iMeta_norm_paras) multiplies the target by the direction, because the data
@@ -135,14 +141,12 @@ def _dist2targ(X, codes, targets, directions=None, cap_max: bool = False):
     mn, _ = _colmin_max(X, codes)
     _warn_cols(targ == mn, codes, "target equals the column minimum (0/0)")
     y = _div(X - mn, targ - mn)
-    if cap_max:
-        y = np.where(y > 1, 1.0, y)
-    return y
+    return _cap(y, cap_max, k)
 
 
 def _fracmax(X, codes):
     _, mx = _colmin_max(X, codes)
-    _warn_cols(mx == 0, codes, "column maximum is zero")
+    _warn_cols(mx == 0, codes, "column maximum is zero", "x / 0: +-Inf, or NaN for 0")
     return _div(X, mx)
 
 
@@ -167,14 +171,15 @@ def _borda(X, codes):
     return _rank_min(X) - 1.0
 
 
-def _goalposts(X, codes, gposts, directions=None, trunc2posts: bool = True):
+def _goalposts(X, codes, gposts, directions=None, trunc2posts=True):
     """Goalposts as COINr applies them from iMeta (``get_iMeta_norm_paras`` + ``n_goalposts``).
 
     ``gposts`` rows are (lower, upper, scale) in the indicator's *original* units.  For a
     direction -1 indicator COINr passes ``c(-upper, -lower, scale)`` to ``n_goalposts``
     (with its own ``direction`` left at 1), so on the flipped data the score is
     ``(upper - x_orig) / (upper - lower)``: 1 at the lower goalpost, 0 at the upper one.
-    Scores are truncated to [0, 1] (``trunc2posts``) and then multiplied by scale.
+    Scores are truncated to [0, 1] (``trunc2posts``, one flag or one per column, like
+    iMeta's ``goalpost_trunc2posts``) and then multiplied by scale.
     """
     k = X.shape[1]
     gp = _per_column(gposts, k, 3, "gposts")
@@ -185,9 +190,10 @@ def _goalposts(X, codes, gposts, directions=None, trunc2posts: bool = True):
     lo = np.where(d == -1, -upper, lower)
     up = np.where(d == -1, -lower, upper)
     y = (X - lo) / (up - lo)
-    if trunc2posts:
-        y = np.where(y > 1, 1.0, y)
-        y = np.where(y < 0, 0.0, y)
+    # trunc2posts per column, as iMeta's goalpost_trunc2posts column allows
+    trunc = np.broadcast_to(np.asarray(trunc2posts, dtype=bool).reshape(-1), (k,))
+    y = np.where(trunc & (y > 1), 1.0, y)
+    y = np.where(trunc & (y < 0), 0.0, y)
     return y * scale
 
 

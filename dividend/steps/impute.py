@@ -3,11 +3,14 @@
 Methods (COINr names ``i_*`` are accepted too):
 
 * by column: ``mean``, ``median``, ``mean_grp``, ``median_grp`` (group = a unit
-  group column such as ``EurAsia_group``); a column, or a group within it, with no
-  observed value stays missing, as in COINr, and is reported in the step notes;
+  group column such as ``EurAsia_group``); a column with no observed value is an
+  error (COINr's ``Impute.numeric``: "Input is all NAs"), a group within a column with
+  no observed value stays missing, as in COINr's ``i_mean_grp``, and is reported in the
+  step notes;
   units whose group label is missing are left untouched (COINr's ``skip_f_na``);
 * by row: ``mean``, ``median`` over the unit's indicators, optionally within the
-  indicator groups of a framework level (``group_level``); by default the columns
+  indicator groups of a framework level (``group_level``; a unit with no value in a
+  group is an error, as in COINr); by default the columns
   are min-max scaled first (after applying directions) and scaled back afterwards,
   as COINr does for ``impute_by = "row"``;
 * panel data (needs ``Time``): ``latest`` carries the latest earlier value forward
@@ -63,8 +66,19 @@ def _by_column(v: np.ndarray, method: str, labels: np.ndarray | None) -> np.ndar
     return fill
 
 
+def _no_data_error(bad: np.ndarray, names, what: str, cols: np.ndarray | None = None) -> None:
+    """COINr's Impute.numeric stops with "Input is all NAs - cannot impute": so do we, by name."""
+    if bad.any():
+        where = "" if cols is None else f" in indicator group starting at column {int(cols[0])}"
+        raise RecipeError(
+            f"Impute: {what} {names[int(np.argmax(bad))]!r} has no observed value{where}; "
+            "cannot impute (as COINr)"
+        )
+
+
 def _by_row(
     v: np.ndarray,
+    units: np.ndarray,
     method: str,
     col_groups: list[np.ndarray],
     directions: np.ndarray,
@@ -77,6 +91,7 @@ def _by_row(
         w = (w - mn) / (mx - mn)
     fill = np.full_like(v, np.nan)
     for cols in col_groups:  # loop over indicator groups, vectorised over units
+        _no_data_error(np.isnan(v[:, cols]).all(axis=1), units, "unit", cols)
         fill[:, cols] = _nanstat(w[:, cols], method, axis=1)[:, None]
     if normalise_first:
         fill = (fill * (mx - mn) + mn) * directions
@@ -188,6 +203,7 @@ def impute(
         )
         fill = _by_row(
             v,
+            ctx.ucode(x),
             method,
             col_groups,
             directions,
@@ -195,6 +211,8 @@ def impute(
         )
     else:
         raise RecipeError(f"Impute.impute_by: {impute_by!r} is not 'column' or 'row'")
+    if method in ("mean", "median") and impute_by == "column":
+        _no_data_error(np.isnan(v).all(axis=0), x.columns, "indicator")
     out = np.where(missing, fill, v)
     remaining = int(np.isnan(out).sum())
     return x.with_values(out), {

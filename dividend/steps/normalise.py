@@ -15,7 +15,59 @@ import numpy as np
 
 from dividend.steps.base import Context, Dset, RecipeError, register, strip_prefix
 
-GOALPOST_COLUMNS = ("goalpost_lower", "goalpost_upper", "goalpost_scale")
+# COINr's get_iMeta_norm_paras(): the iMeta columns behind f_n_para = "use_iMeta", and
+# the kernel parameter each one fills (pairs become one (k, 2) / (k, 3) array).
+IMETA_PARAMS: dict[str, dict[str, tuple[str, ...]]] = {
+    "minmax": {"l_u": ("minmax_lower", "minmax_upper")},
+    "scaled": {"npara": ("scaled_lower", "scaled_upper")},
+    "zscore": {"m_sd": ("zscore_mean", "zscore_sd")},
+    "dist2targ": {"targets": ("Target",), "cap_max": ("dist2targ_cap_max",)},
+    "goalposts": {
+        "gposts": ("goalpost_lower", "goalpost_upper", "goalpost_scale"),
+        "trunc2posts": ("goalpost_trunc2posts",),
+    },
+}
+# iMeta columns COINr lets you leave out (dist2targ_cap_max: "assumed as FALSE")
+OPTIONAL_IMETA = {"dist2targ_cap_max", "goalpost_trunc2posts"}
+
+
+def _imeta_params(
+    ctx: Context, cols: tuple[str, ...], method: str, params: Mapping[str, Any], use_imeta: bool
+) -> dict[str, Any]:
+    """Parameters read from iMeta, per indicator, for those not given explicitly.
+
+    With ``params: use_iMeta`` every parameter COINr maps comes from iMeta; otherwise only
+    the ones that have no sensible global value (``Target``, goalposts) do.
+    """
+    fw = ctx.framework
+    wanted = IMETA_PARAMS.get(method, {})
+    if use_imeta and not wanted:
+        raise RecipeError(
+            f"Normalise.params: use_iMeta is not supported for {method!r} (COINr supports "
+            f"{sorted(IMETA_PARAMS)})"
+        )
+    out: dict[str, Any] = {}
+    for key, names in wanted.items():
+        if key in params or not (use_imeta or method in ("dist2targ", "goalposts")):
+            continue
+        missing = [c for c in names if c not in fw.meta.columns]
+        if missing and set(missing) <= OPTIONAL_IMETA:
+            continue  # kernel default (cap_max = FALSE, trunc2posts = TRUE), as COINr
+        if missing:
+            raise RecipeError(
+                f"Normalise ({method}): needs params.{key} or iMeta column(s) {missing}"
+            )
+        vals = np.column_stack([fw.column(c, cols).to_numpy(np.float64) for c in names])
+        bad = np.isnan(vals).any(axis=1)
+        if bad.any():
+            raise RecipeError(
+                f"Normalise ({method}): iMeta {list(names)} missing for indicator "
+                f"{cols[int(np.argmax(bad))]!r}"
+            )
+        out[key] = vals.astype(bool)[:, 0] if key in ("cap_max", "trunc2posts") else vals
+    if "targets" in out:
+        out["targets"] = out["targets"][:, 0]
+    return out
 
 
 def _kernel_params(
@@ -23,36 +75,15 @@ def _kernel_params(
     x: Dset,
     cols: tuple[str, ...],
     method: str,
-    params: Mapping[str, Any],
+    params: Mapping[str, Any] | str,
     directions: np.ndarray,
 ) -> dict[str, Any]:
     """Fill the parameters COINr takes from iMeta or unit codes."""
-    p = dict(params)
-    fw = ctx.framework
-    if method == "dist2targ":
+    use_imeta = params == "use_iMeta"
+    p = {} if use_imeta else dict(params)
+    p.update(_imeta_params(ctx, cols, method, p, use_imeta))
+    if method in ("dist2targ", "goalposts"):
         p.setdefault("directions", directions)
-        if "targets" not in p:
-            t = (
-                fw.column("Target", cols).to_numpy(dtype=np.float64)
-                if "Target" in fw.meta
-                else None
-            )
-            if t is None or np.isnan(t).any():
-                raise RecipeError(
-                    "Normalise: method 'dist2targ' needs iMeta column 'Target' for every indicator"
-                )
-            p["targets"] = t
-    elif method == "goalposts":
-        p.setdefault("directions", directions)
-        if "gposts" not in p:
-            missing = [c for c in GOALPOST_COLUMNS if c not in fw.meta.columns]
-            if missing:
-                raise RecipeError(
-                    f"Normalise: method 'goalposts' needs params.gposts or iMeta columns {missing}"
-                )
-            p["gposts"] = np.column_stack(
-                [fw.column(c, cols).to_numpy(np.float64) for c in GOALPOST_COLUMNS]
-            )
     elif method == "dist2ref":
         ref = p.pop("iref", None)
         if ref is None:
@@ -86,7 +117,11 @@ def normalise_step(
     """Normalise every indicator with ``method`` (COINr ``n_*`` names accepted) and ``params``.
 
     Args:
-        params: kernel parameters, e.g. ``{"l_u": [0, 100]}`` for minmax.
+        params: kernel parameters, e.g. ``{"l_u": [0, 100]}`` for minmax, or
+            ``"use_iMeta"`` to read them per indicator from iMeta columns, as COINr's
+            ``f_n_para = "use_iMeta"`` (``minmax_lower``/``minmax_upper``,
+            ``scaled_*``, ``zscore_mean``/``zscore_sd``, ``Target``/``dist2targ_cap_max``,
+            ``goalpost_lower``/``_upper``/``_scale``/``_trunc2posts``).
         indiv: per-indicator overrides ``{iCode: {"method": ..., "params": {...}}}``.
         directions: per-indicator direction overrides (default iMeta ``Direction``).
     """
@@ -121,7 +156,7 @@ def normalise_step(
             if spec is None
             else (spec.get("method", method), spec.get("params", {}))
         )
-        key = (m, repr(sorted(pr.items())))
+        key = (m, pr if isinstance(pr, str) else repr(sorted(pr.items())))
         groups.setdefault(key, []).append(j)
         specs[key] = (m, pr)
     out = np.empty_like(flipped)
