@@ -12,6 +12,8 @@ from contextlib import contextmanager
 
 import dagster as dg
 
+from dividend.sensitivity.distributed import dask_client
+
 
 class DaskResource(dg.ConfigurableResource):
     """Where sensitivity blocks run: an existing scheduler or a fresh LocalCluster."""
@@ -23,19 +25,7 @@ class DaskResource(dg.ConfigurableResource):
 
     @contextmanager
     def get_client(self) -> Iterator:
-        from distributed import Client, LocalCluster
-
-        if self.scheduler_address:
-            with Client(self.scheduler_address) as client:
-                yield client
-            return
-        with (
-            LocalCluster(
-                n_workers=self.n_workers,
-                threads_per_worker=self.threads_per_worker,
-                processes=self.processes,
-                dashboard_address=None,
-            ) as cluster,
-            Client(cluster) as client,
-        ):
+        with dask_client(
+            self.scheduler_address, self.n_workers, self.threads_per_worker, self.processes
+        ) as client:
             yield client

@@ -40,6 +40,7 @@ def run_command(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from dividend.sensitivity import SensitivityError, load_config, parse_inputs, run_sensitivity
+    from dividend.sensitivity.config import PLAN_KEYS
 
     cfg = load_config(args.config)
     if args.inputs is not None:
@@ -48,17 +49,9 @@ def run_command(args: argparse.Namespace) -> int:
         doc = yaml.safe_load(args.inputs.read_text())
         doc = doc.get("inputs", doc) if isinstance(doc, dict) else doc
         cfg.inputs = parse_inputs(doc, args.inputs.parent)
-    for key in ("n", "seed", "design", "sampler", "nboot"):
-        if getattr(args, key) is not None:
+    for key in PLAN_KEYS:  # command-line options override the config
+        if getattr(args, key, None) is not None:
             setattr(cfg, key, getattr(args, key))
-    kw = dict(
-        n=cfg.n,
-        seed=cfg.seed,
-        design=cfg.design,
-        sampler=cfg.sampler,
-        nboot=cfg.nboot,
-        conf=cfg.conf,
-    )
     bar = tqdm(
         total=None, unit="run", desc="sensitivity", disable=args.no_progress, file=sys.stderr
     )
@@ -70,9 +63,14 @@ def run_command(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     try:
         if args.scheduler or args.workers:
-            res = _run_dask(args, cfg, kw, progress)
+            from dividend.sensitivity.distributed import dask_client
+
+            with dask_client(args.scheduler, args.workers or 1, processes=True) as client:
+                res = run_sensitivity(
+                    cfg.model, cfg.inputs, progress=progress, client=client, **cfg.plan()
+                )
         else:
-            res = run_sensitivity(cfg.model, cfg.inputs, progress=progress, **kw)
+            res = run_sensitivity(cfg.model, cfg.inputs, progress=progress, **cfg.plan())
     finally:
         bar.close()
     elapsed = time.perf_counter() - t0
@@ -86,18 +84,3 @@ def run_command(args: argparse.Namespace) -> int:
         cols = [c for c in ("input", "Si", "STi") if c in res.inputs]
         print(res.inputs[cols].to_string(index=False, float_format=lambda v: f"{v:.3f}"))
     return 0
-
-
-def _run_dask(args, cfg, kw, progress):
-    from distributed import Client, LocalCluster
-
-    from dividend.sensitivity.distributed import run_sensitivity_dask
-
-    if args.scheduler:
-        with Client(args.scheduler) as client:
-            return run_sensitivity_dask(client, cfg.model, cfg.inputs, progress=progress, **kw)
-    with (
-        LocalCluster(n_workers=args.workers, threads_per_worker=1, dashboard_address=None) as lc,
-        Client(lc) as client,
-    ):
-        return run_sensitivity_dask(client, cfg.model, cfg.inputs, progress=progress, **kw)

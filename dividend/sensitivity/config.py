@@ -35,6 +35,7 @@ from dividend.scoring import ScoringSpec
 from dividend.sensitivity.inputs import SensitivityError, UncertainInput, parse_inputs
 from dividend.sensitivity.models import Model, RecipeModel, ScoringModel
 
+PLAN_KEYS = ("design", "sampler", "n", "seed", "nboot", "conf")  # run_sensitivity keywords
 KEYS = {"recipe", "scoring", "target", "design", "sampler", "n", "seed", "nboot", "conf", "inputs"}
 SCORING_KEYS = {"imeta", "data", "peer_group", "min_coverage", "rank_min_coverage"}
 
@@ -57,6 +58,10 @@ class SensitivityConfig:
     nboot: int = 1000
     conf: float = 0.90
     source: str = ""
+
+    def plan(self) -> dict[str, Any]:
+        """The design settings as keywords of :func:`dividend.sensitivity.run_sensitivity`."""
+        return {k: getattr(self, k) for k in PLAN_KEYS}
 
 
 def _path(base: Path, value: Any, key: str) -> Path:
@@ -111,7 +116,7 @@ def from_dict(doc: Mapping[str, Any], base: Path, source: str = "") -> Sensitivi
     if inputs is None:
         inputs = default_inputs(model.framework.levels)
     cfg = SensitivityConfig(model, parse_inputs(inputs, base), source=source)
-    for key in ("design", "sampler", "n", "seed", "nboot", "conf"):
+    for key in PLAN_KEYS:
         if key in doc:
             setattr(cfg, key, doc[key])
     return cfg

@@ -9,59 +9,75 @@ is scattered to the workers once. Random designs are themselves drawn per block 
 rows from spawned child seeds (:mod:`dividend.sensitivity.design`), so the runs are
 sharded by seed sequence rather than by worker count.
 
-Only ``distributed.Client`` is needed; the Dagster resource that makes one lives in
-``pipelines/resources_dask.py``.
+Only ``distributed.Client`` is needed; :func:`dask_client` makes one (the Dagster
+resource in ``pipelines/resources_dask.py`` and the CLI use it).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
 
-from dividend.sensitivity.inputs import UncertainInput
-from dividend.sensitivity.models import Model
 from dividend.sensitivity.results import SensitivityResult
-from dividend.sensitivity.runner import Collector, Progress, evaluate_block, prepare, summarise
+from dividend.sensitivity.runner import Analysis, Collector, Progress, evaluate_block
 
 if TYPE_CHECKING:
     from distributed import Client
 
 
-def run_sensitivity_dask(
-    client: Client,
-    model: Model,
-    inputs: Sequence[UncertainInput],
-    n: int,
-    seed: int,
-    design: str = "sa",
-    sampler: str = "sobol",
-    nboot: int = 1000,
-    conf: float = 0.90,
-    progress: Progress | None = None,
-    block_runs: int | None = None,
-    leave_one_out: bool = True,
-    score_dtype: str = "float64",
-) -> SensitivityResult:
-    """:func:`~dividend.sensitivity.runner.run_sensitivity`, with the blocks run on ``client``."""
+def evaluate_on_dask(
+    client: Client, analysis: Analysis, col: Collector, progress: Progress | None = None
+) -> None:
+    """Evaluate every planned block on ``client`` into ``col``, reporting as blocks finish."""
     from distributed import as_completed
 
-    analysis = prepare(
-        model, inputs, n, seed, design, sampler, nboot, conf, block_runs, score_dtype
-    )
     shared = client.scatter(analysis, broadcast=True)
     futures = [
         client.submit(
-            evaluate_block, shared, a, b, key=f"sensitivity-{seed}-{a}-{b}-{id(analysis)}"
+            evaluate_block, shared, a, b, key=f"sensitivity-{analysis.seed}-{a}-{b}-{id(analysis)}"
         )
         for a, b in analysis.blocks
     ]
     done = 0
-    col = Collector(analysis)
-    for fut in as_completed(futures):  # progress as blocks finish, in any order
+    for fut in as_completed(futures):  # any order: the collector places each block
         res = fut.result()
         col.add(res)
         fut.release()
         done += res.stop - res.start
         if progress is not None:
             progress(done, analysis.design.n_runs)
-    return summarise(analysis, col, loo=leave_one_out)
+
+
+def run_sensitivity_dask(client: Client, *args: Any, **kwargs: Any) -> SensitivityResult:
+    """:func:`~dividend.sensitivity.runner.run_sensitivity` (same arguments), blocks on ``client``."""
+    from dividend.sensitivity.runner import run_sensitivity
+
+    return run_sensitivity(*args, client=client, **kwargs)
+
+
+@contextmanager
+def dask_client(
+    scheduler_address: str | None = None,
+    n_workers: int = 2,
+    threads_per_worker: int = 1,
+    processes: bool = False,
+) -> Iterator[Client]:
+    """A client of the cluster at ``scheduler_address``, or of a fresh LocalCluster
+    (shared by the CLI and the Dagster resource)."""
+    from distributed import Client, LocalCluster
+
+    if scheduler_address:
+        with Client(scheduler_address) as client:
+            yield client
+        return
+    with (
+        LocalCluster(
+            n_workers=n_workers,
+            threads_per_worker=threads_per_worker,
+            processes=processes,
+            dashboard_address=None,
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        yield client

@@ -50,6 +50,14 @@ class IndexSettings:
     min_coverage: float = 0.0
     extra: Mapping[str, Any] = field(default_factory=dict)  # more input specs, YAML layout
 
+    def __post_init__(self) -> None:  # lists from a Dagster config or YAML
+        self.vary = tuple(self.vary)
+        self.goalpost_scale = tuple(self.goalpost_scale)  # type: ignore[assignment]
+        if len(self.goalpost_scale) != 2:
+            raise SensitivityError(
+                f"goalpost_scale: give [low, high], got {list(self.goalpost_scale)}"
+            )
+
 
 def index_inputs(
     settings: IndexSettings,
@@ -135,13 +143,17 @@ def index_sensitivity(
             rank_min_coverage=fw.rank_min_coverage,  # the index's ranking rule
         )
         report = None if progress is None else (lambda d, t, n=name: progress(n, d, t))
-        args = (model, inputs, settings.n, settings.seed, settings.design, settings.sampler)
-        if client is None:
-            res = run_sensitivity(*args, settings.nboot, progress=report)
-        else:
-            from dividend.sensitivity.distributed import run_sensitivity_dask
-
-            res = run_sensitivity_dask(client, *args, settings.nboot, progress=report)
+        res = run_sensitivity(
+            model,
+            inputs,
+            settings.n,
+            settings.seed,
+            settings.design,
+            settings.sampler,
+            settings.nboot,
+            progress=report,
+            client=client,
+        )
         for t, frame in result_tables(res, scenario.name, name).items():
             parts[t].append(frame)
     return {t: pd.concat(v, ignore_index=True) for t, v in parts.items() if v}

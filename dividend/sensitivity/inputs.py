@@ -34,7 +34,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -67,10 +67,7 @@ class UncertainInput:
     def n_choices(self) -> int | None:
         return None
 
-    @property
-    def stage(self) -> str:
-        """Where the input acts: ``upstream`` (recipe rerun), ``aggregate``, ``weights``, ``scoring``."""
-        raise NotImplementedError
+    stage: ClassVar[str] = ""  # where it acts: upstream (recipe rerun), aggregate, weights, scoring
 
     def codes(self, u: np.ndarray) -> np.ndarray:
         """Uniforms in [0, 1) -> per-run codes (choice index or value), float64."""
@@ -89,19 +86,26 @@ def _dump(value: Any) -> str:
 
 
 @dataclass(frozen=True)
-class StepChoice(UncertainInput):
-    """A choice among parameter sets of one recipe step."""
+class _Choice(UncertainInput):
+    """A discrete choice: code k picks ``choices[k]``, labelled ``labels[k]`` (or the choice)."""
 
-    step: str = ""
-    choices: tuple[Mapping[str, Any], ...] = ()
+    choices: tuple[Any, ...] = ()
+    labels: tuple[str, ...] = ()
 
     @property
     def n_choices(self) -> int:
         return len(self.choices)
 
-    @property
-    def stage(self) -> str:
-        return "upstream"
+    def label(self, code: float) -> str:
+        return self.labels[int(code)] if self.labels else str(self.choices[int(code)])
+
+
+@dataclass(frozen=True)
+class StepChoice(_Choice):
+    """A choice among parameter sets (``choices``: mappings) of one recipe step."""
+
+    step: str = ""
+    stage: ClassVar[str] = "upstream"
 
     def params(self, code: float) -> dict[str, Any]:
         return dict(self.choices[int(code)])
@@ -120,9 +124,7 @@ class StepRange(UncertainInput):
     high: float = 1.0
     integer: bool = False
 
-    @property
-    def stage(self) -> str:
-        return "upstream"
+    stage: ClassVar[str] = "upstream"
 
     def codes(self, u: np.ndarray) -> np.ndarray:
         v = self.low + np.asarray(u) * (self.high - self.low)
@@ -140,22 +142,11 @@ class StepRange(UncertainInput):
 
 
 @dataclass(frozen=True)
-class AggregationChoice(UncertainInput):
-    """A choice of aggregation method for some levels (None = every level)."""
+class AggregationChoice(_Choice):
+    """A choice of aggregation method (``choices``) for some levels (None = every level)."""
 
-    choices: tuple[str, ...] = ()
     levels: tuple[int, ...] | None = None
-
-    @property
-    def n_choices(self) -> int:
-        return len(self.choices)
-
-    @property
-    def stage(self) -> str:
-        return "aggregate"
-
-    def label(self, code: float) -> str:
-        return self.choices[int(code)]
+    stage: ClassVar[str] = "aggregate"
 
 
 @dataclass(frozen=True)
@@ -170,31 +161,17 @@ class WeightNoise(UncertainInput):
     def n_choices(self) -> int:
         return self.n_sets
 
-    @property
-    def stage(self) -> str:
-        return "weights"
+    stage: ClassVar[str] = "weights"
 
     def label(self, code: float) -> str:
         return f"noise set {int(code)}"
 
 
 @dataclass(frozen=True)
-class WeightScenarios(UncertainInput):
+class WeightScenarios(_Choice):
     """Choice among named weight sets (iCode -> weight, overriding the nominal weights)."""
 
-    choices: tuple[Mapping[str, float], ...] = ()
-    labels: tuple[str, ...] = ()
-
-    @property
-    def n_choices(self) -> int:
-        return len(self.choices)
-
-    @property
-    def stage(self) -> str:
-        return "weights"
-
-    def label(self, code: float) -> str:
-        return self.labels[int(code)]
+    stage: ClassVar[str] = "weights"
 
 
 @dataclass(frozen=True)
@@ -208,9 +185,7 @@ class IndicatorSwitch(UncertainInput):
     def n_choices(self) -> int:
         return 2
 
-    @property
-    def stage(self) -> str:
-        return "weights"
+    stage: ClassVar[str] = "weights"
 
     def codes(self, u: np.ndarray) -> np.ndarray:
         return (np.asarray(u) >= 1.0 - self.p_exclude).astype(np.float64)
@@ -220,22 +195,10 @@ class IndicatorSwitch(UncertainInput):
 
 
 @dataclass(frozen=True)
-class DataChoice(UncertainInput):
-    """Choice among alternative unit-data tables (code 0 is the first listed)."""
+class DataChoice(_Choice):
+    """Choice among alternative unit-data tables, paths or DataFrames (code 0: the first)."""
 
-    choices: tuple[Any, ...] = ()  # paths or DataFrames
-    labels: tuple[str, ...] = ()
-
-    @property
-    def n_choices(self) -> int:
-        return len(self.choices)
-
-    @property
-    def stage(self) -> str:
-        return "upstream"
-
-    def label(self, code: float) -> str:
-        return self.labels[int(code)]
+    stage: ClassVar[str] = "upstream"
 
 
 @dataclass(frozen=True)
@@ -252,9 +215,7 @@ class ScoringFactor(UncertainInput):
     def n_choices(self) -> int | None:
         return None if self.values is None else len(self.values)
 
-    @property
-    def stage(self) -> str:
-        return "scoring"
+    stage: ClassVar[str] = "scoring"
 
     def codes(self, u: np.ndarray) -> np.ndarray:
         if self.values is not None:
@@ -360,13 +321,13 @@ def parse_input(
                 raise SensitivityError(
                     f"{where}.choices: each must be a parameter dict, got {bad[0]!r}"
                 )
-            return [StepChoice(name, step, tuple(dict(c) for c in ch))]
+            return [StepChoice(name, tuple(dict(c) for c in ch), step=step)]
         param = spec.get("param")
         if not isinstance(param, str) or not param:
             raise SensitivityError(f"{where}.param: required with 'values' or 'range'")
         if "values" in spec:
             vals = _nonempty_list(where, "values", spec["values"])
-            return [StepChoice(name, step, tuple({param: v} for v in vals))]
+            return [StepChoice(name, tuple({param: v} for v in vals), step=step)]
         lo, hi = _range(where, spec["range"])
         integer = bool(spec.get("integer", False))
         if integer and (lo != int(lo) or hi != int(hi)):
@@ -387,7 +348,7 @@ def parse_input(
         levels = spec.get("levels")
         if levels is not None:
             levels = tuple(int(v) for v in _nonempty_list(where, "levels", levels))
-        return [AggregationChoice(name, tuple(methods), levels)]
+        return [AggregationChoice(name, tuple(methods), levels=levels)]
     if kind == "weights_noise":
         noise = spec.get("noise")
         if not isinstance(noise, Mapping) or not noise:
@@ -457,9 +418,7 @@ class IncludeAll(UncertainInput):
 
     p_exclude: float = 0.5
 
-    @property
-    def stage(self) -> str:
-        return "weights"
+    stage: ClassVar[str] = "weights"
 
 
 def parse_inputs(

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -24,6 +25,9 @@ from dividend.sensitivity.design import Design, make_design, seeds
 from dividend.sensitivity.inputs import SensitivityError, UncertainInput
 from dividend.sensitivity.models import Model, RecipeModel, ScoringModel, leave_one_out
 from dividend.sensitivity.results import SensitivityResult, build_result, mean_abs_rank_change
+
+if TYPE_CHECKING:
+    from distributed import Client
 
 BLOCK_CELLS = 16_000_000  # floats held per block (see Model.cells_per_run): bounds memory
 
@@ -208,22 +212,27 @@ def run_sensitivity(
     inputs: Sequence[UncertainInput],
     n: int,
     seed: int,
-    design: str = "sa",
-    sampler: str = "sobol",
-    nboot: int = 1000,
-    conf: float = 0.90,
+    *plan: Any,
     progress: Progress | None = None,
-    block_runs: int | None = None,
     leave_one_out: bool = True,
-    score_dtype: str = "float64",
+    client: Client | None = None,
+    **plan_kw: Any,
 ) -> SensitivityResult:
-    """Plan, evaluate every block here, and summarise. ``progress(done_runs, total_runs)``."""
-    analysis = prepare(
-        model, inputs, n, seed, design, sampler, nboot, conf, block_runs, score_dtype
-    )
+    """Plan, evaluate every block, and summarise. ``progress(done_runs, total_runs)``.
+
+    ``plan`` / ``plan_kw``: design, sampler, nboot, conf, block_runs, score_dtype, as
+    :func:`prepare`. ``client``: a ``distributed.Client`` to evaluate the blocks on
+    (:mod:`dividend.sensitivity.distributed`); the result is the same as here.
+    """
+    analysis = prepare(model, inputs, n, seed, *plan, **plan_kw)
     col = Collector(analysis)
-    for a, b in analysis.blocks:  # blocks bound memory; each is vectorised over its runs
-        col.add(evaluate_block(analysis, a, b))
-        if progress is not None:
-            progress(b, analysis.design.n_runs)
+    if client is not None:
+        from dividend.sensitivity.distributed import evaluate_on_dask
+
+        evaluate_on_dask(client, analysis, col, progress)
+    else:
+        for a, b in analysis.blocks:  # blocks bound memory; each is vectorised over its runs
+            col.add(evaluate_block(analysis, a, b))
+            if progress is not None:
+                progress(b, analysis.design.n_runs)
     return summarise(analysis, col, loo=leave_one_out)

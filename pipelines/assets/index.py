@@ -19,7 +19,7 @@ from dividend.indicators import wide
 from pipelines.metadata import table_metadata
 from pipelines.partitions import scenario_partitions
 from pipelines.resources import DUCKDB_POOL
-from sources.warehouse import read_table, write_tables
+from sources.warehouse import read_table, replace_partition, write_tables
 
 KINDS = {"duckdb", "pandas"}
 INDEX_TABLES = ("country", "city", "coherence", "weights", "runs")
@@ -90,34 +90,6 @@ class IndexConfig(dg.Config):
     min_coverage: float = 0.0
 
 
-def _replace_partition(con, tables: dict[str, pd.DataFrame], scenario: str) -> None:
-    """Replace one scenario's rows in each table, all in one transaction."""
-    con.execute("BEGIN TRANSACTION")
-    try:
-        con.execute('CREATE SCHEMA IF NOT EXISTS "index"')
-        for name, frame in tables.items():
-            con.register("_frame", frame)
-            exists = con.execute(
-                "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'index' AND table_name = ?",
-                [name],
-            ).fetchone()[0]
-            cols = (
-                [r[0] for r in con.execute(f'DESCRIBE "index"."{name}"').fetchall()]
-                if exists
-                else []
-            )
-            if cols != list(frame.columns):  # new table or changed columns: start it afresh
-                con.execute(f'CREATE OR REPLACE TABLE "index"."{name}" AS SELECT * FROM _frame')
-            else:
-                con.execute(f'DELETE FROM "index"."{name}" WHERE scenario = ?', [scenario])
-                con.execute(f'INSERT INTO "index"."{name}" BY NAME SELECT * FROM _frame')
-            con.unregister("_frame")
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
-
-
 def ranking_markdown(table: pd.DataFrame, n: int = 25) -> str:
     cols = ["rank", "name", "dividend", "benefit", "cost", "coverage", "net_migration_loss"]
     top = table.dropna(subset=["rank"]).sort_values("rank").head(n)
@@ -163,7 +135,9 @@ def dividend_index(
         zip(INDEX_TABLES, (idx.country, idx.city, idx.coherence, idx.weights, runs), strict=True)
     )
     with duckdb.get_connection() as con:
-        _replace_partition(con, tables, name)
+        replace_partition(
+            con, {f"index.{t}": f for t, f in tables.items()}, key_column="scenario", key=name
+        )
     flagged = idx.coherence[idx.coherence["flag"]]
     return dg.MaterializeResult(
         metadata={

@@ -10,6 +10,7 @@ partition's rows; the release exports that schema. Runs locally, or on Dask with
 """
 
 import time
+from contextlib import nullcontext
 
 import dagster as dg
 import pandas as pd
@@ -21,6 +22,7 @@ from dividend.sensitivity.index import VARY, IndexSettings, index_sensitivity
 from pipelines.partitions import scenario_partitions
 from pipelines.resources import DUCKDB_POOL
 from pipelines.resources_dask import DaskResource
+from sources import warehouse
 from sources.warehouse import read_table
 
 SCHEMA = "sensitivity"
@@ -44,30 +46,9 @@ class SensitivityConfig(dg.Config):
 
 
 def replace_partition(con, tables: dict[str, pd.DataFrame], scenario: str) -> None:
-    """Replace one scenario's rows in each sensitivity table, in one transaction."""
-    con.execute("BEGIN TRANSACTION")
-    try:
-        con.execute(f'CREATE SCHEMA IF NOT EXISTS "{SCHEMA}"')
-        for name, frame in tables.items():
-            con.register("_frame", frame)
-            cols = [
-                r[0]
-                for r in con.execute(
-                    "SELECT column_name FROM information_schema.columns "
-                    "WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position",
-                    [SCHEMA, name],
-                ).fetchall()
-            ]
-            if cols != list(frame.columns):  # new table or new columns: start afresh
-                con.execute(f'CREATE OR REPLACE TABLE "{SCHEMA}"."{name}" AS SELECT * FROM _frame')
-            else:
-                con.execute(f'DELETE FROM "{SCHEMA}"."{name}" WHERE scenario = ?', [scenario])
-                con.execute(f'INSERT INTO "{SCHEMA}"."{name}" BY NAME SELECT * FROM _frame')
-            con.unregister("_frame")
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
+    """Replace one scenario's rows in each ``sensitivity`` table, in one transaction."""
+    qualified = {f"{SCHEMA}.{t}": f for t, f in tables.items()}
+    warehouse.replace_partition(con, qualified, key_column="scenario", key=scenario)
 
 
 @dg.asset(
@@ -99,19 +80,7 @@ def dividend_sensitivity(
         n: wide(units[units["framework"] == n], long[long["framework"] == n], fw.codes)
         for n, fw in frameworks.items()
     }
-    settings = IndexSettings(
-        n=config.n,
-        seed=config.seed,
-        design=config.design,
-        sampler=config.sampler,
-        nboot=config.nboot,
-        vary=tuple(config.vary),
-        weight_noise=config.weight_noise,
-        n_sets=config.n_sets,
-        neutral_shift=config.neutral_shift,
-        goalpost_scale=(config.goalpost_scale[0], config.goalpost_scale[1]),
-        min_coverage=config.min_coverage,
-    )
+    settings = IndexSettings(**config.model_dump(exclude={"use_dask"}))
     last = {"t": 0.0}
 
     def progress(framework: str, done: int, total: int) -> None:
@@ -120,13 +89,10 @@ def dividend_sensitivity(
             context.log.info("sensitivity %s/%s: %d of %d runs", name, framework, done, total)
 
     t0 = time.perf_counter()
-    if config.use_dask:
-        with dask.get_client() as client:
-            tables = index_sensitivity(
-                frameworks, scenarios[name], scenarios, data, settings, progress, client
-            )
-    else:
-        tables = index_sensitivity(frameworks, scenarios[name], scenarios, data, settings, progress)
+    with dask.get_client() if config.use_dask else nullcontext() as client:
+        tables = index_sensitivity(
+            frameworks, scenarios[name], scenarios, data, settings, progress, client
+        )
     elapsed = time.perf_counter() - t0
     runs = tables.get("runs", pd.DataFrame(columns=["status"]))
     failed = runs[runs["status"] == "failed"]
