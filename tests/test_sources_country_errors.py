@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from sources.datasets import all_specs
@@ -82,53 +84,76 @@ def test_worldbank_file_without_preamble(tmp_path):
         read(ds)
 
 
-def test_oecd_bad_value_and_bad_header(tmp_path):
-    ds = mutated(
+# (dataset, file, text, replacement, message pattern, row, column pattern); None = not checked
+BAD_CELLS = {
+    "oecd_bad_value": (
         "oecd_foreign_born_population_share",
-        tmp_path / "a",
         "foreign_born_OECD.csv",
-        replace_text(
-            '"NZL","FBORNPOP","TOT","PC_POP","A","2018",26.8',
-            '"NZL","FBORNPOP","TOT","PC_POP","A","2018",n.a.',
-        ),
-    )
-    with pytest.raises(SourceError) as err:
-        read(ds)
-    assert (err.value.row, err.value.column) == (372, "Value")
-    ds = mutated(
+        '"NZL","FBORNPOP","TOT","PC_POP","A","2018",26.8',
+        '"NZL","FBORNPOP","TOT","PC_POP","A","2018",n.a.',
+        None,
+        372,
+        "Value",
+    ),
+    "oecd_bad_header": (
         "oecd_foreign_born_population_share",
-        tmp_path / "b",
         "foreign_born_OECD.csv",
-        replace_text('"Value"', '"OBS_VALUE"'),
-    )
-    with pytest.raises(SourceError, match="unexpected header"):
-        read(ds)
-
-
-def test_owid_header_must_match_datapackage(tmp_path):
-    ds = mutated(
+        '"Value"',
+        '"OBS_VALUE"',
+        "unexpected header",
+        None,
+        None,
+    ),
+    "oecd_extra_field": (
+        "oecd_foreign_born_population_share",
+        "foreign_born_OECD.csv",
+        '"NZL","FBORNPOP","TOT","PC_POP","A","2018",26.8',
+        '"NZL","FBORNPOP","TOT","PC_POP","A","2018",26.8,1',
+        "not a well-formed CSV",
+        372,
+        None,
+    ),
+    "owid_header_vs_datapackage": (
         "maddison_project_2020_owid",
-        tmp_path,
         "maddison_project_database_2020.csv",
-        replace_text(
-            "Entity,Year,GDP per capita,Population,GDP", "Entity,Year,GDP per head,Population,GDP"
-        ),
-    )
-    with pytest.raises(SourceError, match=r"datapackage\.json") as err:
-        read(ds)
-    assert err.value.row == 1
-
-
-def test_owid_unparsable_cell(tmp_path):
-    ds = mutated(
+        "Entity,Year,GDP per capita,Population,GDP",
+        "Entity,Year,GDP per head,Population,GDP",
+        r"datapackage\.json",
+        1,
+        None,
+    ),
+    "owid_unparsable_cell": (
         "ictd_grd_2021_taxes_owid",
-        tmp_path,
         "taxes_ictd_grd_2021.csv",
-        replace_text("Netherlands,2019,39.810206", "Netherlands,2019,39.81O206"),
-    )
-    with pytest.raises(SourceError) as err:
+        "Netherlands,2019,39.810206",
+        "Netherlands,2019,39.81O206",
+        None,
+        4019,
+        "Total tax revenue.*",
+    ),
+    "mipex_stray_quote": (
+        "mipex_overall_scores_handcompiled",
+        "mipex.csv",
+        "Sweden;83",
+        '"Sweden;83',
+        "not a well-formed CSV",
+        None,
+        None,
+    ),
+}
+
+
+@pytest.mark.parametrize("case", BAD_CELLS.values(), ids=BAD_CELLS.keys())
+def test_bad_text_file_names_dataset_file_row_and_column(tmp_path, case):
+    ds_id, name, old, new, message, row, column = case
+    ds = mutated(ds_id, tmp_path, name, replace_text(old, new))
+    with pytest.raises(SourceError, match=message) as err:
         read(ds)
-    assert err.value.row == 4019 and err.value.column.startswith("Total tax revenue")
+    assert (err.value.dataset, err.value.file) == (ds_id, name)
+    if row is not None:
+        assert err.value.row == row
+    if column is not None:
+        assert re.fullmatch(column, err.value.column)
 
 
 def test_mipex_bad_score_and_unknown_country(tmp_path):

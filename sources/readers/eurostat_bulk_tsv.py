@@ -16,7 +16,12 @@ import pandas as pd
 
 from sources.catalogue import Dataset
 from sources.errors import SourceError
-from sources.tidy import RAW_COLUMNS
+from sources.readers._common import (
+    fail_first_cell,
+    fail_first_row,
+    raw_table,
+    read_text_table,
+)
 
 CELL_RE = r"^(?P<value>:|-?\d+(?:\.\d+)?)\s?(?P<flag>[a-z]*)\s*$"
 YEAR_RE = r"^\d{4}$"
@@ -25,23 +30,22 @@ EUROSTAT_UNITS = {"PC": "percent"}
 
 def read_dic(ds: Dataset, name: str) -> pd.Series:
     """A bulk `.dic` dictionary (`CODE<TAB>label`) as a code-indexed Series of labels."""
-    path = ds.path(name)
-    dic = pd.read_csv(
-        path,
+    dic = read_text_table(
+        ds,
+        name,
         sep="\t",
         header=None,
         names=["code", "label"],
-        dtype=str,
-        keep_default_na=False,
         quoting=csv.QUOTE_NONE,
         encoding="utf-8",
     )
-    bad = dic["code"].eq("") | dic["label"].eq("")
-    if bad.any():
-        line = int(np.flatnonzero(bad.to_numpy())[0]) + 1
-        raise SourceError(
-            "dictionary line without code or label", dataset=ds.id, file=name, row=line
-        )
+    fail_first_row(
+        ds,
+        name,
+        dic["code"].eq("") | dic["label"].eq(""),
+        "dictionary line without code or label",
+        first_row=1,
+    )
     if dic["code"].duplicated().any():
         code = dic.loc[dic["code"].duplicated(), "code"].iloc[0]
         raise SourceError(f"duplicate dictionary code {code!r}", dataset=ds.id, file=name)
@@ -56,19 +60,10 @@ def read_bulk_tsv(
     geo_labels: pd.Series | None = None,
 ) -> pd.DataFrame:
     """Parse one bulk TSV into the raw tidy layout (one row per observed or flagged cell)."""
-    path = ds.path(name)
     key_header = ",".join(dimensions) + "\\time"
-    try:
-        wide = pd.read_csv(
-            path,
-            sep="\t",
-            dtype=str,
-            keep_default_na=False,
-            na_filter=False,
-            quoting=csv.QUOTE_NONE,
-        )
-    except pd.errors.ParserError as exc:
-        raise SourceError(f"not a rectangular TSV: {exc}", dataset=ds.id, file=name) from None
+    wide = read_text_table(
+        ds, name, what="not a rectangular TSV", sep="\t", na_filter=False, quoting=csv.QUOTE_NONE
+    )
     if wide.columns[0] != key_header:
         raise SourceError(
             f"first header cell is {wide.columns[0]!r}, expected {key_header!r}",
@@ -83,15 +78,8 @@ def read_bulk_tsv(
         raise SourceError(
             "year header is not a 4-digit year", dataset=ds.id, file=name, row=1, column=bad
         )
-    if wide.isna().any().any():  # a short (truncated) line leaves NaN in the last cells
-        r, c = np.argwhere(wide.isna().to_numpy())[0]
-        raise SourceError(
-            "line has too few cells (truncated?)",
-            dataset=ds.id,
-            file=name,
-            row=int(r) + 2,
-            column=str(wide.columns[c]),
-        )
+    # a short (truncated) line leaves NaN in the last cells
+    fail_first_cell(ds, name, wide.isna(), "line has too few cells (truncated?)")
 
     keys = wide.iloc[:, 0].str.split(",", expand=True)
     if keys.shape[1] != len(dimensions) or keys.isna().any().any():
@@ -109,20 +97,17 @@ def read_bulk_tsv(
         )
     keys.columns = list(dimensions)
 
-    cells = wide.iloc[:, 1:].to_numpy().ravel()  # row-major: line i, year j
-    parsed = pd.Series(cells, dtype="str").str.extract(CELL_RE)
-    bad = parsed["value"].isna().to_numpy()
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        r, c = divmod(i, len(years))
-        raise SourceError(
-            f"cell {cells[i]!r} is not 'value flags'",
-            dataset=ds.id,
-            file=name,
-            row=r + 2,
-            column=str(wide.columns[c + 1]),
-        )
+    cells = wide.iloc[:, 1:]
+    parsed = pd.Series(cells.to_numpy().ravel(), dtype="str").str.extract(CELL_RE)  # row-major
     n_lines, n_years = len(wide), len(years)
+    unparsed = parsed["value"].isna().to_numpy().reshape(n_lines, n_years)
+    fail_first_cell(
+        ds,
+        name,
+        pd.DataFrame(unparsed, columns=cells.columns),
+        "cell {cell} is not 'value flags'",
+        cells=cells,
+    )
     line_no = np.repeat(np.arange(2, n_lines + 2), n_years)
     missing = parsed["value"].eq(":").to_numpy()
     flag = parsed["flag"].to_numpy(dtype=object)
@@ -141,20 +126,16 @@ def read_bulk_tsv(
     labels = (
         geo_labels.reindex(geo).to_numpy() if geo_labels is not None else np.full(len(geo), None)
     )
-    out = pd.DataFrame(
-        {
-            "dataset": ds.id,
-            "indicator": np.repeat(keys["indic_ur"].to_numpy(), n_years)[keep],
-            "geo": geo,
-            "geo_label": labels,
-            "geo_level": np.where(pd.Series(geo).str.len().to_numpy() == 2, "country", "city"),
-            "year": np.tile(years.astype(int).to_numpy(), n_lines)[keep],
-            "value": value.astype("float64"),
-            "unit": pd.Series(unit_code).map(EUROSTAT_UNITS).to_numpy(),
-            "flag": np.where(flag[keep] == "", None, flag[keep]),
-            "vintage": ds.vintage,
-            "source_file": name,
-            "source_row": line_no[keep],
-        }
+    return raw_table(
+        ds,
+        name,
+        indicator=np.repeat(keys["indic_ur"].to_numpy(), n_years)[keep],
+        geo=geo,
+        geo_label=labels,
+        geo_level=np.where(pd.Series(geo).str.len().to_numpy() == 2, "country", "city"),
+        year=np.tile(years.astype(int).to_numpy(), n_lines)[keep],
+        value=value.astype("float64"),
+        unit=pd.Series(unit_code).map(EUROSTAT_UNITS).to_numpy(),
+        flag=np.where(flag[keep] == "", None, flag[keep]),
+        source_row=line_no[keep],
     )
-    return out[RAW_COLUMNS]

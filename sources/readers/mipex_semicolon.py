@@ -11,9 +11,15 @@ import numpy as np
 import pandas as pd
 
 from sources.catalogue import Dataset
-from sources.errors import SourceError
-from sources.readers.text_checks import require_final_newline
-from sources.tidy import RAW_COLUMNS
+from sources.readers._common import (
+    fail_first_row,
+    raw_table,
+    read_data_files,
+    read_text_table,
+    require_final_newline,
+    require_header,
+    require_rows,
+)
 
 HEADER = ["countries", "mipex"]
 ASSUMED_YEAR = 2010  # MIPEX III, per the dataset README; not stated in the file
@@ -23,48 +29,30 @@ FLAG = "year_assumed_2010"
 
 
 def read_file(ds: Dataset, name: str) -> pd.DataFrame:
-    path = ds.path(name)
-    require_final_newline(ds, name, path)
-    raw = pd.read_csv(path, sep=";", dtype=str, keep_default_na=False, index_col=False)
-    if list(raw.columns) != HEADER:
-        raise SourceError(
-            f"unexpected header {list(raw.columns)}; expected {HEADER}",
-            dataset=ds.id,
-            file=name,
-            row=1,
-        )
-    if raw.empty:
-        raise SourceError("no data rows after the header", dataset=ds.id, file=name)
+    require_final_newline(ds, name, ds.path(name))
+    raw = read_text_table(ds, name, sep=";", index_col=False)
+    require_header(ds, name, raw.columns, HEADER)
+    require_rows(ds, name, raw)
     raw["countries"] = raw["countries"].str.strip()
     score = pd.to_numeric(raw["mipex"].str.strip(), errors="coerce")
     for column, bad in (("countries", raw["countries"].eq("")), ("mipex", score.isna())):
-        if bad.any():
-            i = int(np.flatnonzero(bad.to_numpy())[0])
-            raise SourceError(
-                f"empty or unparsable cell {raw[column].iat[i]!r}",
-                dataset=ds.id,
-                file=name,
-                row=i + 2,
-                column=column,
-            )
-    out = pd.DataFrame(
-        {
-            "dataset": ds.id,
-            "indicator": INDICATOR,
-            "geo": raw["countries"],
-            "geo_label": raw["countries"],
-            "geo_level": "country",
-            "year": ASSUMED_YEAR,
-            "value": score.astype("float64"),
-            "unit": UNIT,
-            "flag": FLAG,
-            "vintage": ds.vintage,
-            "source_file": name,
-            "source_row": np.arange(len(raw)) + 2,
-        }
+        fail_first_row(
+            ds, name, bad, "empty or unparsable cell {cell}", column=column, cells=raw[column]
+        )
+    return raw_table(
+        ds,
+        name,
+        indicator=INDICATOR,
+        geo=raw["countries"],
+        geo_label=raw["countries"],
+        geo_level="country",
+        year=ASSUMED_YEAR,
+        value=score.astype("float64"),
+        unit=UNIT,
+        flag=FLAG,
+        source_row=np.arange(len(raw)) + 2,
     )
-    return out[RAW_COLUMNS]
 
 
 def read(ds: Dataset) -> pd.DataFrame:
-    return pd.concat([read_file(ds, f.name) for f in ds.data_files()], ignore_index=True)
+    return read_data_files(ds, read_file)

@@ -14,7 +14,7 @@ import pandas as pd
 
 from sources.catalogue import Dataset
 from sources.errors import SourceError
-from sources.tidy import RAW_COLUMNS
+from sources.readers._common import fail_first_cell, fail_first_row, raw_table, read_text_table
 
 GEO_COLUMN = "city"
 FORMATS = {  # kind -> full-cell pattern (after stripping spaces)
@@ -38,11 +38,7 @@ def _unit(column: str, kind: str) -> str:
 
 def read_nae_formatted_csv(ds: Dataset, name: str, *, year: int) -> pd.DataFrame:
     """Parse the formatted CSV into the raw tidy layout (one row per city and column)."""
-    path = ds.path(name)
-    try:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False)
-    except pd.errors.ParserError as exc:
-        raise SourceError(f"not a well-formed CSV: {exc}", dataset=ds.id, file=name) from None
+    df = read_text_table(ds, name, na_filter=False)
     df.columns = [c.strip() for c in df.columns]
     if df.columns[0] != GEO_COLUMN or len(set(df.columns)) != len(df.columns):
         raise SourceError(
@@ -51,51 +47,27 @@ def read_nae_formatted_csv(ds: Dataset, name: str, *, year: int) -> pd.DataFrame
             file=name,
             row=1,
         )
-    if df.isna().any().any():
-        r, c = np.argwhere(df.isna().to_numpy())[0]
-        raise SourceError(
-            "line has too few cells (truncated?)",
-            dataset=ds.id,
-            file=name,
-            row=int(r) + 2,
-            column=df.columns[c],
-        )
+    fail_first_cell(ds, name, df.isna(), "line has too few cells (truncated?)")
     places = df[GEO_COLUMN].str.strip()
-    bad_place = ~places.str.match(r"^.+, [A-Z]{2}$")
-    if bad_place.any():
-        r = int(np.flatnonzero(bad_place.to_numpy())[0])
-        raise SourceError(
-            f"place {places.iloc[r]!r} is not '<place>, <state>'",
-            dataset=ds.id,
-            file=name,
-            row=r + 2,
-            column=GEO_COLUMN,
-        )
-    if places.duplicated().any():
-        r = int(np.flatnonzero(places.duplicated().to_numpy())[0])
-        raise SourceError(
-            f"duplicate place {places.iloc[r]!r}",
-            dataset=ds.id,
-            file=name,
-            row=r + 2,
-            column=GEO_COLUMN,
-        )
+    for bad, what in (
+        (~places.str.match(r"^.+, [A-Z]{2}$"), "place {cell} is not '<place>, <state>'"),
+        (places.duplicated(), "duplicate place {cell}"),
+    ):
+        fail_first_row(ds, name, bad, what, column=GEO_COLUMN, cells=places)
 
     parts = []
     for column in df.columns[1:]:  # a loop over ~70 columns, each vectorised over the cities
         cells = df[column].str.strip()
         matches = pd.DataFrame({kind: cells.str.match(rx) for kind, rx in FORMATS.items()})
         kind = matches.sum().idxmax()
-        bad = ~matches[kind].to_numpy()
-        if bad.any():
-            r = int(np.flatnonzero(bad)[0])
-            raise SourceError(
-                f"cell {df[column].iloc[r]!r} is not in the column's {kind} format",
-                dataset=ds.id,
-                file=name,
-                row=r + 2,
-                column=column,
-            )
+        fail_first_row(
+            ds,
+            name,
+            ~matches[kind],
+            f"cell {{cell}} is not in the column's {kind} format",
+            column=column,
+            cells=df[column],
+        )
         number = pd.to_numeric(cells.str.replace(r"[$,%]", "", regex=True)).astype("float64")
         parts.append(
             pd.DataFrame(
@@ -109,6 +81,4 @@ def read_nae_formatted_csv(ds: Dataset, name: str, *, year: int) -> pd.DataFrame
             )
         )
     out = pd.concat(parts, ignore_index=True)
-    out["dataset"], out["geo_label"], out["geo_level"] = ds.id, out["geo"], "city"
-    out["year"], out["flag"], out["vintage"], out["source_file"] = year, None, ds.vintage, name
-    return out[RAW_COLUMNS]
+    return raw_table(ds, name, **out, geo_label=out["geo"], geo_level="city", year=year, flag=None)

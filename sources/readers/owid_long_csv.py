@@ -18,8 +18,14 @@ import pandas as pd
 from sources.catalogue import Dataset
 from sources.errors import SourceError
 from sources.geography.countries import is_aggregate_name
-from sources.readers.text_checks import require_final_newline
-from sources.tidy import RAW_COLUMNS
+from sources.readers._common import (
+    fail_first_cell,
+    raw_table,
+    read_data_files,
+    read_text_table,
+    require_final_newline,
+    require_rows,
+)
 
 KEY_COLUMNS = ["Entity", "Year"]
 _PAREN_UNIT = re.compile(r"\((%[^()]*)\)")
@@ -51,9 +57,8 @@ def read_file(ds: Dataset, name: str, units: dict[str, str] | None = None) -> pd
     """One OWID CSV -> raw tidy; `units` fills units the datapackage leaves out."""
     fields, pkg_units = _datapackage_units(ds)
     pkg_units.update(units or {})
-    path = ds.path(name)
-    require_final_newline(ds, name, path)
-    wide = pd.read_csv(path, dtype=str, keep_default_na=False, index_col=False)
+    require_final_newline(ds, name, ds.path(name))
+    wide = read_text_table(ds, name, index_col=False)
     cols = list(wide.columns)
     if cols[:2] != KEY_COLUMNS or cols != fields:
         raise SourceError(
@@ -62,8 +67,7 @@ def read_file(ds: Dataset, name: str, units: dict[str, str] | None = None) -> pd
             file=name,
             row=1,
         )
-    if wide.empty:
-        raise SourceError("no data rows after the header", dataset=ds.id, file=name)
+    require_rows(ds, name, wide)
     variables = cols[2:]
     no_unit = [v for v in variables if v not in pkg_units]
     if no_unit:
@@ -76,39 +80,27 @@ def read_file(ds: Dataset, name: str, units: dict[str, str] | None = None) -> pd
     bad = values.isna() & cells.ne("")
     bad.insert(0, "Year", year.isna() | (year % 1 != 0))
     bad.insert(0, "Entity", wide["Entity"].eq(""))
-    if bad.any().any():
-        i, j = np.argwhere(bad.to_numpy())[0]
-        raise SourceError(
-            f"unparsable or empty cell {wide[bad.columns[j]].iat[i]!r}",
-            dataset=ds.id,
-            file=name,
-            row=int(i) + 2,
-            column=str(bad.columns[j]),
-        )
+    fail_first_cell(ds, name, bad, "unparsable or empty cell {cell}", cells=wide[bad.columns])
     long = values.assign(_i=np.arange(len(wide))).melt(
         id_vars="_i", var_name="indicator", value_name="value"
     )
     long = long[long["value"].notna()]
     ix = long["_i"].to_numpy()
     entity = wide["Entity"].to_numpy()[ix]
-    out = pd.DataFrame(
-        {
-            "dataset": ds.id,
-            "indicator": long["indicator"].to_numpy(),
-            "geo": entity,
-            "geo_label": entity,
-            "geo_level": np.where(is_aggregate_name(pd.Series(entity)), "aggregate", "country"),
-            "year": year.astype("int64").to_numpy()[ix],
-            "value": long["value"].astype("float64").to_numpy(),
-            "unit": long["indicator"].map(pkg_units).to_numpy(),
-            "flag": pd.Series(pd.NA, index=range(len(long)), dtype="str"),
-            "vintage": ds.vintage,
-            "source_file": name,
-            "source_row": ix + 2,
-        }
+    return raw_table(
+        ds,
+        name,
+        indicator=long["indicator"].to_numpy(),
+        geo=entity,
+        geo_label=entity,
+        geo_level=np.where(is_aggregate_name(pd.Series(entity)), "aggregate", "country"),
+        year=year.astype("int64").to_numpy()[ix],
+        value=long["value"].astype("float64").to_numpy(),
+        unit=long["indicator"].map(pkg_units).to_numpy(),
+        flag=pd.Series(pd.NA, index=range(len(long)), dtype="str"),
+        source_row=ix + 2,
     )
-    return out[RAW_COLUMNS]
 
 
 def read(ds: Dataset, units: dict[str, str] | None = None) -> pd.DataFrame:
-    return pd.concat([read_file(ds, f.name, units) for f in ds.data_files()], ignore_index=True)
+    return read_data_files(ds, read_file, units)

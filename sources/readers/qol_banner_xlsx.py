@@ -21,7 +21,7 @@ from openpyxl.utils import get_column_letter
 
 from sources.catalogue import Dataset
 from sources.errors import SourceError
-from sources.tidy import RAW_COLUMNS
+from sources.readers._common import fail_first_row, raw_table
 
 SHARE, COUNT = "Column N %", "Unweighted Count"
 NOT_AVAILABLE = "Not available"
@@ -143,29 +143,25 @@ def read_qol_banner_xlsx(ds: Dataset, name: str, sheet: str, *, year: int) -> pd
     value = np.where(numeric, flat, np.nan).astype("float64")
 
     n_city = len(cities)
-    out = pd.DataFrame(
-        {
-            "dataset": ds.id,
-            "indicator": np.repeat(indicator, n_city),
-            "geo": np.tile(cities["qol_code"].to_numpy(), len(rows)),
-            "geo_label": np.tile(cities["qol_name"].to_numpy(), len(rows)),
-            "geo_level": "city",
-            "year": year,
-            "value": value,
-            "unit": np.repeat(np.where(is_count, "count", "share"), n_city),
-            "flag": np.where(not_avail, "not available", None),
-            "vintage": ds.vintage,
-            "source_file": name,
-            "source_row": np.repeat(sheet_row[rows], n_city),
-        }
+    out = raw_table(
+        ds,
+        name,
+        indicator=np.repeat(indicator, n_city),
+        geo=np.tile(cities["qol_code"].to_numpy(), len(rows)),
+        geo_label=np.tile(cities["qol_name"].to_numpy(), len(rows)),
+        geo_level="city",
+        year=year,
+        value=value,
+        unit=np.repeat(np.where(is_count, "count", "share"), n_city),
+        flag=np.where(not_avail, "not available", None),
+        source_row=np.repeat(sheet_row[rows], n_city),
     )
-    dup = out.duplicated(["indicator", "geo"])
-    if dup.any():
-        i = int(np.flatnonzero(dup.to_numpy())[0])
-        raise SourceError(
-            f"indicator {out['indicator'].iloc[i]!r} appears twice",
-            dataset=ds.id,
-            file=name,
-            row=int(out["source_row"].iloc[i]),
-        )
-    return out[RAW_COLUMNS]
+    fail_first_row(
+        ds,
+        name,
+        out.duplicated(["indicator", "geo"]),
+        "indicator {cell} appears twice",
+        cells=out["indicator"],
+        rows=out["source_row"],
+    )
+    return out

@@ -15,7 +15,7 @@ import pandas as pd
 
 from sources.catalogue import Dataset
 from sources.errors import SourceError
-from sources.tidy import RAW_COLUMNS
+from sources.readers._common import raw_table
 
 BIRTH_TOTAL = "TOTAL"
 
@@ -127,20 +127,16 @@ def read_statcan_matrix_json(
         [pd.Series(np.full(len(c_k), ":" + period)), pd.Series(suffix)]
     )
     geo = res_arr[g_k]
-    out = pd.DataFrame(
-        {
-            "dataset": ds.id,
-            "indicator": indicator,
-            "geo": geo,
-            "geo_label": pd.Series(geo).map(geo_labels),
-            "geo_level": pd.Series(geo).map(geo_levels),
-            "year": year,
-            "value": counts[c_k, b_k, g_k].astype("float64"),
-            "unit": "persons",
-            "flag": None,
-            "vintage": ds.vintage,
-            "source_file": name,
-            "source_row": positions[b_k, g_k] + 1,
-        }
+    return raw_table(
+        ds,
+        name,
+        indicator=indicator,
+        geo=geo,
+        geo_label=pd.Series(geo).map(geo_labels),
+        geo_level=pd.Series(geo).map(geo_levels),
+        year=year,
+        value=counts[c_k, b_k, g_k].astype("float64"),
+        unit="persons",
+        flag=None,
+        source_row=positions[b_k, g_k] + 1,
     )
-    return out[RAW_COLUMNS]

@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from openpyxl.utils import get_column_letter
 
 from sources.catalogue import Dataset
 from sources.errors import SourceError
 from sources.geography.countries import AGGREGATE_M49_MIN
-from sources.tidy import RAW_COLUMNS
+from sources.readers._common import raw_table, read_data_files
 
 BLOCK_ROW = 8  # 1-based sheet row with the block titles
 HEADER_ROW = 11  # 1-based sheet row with the column header
@@ -88,18 +89,9 @@ BLOCKS: dict[str, dict[str, tuple[str, str]]] = {
 }
 
 
-def _col_letter(j: int) -> str:
-    s = ""
-    j += 1
-    while j:
-        j, r = divmod(j - 1, 26)
-        s = chr(65 + r) + s
-    return s
-
-
 def _sheet(ds: Dataset, name: str, sheet: str, grid: pd.DataFrame) -> pd.DataFrame:
     def fail(msg: str, row: int | None = None, col: int | None = None) -> SourceError:
-        column = f"{sheet}!{_col_letter(col)}" if col is not None else sheet
+        column = f"{sheet}!{get_column_letter(col + 1)}" if col is not None else sheet
         return SourceError(msg, dataset=ds.id, file=name, row=row, column=column)
 
     if len(grid) <= HEADER_ROW:
@@ -157,23 +149,19 @@ def _sheet(ds: Dataset, name: str, sheet: str, grid: pd.DataFrame) -> pd.DataFra
     marker = text.to_numpy().ravel()
     flag = np.where(pd.isna(marker), type_of_data, marker)
     label = body.iloc[:, 1].astype(str).str.strip().str.rstrip("*").str.strip().to_numpy()[ri]
-    out = pd.DataFrame(
-        {
-            "dataset": ds.id,
-            "indicator": indicator,
-            "geo": code_i.astype(str),
-            "geo_label": label,
-            "geo_level": np.where(code_i >= AGGREGATE_M49_MIN, "aggregate", "country"),
-            "year": year.astype("int64").to_numpy()[cj],
-            "value": values.to_numpy(dtype="float64").ravel(),
-            "unit": unit,
-            "flag": pd.Series(flag, dtype="str"),
-            "vintage": ds.vintage,
-            "source_file": name,
-            "source_row": rows[ri],
-        }
+    return raw_table(
+        ds,
+        name,
+        indicator=indicator,
+        geo=code_i.astype(str),
+        geo_label=label,
+        geo_level=np.where(code_i >= AGGREGATE_M49_MIN, "aggregate", "country"),
+        year=year.astype("int64").to_numpy()[cj],
+        value=values.to_numpy(dtype="float64").ravel(),
+        unit=unit,
+        flag=pd.Series(flag, dtype="str"),
+        source_row=rows[ri],
     )
-    return out[RAW_COLUMNS]
 
 
 def read_file(ds: Dataset, name: str) -> pd.DataFrame:
@@ -190,4 +178,4 @@ def read_file(ds: Dataset, name: str) -> pd.DataFrame:
 
 
 def read(ds: Dataset) -> pd.DataFrame:
-    return pd.concat([read_file(ds, f.name) for f in ds.data_files()], ignore_index=True)
+    return read_data_files(ds, read_file)

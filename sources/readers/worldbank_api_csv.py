@@ -20,8 +20,14 @@ import pandas as pd
 
 from sources.catalogue import Dataset, dataset
 from sources.errors import SourceError
-from sources.readers.text_checks import require_final_newline
-from sources.tidy import RAW_COLUMNS
+from sources.readers._common import (
+    fail_first_cell,
+    raw_table,
+    read_data_files,
+    read_text_table,
+    require_final_newline,
+    require_rows,
+)
 
 PREAMBLE_LINES = 4
 HEADER_LINE = PREAMBLE_LINES + 1  # 1-based line of the column header
@@ -65,9 +71,7 @@ def read_country_metadata(ds: Dataset, name: str | None = None) -> pd.DataFrame:
     name = name or _metadata_name(ds)
     if name is None:
         raise SourceError("dataset has no World Bank country metadata file", dataset=ds.id)
-    meta = pd.read_csv(
-        ds.path(name), encoding="utf-8-sig", dtype=str, keep_default_na=False, index_col=False
-    )
+    meta = read_text_table(ds, name, encoding="utf-8-sig", index_col=False)
     if list(meta.columns[: len(META_COLUMNS)]) != META_COLUMNS:
         raise SourceError(
             f"unexpected metadata header {list(meta.columns)}; expected {META_COLUMNS}",
@@ -107,12 +111,11 @@ def read_file(
     text = path.read_text(encoding="utf-8-sig")
     lines = text.splitlines()
     vintage = _preamble(ds, name, lines)
-    wide = pd.read_csv(
-        path,
+    wide = read_text_table(
+        ds,
+        name,
         skiprows=PREAMBLE_LINES,
         encoding="utf-8-sig",
-        dtype=str,
-        keep_default_na=False,
         index_col=False,
         skip_blank_lines=False,
     )
@@ -157,8 +160,7 @@ def read_file(
             row=HEADER_LINE + 1 + i,
             column=cols[-1],
         )
-    if wide.empty:
-        raise SourceError("no data rows after the header", dataset=ds.id, file=name)
+    require_rows(ds, name, wide)
     codes = wide["Indicator Code"].unique()
     if len(codes) != 1 or not codes[0]:
         raise SourceError(
@@ -169,16 +171,14 @@ def read_file(
         )
     cells = wide[years]
     values = cells.apply(pd.to_numeric, errors="coerce")
-    bad = values.isna() & cells.ne("")
-    if bad.any().any():
-        i, j = np.argwhere(bad.to_numpy())[0]
-        raise SourceError(
-            f"unparsable number {cells.iat[i, j]!r}",
-            dataset=ds.id,
-            file=name,
-            row=HEADER_LINE + 1 + int(i),
-            column=years[j],
-        )
+    fail_first_cell(
+        ds,
+        name,
+        values.isna() & cells.ne(""),
+        "unparsable number {cell}",
+        cells=cells,
+        first_row=HEADER_LINE + 1,
+    )
     long = values.assign(_row=np.arange(len(wide)) + HEADER_LINE + 1).melt(
         id_vars="_row", var_name="year", value_name="value"
     )
@@ -189,23 +189,20 @@ def read_file(
     if unit is None:  # "GDP (current US$)" -> "current US$"
         found = _UNIT.search(wide["Indicator Name"].iat[0])
         unit = found.group(1) if found else wide["Indicator Name"].iat[0]
-    out = pd.DataFrame(
-        {
-            "dataset": ds.id,
-            "indicator": codes[0],
-            "geo": geo,
-            "geo_label": wide["Country Name"].to_numpy()[ix],
-            "geo_level": np.where(pd.Series(geo).isin(countries), "country", "aggregate"),
-            "year": long["year"].astype("int64").to_numpy(),
-            "value": long["value"].astype("float64").to_numpy(),
-            "unit": unit,
-            "flag": pd.Series(pd.NA, index=range(len(long)), dtype="str"),
-            "vintage": vintage,
-            "source_file": name,
-            "source_row": long["_row"].to_numpy(),
-        }
+    return raw_table(
+        ds,
+        name,
+        vintage=vintage,
+        indicator=codes[0],
+        geo=geo,
+        geo_label=wide["Country Name"].to_numpy()[ix],
+        geo_level=np.where(pd.Series(geo).isin(countries), "country", "aggregate"),
+        year=long["year"].astype("int64").to_numpy(),
+        value=long["value"].astype("float64").to_numpy(),
+        unit=unit,
+        flag=pd.Series(pd.NA, index=range(len(long)), dtype="str"),
+        source_row=long["_row"].to_numpy(),
     )
-    return out[RAW_COLUMNS]
 
 
 def read(ds: Dataset, units: dict[str, str] | None = None) -> pd.DataFrame:
@@ -213,6 +210,4 @@ def read(ds: Dataset, units: dict[str, str] | None = None) -> pd.DataFrame:
 
     `units` names the unit of indicators whose name carries none in parentheses.
     """
-    countries = country_codes(ds)
-    parts = [read_file(ds, f.name, countries, units) for f in ds.data_files()]
-    return pd.concat(parts, ignore_index=True)[RAW_COLUMNS]
+    return read_data_files(ds, read_file, country_codes(ds), units)

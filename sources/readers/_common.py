@@ -1,0 +1,154 @@
+"""The small toolkit every reader shares: open a text table, check it, point at bad cells,
+and lay out the raw tidy frame.
+
+Each reader keeps only its wire format's logic. What is common is *how* a bad file is
+reported: one `SourceError` naming dataset, file, the file row (1-based, header = 1 unless
+the reader says otherwise) and the column, with the offending cell quoted.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sources.catalogue import Dataset
+from sources.errors import SourceError
+from sources.tidy import RAW_COLUMNS
+
+FIRST_DATA_ROW = 2  # file row of the first data line under a one-line header
+_PANDAS_LINE = re.compile(r"fields in line (\d+),")
+
+
+def require_final_newline(ds: Dataset, name: str, path: Path) -> None:
+    """Publisher CSVs end with a line break; a file cut at a row boundary still parses
+    ("Finland;69" from "Finland;69\\r\\n…"), so a missing final newline is the only sign of it."""
+    with path.open("rb") as fh:
+        fh.seek(0, 2)
+        size = fh.tell()
+        fh.seek(max(size - 1, 0))
+        last = fh.read(1)
+    if last not in (b"\n", b"\r"):
+        lines = path.read_bytes().count(b"\n") + 1
+        raise SourceError(
+            "file ends mid-line without a final line break (truncated)",
+            dataset=ds.id,
+            file=name,
+            row=lines,
+        )
+
+
+def read_text_table(
+    ds: Dataset, name: str, *, what: str = "not a well-formed CSV", **read_csv: Any
+) -> pd.DataFrame:
+    """Every cell as the publisher wrote it (strings, "" for empty): the reader decides what a
+    cell means. A file pandas cannot tokenise raises `SourceError` prefixed with `what`, with
+    the file line pandas names ("Expected 2 fields in line 30, saw 3") as its row."""
+    try:
+        return pd.read_csv(ds.path(name), dtype=str, keep_default_na=False, **read_csv)
+    except pd.errors.ParserError as exc:
+        line = _PANDAS_LINE.search(str(exc))
+        row = int(line.group(1)) if line else None  # pandas counts skipped lines too
+        raise SourceError(f"{what}: {exc}", dataset=ds.id, file=name, row=row) from None
+
+
+def require_header(ds: Dataset, name: str, columns: Sequence[str], expected: list[str]) -> None:
+    """The exact header the format defines, else an error on row 1."""
+    if list(columns) != expected:
+        raise SourceError(
+            f"unexpected header {list(columns)}; expected {expected}",
+            dataset=ds.id,
+            file=name,
+            row=1,
+        )
+
+
+def require_rows(ds: Dataset, name: str, frame: pd.DataFrame) -> None:
+    """A header with nothing under it is a truncated download, not an empty dataset."""
+    if frame.empty:
+        raise SourceError("no data rows after the header", dataset=ds.id, file=name)
+
+
+def _quote(message: str, cell: object) -> str:
+    return message.replace("{cell}", repr(cell))
+
+
+def fail_first_row(
+    ds: Dataset,
+    name: str,
+    bad: pd.Series | np.ndarray,
+    message: str,
+    *,
+    column: str | None = None,
+    cells: pd.Series | np.ndarray | None = None,
+    first_row: int = FIRST_DATA_ROW,
+    rows: pd.Series | np.ndarray | None = None,
+) -> None:
+    """Raise at the first True of `bad`: position i is file row `rows[i]` if given (rows that
+    are not consecutive lines), else `first_row + i`.
+
+    `{cell}` in `message` becomes the repr of `cells[i]`, so the error quotes the bad cell.
+    """
+    bad = np.asarray(bad, dtype=bool)
+    if not bad.any():
+        return
+    i = int(np.flatnonzero(bad)[0])
+    cell = None if cells is None else np.asarray(cells, dtype=object)[i]
+    row = first_row + i if rows is None else int(np.asarray(rows)[i])
+    raise SourceError(_quote(message, cell), dataset=ds.id, file=name, row=row, column=column)
+
+
+def fail_first_cell(
+    ds: Dataset,
+    name: str,
+    bad: pd.DataFrame,
+    message: str,
+    *,
+    cells: pd.DataFrame | None = None,
+    first_row: int = FIRST_DATA_ROW,
+    column_name: Callable[[object], str] = str,
+) -> None:
+    """Raise at the first True cell of `bad` (row-major), naming its row and column header.
+
+    `{cell}` in `message` becomes the repr of the matching cell of `cells` (default: none).
+    """
+    grid = bad.to_numpy(dtype=bool)
+    if not grid.any():
+        return
+    i, j = (int(k) for k in np.argwhere(grid)[0])
+    cell = None if cells is None else cells.iat[i, j]
+    raise SourceError(
+        _quote(message, cell),
+        dataset=ds.id,
+        file=name,
+        row=first_row + i,
+        column=column_name(bad.columns[j]),
+    )
+
+
+def raw_table(
+    ds: Dataset, name: str, *, vintage: str | None = None, **columns: Any
+) -> pd.DataFrame:
+    """The raw tidy frame: `columns` are the format's own; dataset, vintage (the catalogue's
+    unless the file states its own) and source_file are the same for every reader."""
+    out = pd.DataFrame(
+        {
+            "dataset": ds.id,
+            **columns,
+            "vintage": ds.vintage if vintage is None else vintage,
+            "source_file": name,
+        }
+    )
+    return out[RAW_COLUMNS]
+
+
+def read_data_files(
+    ds: Dataset, read_file: Callable[..., pd.DataFrame], *args: Any, **kwargs: Any
+) -> pd.DataFrame:
+    """Every data file of the dataset through `read_file(ds, name, *args, **kwargs)`, stacked."""
+    parts = [read_file(ds, f.name, *args, **kwargs) for f in ds.data_files()]
+    return pd.concat(parts, ignore_index=True)[RAW_COLUMNS]
