@@ -40,6 +40,8 @@ from dividend.analysis.pca import pca
 from dividend.framework import Framework
 from dividend.methods.aggregate import aggregate
 
+_TINY = 1e-30  # keeps log(mean squared gap) finite when the balance is perfect
+
 
 class WeightsError(ValueError):
     """Invalid weights; the message names the iCode or group at fault."""
@@ -191,8 +193,9 @@ def optimised_weights(
     optype: str = "balance",
     cortype: str = "pearson",
     method: str | Mapping[int, str] = "amean",
-    maxiter: int = 2000,
-    tol: float = 1e-8,
+    maxiter: int = 5000,
+    tol: float = 1e-6,
+    xtol: float = 1e-4,
 ) -> OptimisedWeights:
     """Weights of the codes at ``level`` that balance (or maximise) their correlations.
 
@@ -203,6 +206,19 @@ def optimised_weights(
             ``"parent"`` (each group against its own parent, one optimisation per group).
         itarg: relative target importance per code (default equal); only for balance.
         optype: ``"balance"`` or ``"infomax"``.
+        maxiter, tol, xtol: Nelder-Mead limits; ``tol`` is on the log objective, so it is a
+            relative tolerance, like COINr's ``reltol``.
+
+    Relation to COINr's ``get_opt_weights``: same objective (balance: ``log`` of the mean
+    squared gap between the normalised correlations ``r / sum(r)`` and ``itarg / sum(itarg)``;
+    infomax: ``-sum(r)``), same optimiser family (``stats::optim`` default Nelder-Mead,
+    started at ``itarg`` for balance and at the current weights for infomax), correlations
+    with the index by default. Differences, on purpose: we search log-weights (weights stay
+    positive; COINr's raw weights may turn negative), bounded to ratios within e^14; and
+    COINr stops at ``reltol = 0.1``, often after a handful of steps, while we use
+    ``tol = 1e-6`` with the adaptive simplex so the result is an actual optimum
+    (``success`` reports whether scipy's stopping rule was met). ``target="parent"``
+    (one optimisation per group) has no COINr equivalent.
     """
     if optype not in ("balance", "infomax"):
         raise WeightsError(f"optype must be 'balance' or 'infomax', got {optype!r}")
@@ -245,7 +261,9 @@ def optimised_weights(
                 return np.inf
             if optype == "infomax":
                 return -float(r.sum())
-            return float(np.mean((tshare - r / r.sum()) ** 2))
+            # COINr: log(sum((itarg - crs_n)^2) / length(crs_n)); the log makes the stopping
+            # rule relative, so a near-perfect balance still converges
+            return float(np.log(np.mean((tshare - r / r.sum()) ** 2) + _TINY))
 
         if len(block) == 1:
             found[block[0]] = 1.0
@@ -256,7 +274,7 @@ def optimised_weights(
             v0,
             method="Nelder-Mead",
             bounds=[(-7.0, 7.0)] * len(block),  # weight ratios within e^14: no collapse to 0
-            options={"maxiter": maxiter, "xatol": tol, "fatol": tol},
+            options={"maxiter": maxiter, "xatol": xtol, "fatol": tol, "adaptive": True},
         )
         success &= bool(res.success)
         objective += float(res.fun)

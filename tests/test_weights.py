@@ -1,12 +1,17 @@
 """Weights: hand-computed renormalisation, effective weights, PCA and optimisation."""
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from dividend import weights as W
 from dividend.framework import Framework
+from dividend.recipe import Recipe, load_inputs, run_recipe
 from tests.test_analysis import DATA, _fw
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_nominal_equal_and_effective():
@@ -72,3 +77,21 @@ def test_optimised_weights_balance_correlations_with_parent():
     assert spread(after) < 0.5 * spread(before.to_numpy())
     assert opt.weights["c"] > opt.weights["a"]  # the weak indicator gets more weight
     assert opt.weights[["a", "b", "c"]].sum() == pytest.approx(1.0)
+
+
+def test_optimised_weights_converge_and_balance_on_asem():
+    """COINr's get_opt_weights(coin, itarg = "equal", dset = "Aggregated", Level = 2) setting:
+    level-2 weights balanced against the index; scipy's stopping rule must be met and the
+    balance must beat the nominal (equal) weights."""
+    recipe = Recipe.load(ROOT / "examples" / "asem" / "recipe.yaml")
+    data, fw = load_inputs(recipe)
+    norm = run_recipe(recipe, data, fw).dset("Normalised").set_index("uCode")
+    opt = W.optimised_weights(norm, fw, level=2)
+    assert opt.success
+    codes = list(fw.codes[1])
+    equal = W.aggregate_tree(norm, fw, W.nominal_weights(fw).to_dict())
+    before = equal[codes].corrwith(equal["Index"]).to_numpy()
+    after = opt.correlations[codes].to_numpy()
+    gap = lambda r: np.mean((r / r.sum() - 1 / len(r)) ** 2)  # noqa: E731
+    assert gap(after) < gap(before)
+    assert opt.objective == pytest.approx(np.log(gap(after)), rel=1e-6)
