@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -69,12 +69,27 @@ class BlockOutput:
     rankable: np.ndarray | None = None
 
 
-class _WeightsMixin:
-    """Run weight matrices from nominal weights, scenarios, noise sets and indicator switches."""
+class _ModelBase:
+    """Shared by both models: run weight matrices (nominal weights, scenarios, noise sets,
+    indicator switches) and pickling for Dask workers without the per-process caches."""
 
     framework: Framework
     inputs: tuple[UncertainInput, ...]
     base_weights: np.ndarray
+    units: np.ndarray
+    _up: list[int]
+    _caches: ClassVar[dict[str, Callable[[], Any]]] = {}  # attribute -> empty value
+
+    def __getstate__(self) -> dict[str, Any]:  # ship to workers without caches or lock
+        state = dict(self.__dict__)
+        for name, empty in self._caches.items():
+            state[name] = empty()
+        del state["_lock"]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.RLock()  # threaded Dask workers share one model object
 
     def _bind_weights(self, ss: np.random.SeedSequence) -> None:
         fw = self.framework
@@ -119,6 +134,29 @@ class _WeightsMixin:
         self.inputs = tuple(bound)
         self._pos = pos
 
+    def _start(self, P: np.ndarray) -> tuple[np.ndarray, RunFailures, np.ndarray]:
+        """A block's empty scores, its failures (runs with an all-zero weight group fail)
+        and its run weights."""
+        scores = np.full((P.shape[0], self.units.size), np.nan)
+        fails = RunFailures(P.shape[0])
+        W = self.run_weights(P)
+        check_zero_groups(self.framework, W, fails)
+        return scores, fails, W
+
+    def _upstream_groups(
+        self, P: np.ndarray, fails: RunFailures
+    ) -> Iterator[tuple[np.ndarray, Any]]:
+        """(runs, upstream result) per distinct upstream configuration (a handful); runs
+        whose upstream failed are recorded as failed with its message and skipped."""
+        keys, inv = _group(P, self._up)
+        for g, key in enumerate(keys):
+            runs = np.flatnonzero(inv == g)
+            up = self.upstream(tuple(key.tolist()))
+            if isinstance(up, str):
+                fails.add(np.isin(np.arange(P.shape[0]), runs), up)
+                continue
+            yield runs, up
+
     def run_weights(self, P: np.ndarray) -> np.ndarray:
         """(runs, len(weight_codes)) weights for the code rows ``P``."""
         W = np.tile(self.base_weights, (P.shape[0], 1))
@@ -142,7 +180,7 @@ def _group(P: np.ndarray, cols: list[int]) -> tuple[np.ndarray, np.ndarray]:
     return keys, inv.reshape(-1)
 
 
-class RecipeModel(_WeightsMixin):
+class RecipeModel(_ModelBase):
     """COINr-style model: run ``recipe`` (ending with Aggregate) and score ``target``.
 
     Inputs of kind step / data change the steps before Aggregate; aggregation, weights
@@ -150,6 +188,7 @@ class RecipeModel(_WeightsMixin):
     """
 
     mode = "recipe"
+    _caches: ClassVar[dict[str, Callable[[], Any]]] = {"_cache": OrderedDict, "_results": list}
 
     def __init__(
         self,
@@ -199,16 +238,6 @@ class RecipeModel(_WeightsMixin):
         self._cache: OrderedDict = OrderedDict()
         self._results: list[Result] = []
         self._lock = threading.RLock()  # threaded Dask workers share one model object
-
-    def __getstate__(self) -> dict[str, Any]:  # ship to workers without the caches
-        state = dict(self.__dict__)
-        state["_cache"], state["_results"] = OrderedDict(), []
-        del state["_lock"]
-        return state
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
-        self._lock = threading.RLock()
 
     # ------------------------------------------------------------------ binding
     def bind(self, inputs: Sequence[UncertainInput], ss: np.random.SeedSequence) -> RecipeModel:
@@ -320,17 +349,8 @@ class RecipeModel(_WeightsMixin):
     def evaluate(self, P: np.ndarray) -> BlockOutput:
         """Target scores for the code rows ``P`` (runs × inputs)."""
         R = P.shape[0]
-        scores = np.full((R, self.units.size), np.nan)
-        fails = RunFailures(R)
-        W = self.run_weights(P)
-        check_zero_groups(self.framework, W, fails)
-        keys, inv = _group(P, self._up)
-        for g, key in enumerate(keys):  # distinct upstream configurations: a handful
-            runs = np.flatnonzero(inv == g)
-            up = self.upstream(tuple(key.tolist()))
-            if isinstance(up, str):
-                fails.add(np.isin(np.arange(R), runs), up)
-                continue
+        scores, fails, W = self._start(P)
+        for runs, up in self._upstream_groups(P, fails):
             X, rows, tcache = up
             akeys, ainv = _group(P[runs], self._agg)
             for a, _ in enumerate(akeys):
@@ -454,7 +474,7 @@ def _common(log: list[dict[str, Any]], rec: Recipe) -> int:
     return n
 
 
-class ScoringModel(_WeightsMixin):
+class ScoringModel(_ModelBase):
     """Signed dividend model: :mod:`dividend.scoring` with uncertain neutrals, goalposts,
     weights, indicator set and data table; the target is the dividend of ``target``.
 
@@ -465,6 +485,7 @@ class ScoringModel(_WeightsMixin):
     """
 
     mode = "scoring"
+    _caches: ClassVar[dict[str, Callable[[], Any]]] = {"_cache": dict}
 
     def __init__(
         self,
@@ -496,16 +517,6 @@ class ScoringModel(_WeightsMixin):
             self.units = self._scored(data).dividend.index.to_numpy(dtype=object)
         except ValueError as exc:
             raise SensitivityError(f"data: {exc}") from None
-
-    def __getstate__(self) -> dict[str, Any]:
-        state = dict(self.__dict__)
-        state["_cache"] = {}
-        del state["_lock"]
-        return state
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
-        self._lock = threading.RLock()
 
     def bind(self, inputs: Sequence[UncertainInput], ss: np.random.SeedSequence) -> ScoringModel:
         self.inputs = expand_include(inputs, self.framework.indicators)
@@ -591,21 +602,11 @@ class ScoringModel(_WeightsMixin):
         return shift, scale
 
     def evaluate(self, P: np.ndarray) -> BlockOutput:
-        R = P.shape[0]
-        scores = np.full((R, self.units.size), np.nan)
-        fails = RunFailures(R)
-        W = self.run_weights(P)
-        check_zero_groups(self.framework, W, fails)
+        scores, fails, W = self._start(P)
         g0 = self.spec.goalpost
-        rankable = np.zeros((R, self.units.size), dtype=bool)
-        keys, inv = _group(P, self._up)
+        rankable = np.zeros(scores.shape, dtype=bool)
         methods = dict.fromkeys(range(2, self.framework.levels + 1), "amean")
-        for g, key in enumerate(keys):  # distinct data tables: a handful
-            runs = np.flatnonzero(inv == g)
-            up = self.upstream(tuple(key.tolist()))
-            if isinstance(up, str):
-                fails.add(np.isin(np.arange(R), runs), up)
-                continue
+        for runs, up in self._upstream_groups(P, fails):
             x, n0, masks, rows, tcache, rank_ok = up
             rankable[np.ix_(runs, rows)] = rank_ok[None, :]
             if self._sc:
