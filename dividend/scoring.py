@@ -50,6 +50,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
+from dividend.analysis._input import units_and_matrix
 from dividend.framework import Framework
 
 ROLES = ("benefit", "cost", "context")
@@ -243,32 +244,14 @@ class DividendResult:
 
 # ------------------------------------------------------------------ inputs
 def _unit_matrix(data: pd.DataFrame, codes: tuple[str, ...]) -> tuple[pd.Index, np.ndarray]:
-    """Units × indicators float matrix; uCode from a column or the index."""
-    if not isinstance(data, pd.DataFrame):
-        raise ScoringError(f"data must be a DataFrame, got {type(data).__name__}")
-    units = pd.Index(data["uCode"] if "uCode" in data.columns else data.index, name="uCode")
-    if units.has_duplicates:
-        raise ScoringError(
-            f"data: duplicate uCode(s) {units[units.duplicated()].unique().tolist()}"
-        )
-    missing = [c for c in codes if c not in data.columns]
-    if missing:
-        raise ScoringError(f"data is missing indicator column(s) {missing}")
-    cols = []
-    for c in codes:
-        s = data[c]
-        num = pd.to_numeric(s, errors="coerce")
-        bad = num.isna() & s.notna()
-        if bad.any():
-            row = units[np.flatnonzero(bad.to_numpy())[0]]
-            raise ScoringError(
-                f"data column {c!r}, uCode {row!r}: value {s[bad].iloc[0]!r} is not numeric"
-            )
-        cols.append(num.to_numpy(dtype=np.float64))
-    x = np.column_stack(cols) if cols else np.empty((len(units), 0))
-    if np.isinf(x).any():
-        r, c = np.argwhere(np.isinf(x))[0]
-        raise ScoringError(f"data column {codes[c]!r}, uCode {units[r]!r}: value is infinite")
+    """Units × indicators float matrix; uCode from a column or the index (unique)."""
+    units, _, x = units_and_matrix(
+        data,
+        codes,
+        error=ScoringError,
+        unique_units=True,
+        missing_fmt="data is missing indicator column(s) {}",
+    )
     return units, x
 
 

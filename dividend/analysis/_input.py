@@ -13,16 +13,25 @@ class AnalysisError(ValueError):
 
 
 def units_and_matrix(
-    data: pd.DataFrame, codes: Sequence[str] | None = None
+    data: pd.DataFrame,
+    codes: Sequence[str] | None = None,
+    *,
+    error: type[ValueError] = AnalysisError,
+    unique_units: bool = False,
+    missing_fmt: str = "data has no column(s) {}",
 ) -> tuple[pd.Index, list[str], np.ndarray]:
     """Unit codes (``uCode`` column or the index), the codes used and a float64 matrix.
 
     Without ``codes`` every numeric column except ``uCode``/``Time`` is used. A listed
-    column that is missing or holds a non-numeric value raises naming column and uCode.
+    column that is missing or holds a non-numeric or infinite value raises ``error``
+    naming column and uCode; so do duplicate uCodes when ``unique_units``. Shared by the
+    analysis functions and :mod:`dividend.scoring` (which passes its own error type).
     """
     if not isinstance(data, pd.DataFrame):
-        raise AnalysisError(f"data must be a DataFrame, got {type(data).__name__}")
+        raise error(f"data must be a DataFrame, got {type(data).__name__}")
     units = pd.Index(data["uCode"] if "uCode" in data.columns else data.index, name="uCode")
+    if unique_units and units.has_duplicates:
+        raise error(f"data: duplicate uCode(s) {units[units.duplicated()].unique().tolist()}")
     if codes is None:
         codes = [
             c
@@ -32,22 +41,20 @@ def units_and_matrix(
     codes = list(codes)
     missing = [c for c in codes if c not in data.columns]
     if missing:
-        raise AnalysisError(f"data has no column(s) {missing}")
+        raise error(missing_fmt.format(missing))
     cols = []
-    for c in codes:
+    for c in codes:  # a handful of indicator columns; each conversion is vectorised
         s = data[c]
         num = pd.to_numeric(s, errors="coerce")
         bad = num.isna() & s.notna()
         if bad.any():
             u = units[np.flatnonzero(bad.to_numpy())[0]]
-            raise AnalysisError(
-                f"column {c!r}, uCode {u!r}: value {s[bad].iloc[0]!r} is not numeric"
-            )
+            raise error(f"data column {c!r}, uCode {u!r}: value {s[bad].iloc[0]!r} is not numeric")
         cols.append(num.to_numpy(dtype=np.float64))
     x = np.column_stack(cols) if cols else np.empty((len(units), 0))
     if np.isinf(x).any():
         r, c = np.argwhere(np.isinf(x))[0]
-        raise AnalysisError(f"column {codes[c]!r}, uCode {units[r]!r}: value is infinite")
+        raise error(f"data column {codes[c]!r}, uCode {units[r]!r}: value is infinite")
     return units, codes, x
 
 

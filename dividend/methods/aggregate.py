@@ -25,6 +25,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from dividend.methods._checks import as_matrix, first_infinite
+
 __all__ = ["METHODS", "AggregateWarning", "aggregate", "aggregate_many"]
 
 METHODS = ("amean", "gmean", "hmean", "genmean", "copeland", "mazziotta_pareto")
@@ -35,17 +37,12 @@ def _label(names: Sequence[str] | None, i: int, kind: str) -> str:
 
 
 def _check_X(X: np.ndarray) -> np.ndarray:
-    arr = np.asarray(X)
-    if arr.ndim != 2:
-        raise ValueError(f"X must be a 2-D units x children array, got {arr.ndim} dimensions")
-    if not np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.complexfloating):
-        raise ValueError(f"X must be real numeric, got dtype {arr.dtype}")
-    arr = arr.astype(np.float64, copy=False)
+    arr = as_matrix(X, "units x children")
     if arr.shape[1] == 0:
         raise ValueError("X has no children (0 columns) to aggregate")
-    if np.any(np.isinf(arr)):
-        i, j = np.argwhere(np.isinf(arr))[0]
-        raise ValueError(f"X has an infinite value at unit index {i}, child index {j}")
+    inf = first_infinite(arr)
+    if inf is not None:
+        raise ValueError(f"X has an infinite value at unit index {inf[0]}, child index {inf[1]}")
     return arr
 
 

@@ -17,19 +17,13 @@ from collections.abc import Callable, Sequence
 import numpy as np
 from scipy.stats import rankdata
 
+from dividend.methods._checks import as_matrix, column_labels, first_infinite
+
 __all__ = ["METHODS", "DegenerateColumnWarning", "normalise"]
 
 
 class DegenerateColumnWarning(UserWarning):
     """A column could not be normalised (zero range, no data, ...) and became NaN, as in COINr."""
-
-
-def _labels(codes: Sequence[str] | None, k: int) -> list[str]:
-    if codes is None:
-        return [f"column {j}" for j in range(k)]
-    if len(codes) != k:
-        raise ValueError(f"codes has {len(codes)} entries but X has {k} columns")
-    return [str(c) for c in codes]
 
 
 def _warn_cols(mask: np.ndarray, codes: list[str], why: str, result: str = "NaN") -> None:
@@ -227,22 +221,17 @@ def normalise(
     ``ties.method = "min"``.  ``codes`` only labels warnings and errors.
     ``method="none"`` returns a copy.
     """
-    arr = np.asarray(X)
-    if arr.ndim != 2:
-        raise ValueError(f"X must be a 2-D units x indicators array, got {arr.ndim} dimensions")
-    if not np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.complexfloating):
-        raise ValueError(f"X must be real numeric, got dtype {arr.dtype}")
-    arr = arr.astype(np.float64, copy=False)
-    if np.any(np.isinf(arr)):
-        j = int(np.argwhere(np.isinf(arr))[0][1])
-        raise ValueError(f"X contains an infinite value in {_labels(codes, arr.shape[1])[j]}")
+    arr = as_matrix(X, "units x indicators")
+    labels = column_labels(codes, arr.shape[1])
+    inf = first_infinite(arr)
+    if inf is not None:
+        raise ValueError(f"X contains an infinite value in {labels[inf[1]]}")
     if method == "none":
         return arr.copy()
     if method not in METHODS:
         raise ValueError(
             f"unknown normalisation method {method!r}; choose one of {sorted(METHODS)} or 'none'"
         )
-    labels = _labels(codes, arr.shape[1])
     try:
         return METHODS[method](arr, labels, **params)
     except TypeError as exc:  # wrong/missing keyword: say which method and what it takes

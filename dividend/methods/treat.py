@@ -34,6 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from dividend.methods._checks import as_matrix, column_labels, first_infinite
 from dividend.methods.stats import skew_kurt, skew_kurt_complete
 
 __all__ = [
@@ -202,20 +203,14 @@ def _winsorise(v: np.ndarray, s: _Spec, passing: bool | None):
         sk, _ = skew_kurt_complete(v)
         if np.isnan(sk):
             return v, imax, imin, nwin, None
-        if sk >= 0:
-            top = v.max()
-            imax = np.flatnonzero(v == top)
-            rest = v[v != top]
-            if rest.size == 0:
-                return v, imax, imin, nwin, None
-            v[imax] = rest.max()
-        else:
-            bottom = v.min()
-            imin = np.flatnonzero(v == bottom)
-            rest = v[v != bottom]
-            if rest.size == 0:
-                return v, imax, imin, nwin, None
-            v[imin] = rest.min()
+        high = sk >= 0  # positive skew: outliers on the high side
+        extreme = v.max() if high else v.min()
+        moved = np.flatnonzero(v == extreme)
+        rest = v[v != extreme]
+        if rest.size == 0:
+            return v, imax, imin, nwin, None
+        v[moved] = rest.max() if high else rest.min()
+        imax, imin = (moved, imin) if high else (imax, moved)
         nwin = imax.size + imin.size
         passing = _passes(*skew_kurt_complete(v), s)
     return v, imax, imin, nwin, passing
@@ -315,24 +310,17 @@ def treat(
     log's ``attrs["treated_points"]`` is COINr's ``Treated_Points`` table (units x codes
     of "winhi"/"winlo"/"log_CT"/... with COINr's "+" joins).
     """
-    arr = np.asarray(X)
-    if arr.ndim != 2:
-        raise ValueError(f"X must be a 2-D units x indicators array, got {arr.ndim} dimensions")
-    if not np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.complexfloating):
-        raise ValueError(f"X must be real numeric, got dtype {arr.dtype}")
-    arr = arr.astype(np.float64, copy=True)
-    codes = [str(c) for c in codes]
-    if len(codes) != arr.shape[1]:
-        raise ValueError(f"codes has {len(codes)} entries but X has {arr.shape[1]} columns")
+    arr = as_matrix(X, "units x indicators", copy=True)
+    codes = column_labels(codes, arr.shape[1])
     if len(set(codes)) != len(codes):
         raise ValueError("codes contain duplicates")
     overrides = overrides or {}
     unknown = set(overrides) - set(codes)
     if unknown:
         raise ValueError(f"overrides name unknown indicator code(s): {sorted(unknown)}")
-    if np.any(np.isinf(arr)):
-        j = int(np.argwhere(np.isinf(arr))[0][1])
-        raise ValueError(f"indicator {codes[j]!r} contains an infinite value")
+    inf = first_infinite(arr)
+    if inf is not None:
+        raise ValueError(f"indicator {codes[inf[1]]!r} contains an infinite value")
 
     base = {
         "winmax": winmax,

@@ -38,15 +38,7 @@ def per_level(value: Any, levels: range, key: str) -> dict[int, Any]:
     return dict.fromkeys(levels, value)
 
 
-@register(
-    "Aggregate",
-    dset="Normalised",
-    write_to="Aggregated",
-    method=None,
-    weights=None,
-    dat_thresh=None,
-    params=None,
-)
+@register("Aggregate", dset="Normalised", write_to="Aggregated")
 def aggregate_step(
     ctx: Context,
     x: Dset,

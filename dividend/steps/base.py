@@ -8,6 +8,7 @@ any pandas work, which is what keeps a whole recipe run in milliseconds.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -71,11 +72,16 @@ class StepSpec:
 REGISTRY: dict[str, StepSpec] = {}
 
 
-def register(name: str, dset: str, write_to: str, **defaults: Any) -> Callable[[StepFn], StepFn]:
-    """Decorator adding a step to :data:`REGISTRY` under ``name`` (COINr's function name)."""
+def register(name: str, dset: str, write_to: str) -> Callable[[StepFn], StepFn]:
+    """Decorator adding a step to :data:`REGISTRY` under ``name`` (COINr's function name).
+
+    The parameter defaults are read from the function's own keyword defaults (everything
+    after ``ctx`` and ``x``), so they are written once.
+    """
 
     def deco(fn: StepFn) -> StepFn:
-        REGISTRY[name] = StepSpec(name, fn, dict(defaults), dset, write_to)
+        params = list(inspect.signature(fn).parameters.values())[2:]
+        REGISTRY[name] = StepSpec(name, fn, {p.name: p.default for p in params}, dset, write_to)
         return fn
 
     return deco
@@ -90,3 +96,11 @@ def indicator_positions(x: Dset, codes: tuple[str, ...]) -> np.ndarray:
     """Column positions of ``codes`` in ``x``."""
     pos = {c: i for i, c in enumerate(x.columns)}
     return np.array([pos[c] for c in codes], dtype=np.intp)
+
+
+def directions_of(ctx: Context, x: Dset) -> np.ndarray:
+    """iMeta ``Direction`` (+1/-1) for the columns of ``x`` (cached for the full indicator set)."""
+    fw = ctx.framework
+    if x.columns == fw.indicators:
+        return fw.directions
+    return fw.column("Direction", x.columns).to_numpy(np.float64)

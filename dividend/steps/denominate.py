@@ -39,9 +39,7 @@ def _external_denoms(
     return {d: pd.to_numeric(table[d], errors="raise").to_numpy(np.float64)[idx] for d in needed}
 
 
-@register(
-    "Denominate", dset="Raw", write_to="Denominated", denomby=None, scale_factors=None, denoms=None
-)
+@register("Denominate", dset="Raw", write_to="Denominated")
 def denominate(
     ctx: Context,
     x: Dset,

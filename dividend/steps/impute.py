@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from dividend.steps.base import Context, Dset, RecipeError, register, strip_prefix
+from dividend.steps.base import Context, Dset, RecipeError, directions_of, register, strip_prefix
 
 COLUMN_METHODS = ("mean", "median", "mean_grp", "median_grp")
 ROW_METHODS = ("mean", "median")
@@ -131,18 +131,7 @@ def _panel(ctx: Context, x: Dset, method: str, max_time: int | None) -> np.ndarr
     return fill[ti, ui]
 
 
-@register(
-    "Impute",
-    dset="Denominated",
-    write_to="Imputed",
-    method="mean",
-    impute_by="column",
-    use_group=None,
-    group_level=None,
-    normalise_first=None,
-    max_time=None,
-    disable=False,
-)
+@register("Impute", dset="Denominated", write_to="Imputed")
 def impute(
     ctx: Context,
     x: Dset,
@@ -196,11 +185,7 @@ def impute(
                 )
             anc = [fw.ancestors(c)[group_level - 2] for c in x.columns]
             col_groups = [np.flatnonzero(np.array(anc) == a) for a in dict.fromkeys(anc)]
-        directions = (
-            fw.directions
-            if x.columns == fw.indicators
-            else fw.column("Direction", x.columns).to_numpy(float)
-        )
+        directions = directions_of(ctx, x)
         fill = _by_row(
             v,
             ctx.ucode(x),

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from dividend.steps.base import Context, Dset, RecipeError, register, strip_prefix
+from dividend.steps.base import Context, Dset, RecipeError, directions_of, register, strip_prefix
 
 # COINr's get_iMeta_norm_paras(): the iMeta columns behind f_n_para = "use_iMeta", and
 # the kernel parameter each one fills (pairs become one (k, 2) / (k, 3) array).
@@ -97,15 +97,7 @@ def _kernel_params(
     return p
 
 
-@register(
-    "Normalise",
-    dset="Treated",
-    write_to="Normalised",
-    method="minmax",
-    params=None,
-    indiv=None,
-    directions=None,
-)
+@register("Normalise", dset="Treated", write_to="Normalised")
 def normalise_step(
     ctx: Context,
     x: Dset,
@@ -127,12 +119,7 @@ def normalise_step(
     """
     from dividend.methods.normalise import normalise
 
-    fw = ctx.framework
-    d = (
-        fw.directions
-        if x.columns == fw.indicators
-        else fw.column("Direction", x.columns).to_numpy(float)
-    )
+    d = directions_of(ctx, x)
     if directions:
         unknown = sorted(set(directions) - set(x.columns))
         if unknown:

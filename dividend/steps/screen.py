@@ -17,15 +17,7 @@ from dividend.steps.base import Context, Dset, RecipeError, register
 RULES = ("byNA", "byzeros", "byNAandzeros", "none")
 
 
-@register(
-    "Screen",
-    dset="Imputed",
-    write_to="Screened",
-    unit_screen="byNA",
-    dat_thresh=2 / 3,
-    nonzero_thresh=0.05,
-    force=None,
-)
+@register("Screen", dset="Imputed", write_to="Screened")
 def screen(
     ctx: Context,
     x: Dset,

@@ -15,21 +15,7 @@ from typing import Any
 from dividend.steps.base import Context, Dset, RecipeError, register
 
 
-@register(
-    "Treat",
-    dset="Screened",
-    write_to="Treated",
-    winmax=5,
-    skew_thresh=2.0,
-    kurt_thresh=3.5,
-    f1="winsorise",
-    f2="log_CT",
-    overrides=None,
-    boxcox_lambda=None,
-    force_win=False,
-    combine_treat=False,
-    disable=False,
-)
+@register("Treat", dset="Screened", write_to="Treated")
 def treat_step(
     ctx: Context,
     x: Dset,
