@@ -223,6 +223,15 @@ EVIL = pd.DataFrame(
         "count": [1, -2, 3, 4, 5, 6],
     }
 )
+# EVIL["name"] as written: text starting with = + - @ or a tab gets a leading quote
+EVIL_NEUTRALISED = [
+    '\'=HYPERLINK("http://x","y")',
+    "'+1+1",
+    "'-2-2",
+    "'@SUM(A1)",
+    "plain",
+    "'\tTAB",
+]
 
 
 def _release(tables: dict[str, pd.DataFrame], digest: str = "ab" * 32) -> ReleaseTables:
@@ -239,14 +248,7 @@ def _release(tables: dict[str, pd.DataFrame], digest: str = "ab" * 32) -> Releas
 
 def test_neutralise_prefixes_text_and_keeps_numbers_numeric():
     out = neutralise(EVIL)
-    assert list(out["name"]) == [
-        '\'=HYPERLINK("http://x","y")',
-        "'+1+1",
-        "'-2-2",
-        "'@SUM(A1)",
-        "plain",
-        "'\tTAB",
-    ]
+    assert list(out["name"]) == EVIL_NEUTRALISED
     assert (
         out["value"].tolist() == EVIL["value"].tolist()
         and out["count"].dtype == EVIL["count"].dtype
@@ -257,14 +259,7 @@ def test_csv_and_xlsx_have_no_formula_cells(tmp_path):
     d = write_release(_release({"evil": EVIL}), tmp_path)
     with (d / "evil.csv").open(encoding="utf-8", newline="") as f:
         rows = list(csv.reader(f))
-    assert [r[0] for r in rows[1:]] == [
-        '\'=HYPERLINK("http://x","y")',
-        "'+1+1",
-        "'-2-2",
-        "'@SUM(A1)",
-        "plain",
-        "'\tTAB",
-    ]
+    assert [r[0] for r in rows[1:]] == EVIL_NEUTRALISED
     assert [r[1] for r in rows[1:3]] == ["-1.5", "2.0"]  # numbers are written as numbers
     wb = openpyxl.load_workbook(d / "migration_dividend.xlsx")
     cells = [c for ws in wb.worksheets for row in ws.iter_rows() for c in row]

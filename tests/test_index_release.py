@@ -26,6 +26,7 @@ from dividend.config import WEIGHTS_DIR, load_frameworks
 from dividend.release import latest
 from pipelines.materialise import PARTITIONED, materialise
 from pipelines.resources_dask import DaskResource
+from tests.research_brief import STUDY_CITIES
 
 SCENARIO = "faal_five_pillars"
 
@@ -217,18 +218,7 @@ def test_eight_study_cities_and_no_made_up_city_scores(built):
     city = pd.read_csv(d / "city_index.csv")
     country = pd.read_csv(d / "country_index.csv").set_index("geo")
     study = city[city["study_city"].notna()].set_index("study_city")
-    assert sorted(study.index) == sorted(
-        [
-            "Auckland",
-            "Buenos Aires",
-            "Chicago",
-            "Kuala Lumpur",
-            "Lisbon",
-            "Nairobi",
-            "Rotterdam",
-            "São Paulo",
-        ]
-    )
+    assert sorted(study.index) == STUDY_CITIES
     assert (
         study.loc["Rotterdam", "framework"] == "city_eu"
         and study.loc["Lisbon", "framework"] == "city_eu"

@@ -31,6 +31,16 @@ def audit_staged() -> StageResult:
     return audit.stage(audit.read(dataset(audit.DATASET_ID)))
 
 
+def staged_mutated(tmp_path: Path, file: str, old: bytes, new: bytes) -> StageResult:
+    """The Urban Audit staged from a copy whose `file` has `old` replaced by `new` once."""
+    ds = mutated_dataset(audit.DATASET_ID, tmp_path, {file: replace_once(old, new)})
+    return audit.stage(audit.read(ds))
+
+
+def decisions(res: StageResult, rule: str) -> pd.DataFrame:
+    return res.decisions[res.decisions["rule"] == rule]
+
+
 def one(df: pd.DataFrame, **where: object) -> pd.Series:
     hit = df
     for col, val in where.items():
@@ -147,7 +157,7 @@ def test_audit_staged_table_validates() -> None:
 
 def test_dutch_unemployment_in_thousands_is_rescaled() -> None:
     res = audit_staged()
-    dec = res.decisions[res.decisions["rule"] == "eurostat_count_in_thousands"]
+    dec = decisions(res, "eurostat_count_in_thousands")
     assert len(dec) == 96
     assert set(dec["geo"].str[:2]) == {"NL"} and set(dec["year"]) == {2021, 2022}
     row = one(res.table, indicator="EC1010V", geo="NL037C", year=2021)
@@ -157,13 +167,13 @@ def test_dutch_unemployment_in_thousands_is_rescaled() -> None:
 
 def test_in_thousands_rule_on_mutated_file(tmp_path: Path) -> None:
     # Rotterdam 2023 written in thousands too: the rule must now catch 97 rows.
-    mutate = replace_once(
+    res = staged_mutated(
+        tmp_path,
+        UNEMP_FILE,
         b"NL037C,Rotterdam (greater city),2023,,33841.00",
         b"NL037C,Rotterdam (greater city),2023,,34.00",
     )
-    ds = mutated_dataset(audit.DATASET_ID, tmp_path, {UNEMP_FILE: mutate})
-    res = audit.stage(audit.read(ds))
-    dec = res.decisions[res.decisions["rule"] == "eurostat_count_in_thousands"]
+    dec = decisions(res, "eurostat_count_in_thousands")
     assert len(dec) == 97
     assert one(dec, geo="NL037C", year=2023)["value"] == 34_000.0
 
@@ -173,11 +183,11 @@ def test_german_population_2024_is_dropped_as_scrambled_year() -> None:
     berlin = one(res.table, indicator="DE1001V", geo="DE001C", year=2024)
     assert berlin["value_raw"] == 317_050 and pd.isna(berlin["value"])
     assert berlin["qc_rule"] == "eurostat_population_country_year_scrambled"
-    dec = res.decisions[res.decisions["rule"] == "eurostat_population_country_year_scrambled"]
+    dec = decisions(res, "eurostat_population_country_year_scrambled")
     assert set(zip(dec["geo"].str[:2], dec["year"], strict=True)) == {("DE", 2024)}
     assert len(dec) == 132  # every German city with a 2024 population, plausible-looking or not
     # single unconfirmed jumps elsewhere are dropped row by row; confirmed ones only flagged
-    single = res.decisions[res.decisions["rule"] == "eurostat_population_series_break"]
+    single = decisions(res, "eurostat_population_series_break")
     assert set(single["geo"].str[:2]) == {"IT"} and set(single["year"]) == {2024}
     shift = one(res.decisions, rule="eurostat_population_level_shift")
     assert (shift["geo"], shift["year"]) == ("BE009C", 2021)
@@ -185,9 +195,9 @@ def test_german_population_2024_is_dropped_as_scrambled_year() -> None:
 
 def test_population_break_rule_on_mutated_file(tmp_path: Path) -> None:
     # a one-year spike in Berlin 2020 (3.67 M -> 367 k), confirmed neither by 2019 nor 2021
-    mutate = replace_once(b"DE001C,Berlin,2020,,3669491", b"DE001C,Berlin,2020,,366949")
-    ds = mutated_dataset(audit.DATASET_ID, tmp_path, {POP_FILE: mutate})
-    res = audit.stage(audit.read(ds))
+    res = staged_mutated(
+        tmp_path, POP_FILE, b"DE001C,Berlin,2020,,3669491", b"DE001C,Berlin,2020,,366949"
+    )
     row = one(res.table, indicator="DE1001V", geo="DE001C", year=2020)
     assert row["qc_rule"] == "eurostat_population_series_break" and pd.isna(row["value"])
     # 2021 is compared with 2019, not with the spike, so it stays clean
@@ -196,7 +206,7 @@ def test_population_break_rule_on_mutated_file(tmp_path: Path) -> None:
 
 def test_german_foreign_born_2021_is_dropped_for_the_country_year() -> None:
     res = audit_staged()
-    dec = res.decisions[res.decisions["rule"] == "eurostat_foreign_born_exceeds_population"]
+    dec = decisions(res, "eurostat_foreign_born_exceeds_population")
     assert set(dec["geo"].str[:2]) == {"DE"} and set(dec["year"]) == {2021}
     t = res.table
     de21 = t[(t["indicator"] == "DE2009V") & (t["year"] == 2021) & t["geo"].str.startswith("DE")]
@@ -210,20 +220,20 @@ def test_german_foreign_born_2021_is_dropped_for_the_country_year() -> None:
 
 def test_foreign_born_rule_on_mutated_file(tmp_path: Path) -> None:
     # Rotterdam 2023 foreign-born above its population: all Dutch cities of 2023 are dropped.
-    mutate = replace_once(
+    res = staged_mutated(
+        tmp_path,
+        FB_FILE,
         b"NL037C,Rotterdam (greater city),2023,,315071.0",
         b"NL037C,Rotterdam (greater city),2023,,1315071.0",
     )
-    ds = mutated_dataset(audit.DATASET_ID, tmp_path, {FB_FILE: mutate})
-    res = audit.stage(audit.read(ds))
-    dec = res.decisions[res.decisions["rule"] == "eurostat_foreign_born_exceeds_population"]
+    dec = decisions(res, "eurostat_foreign_born_exceeds_population")
     assert {("NL", 2023), ("DE", 2021)} == set(zip(dec["geo"].str[:2], dec["year"], strict=True))
     audit.UrbanAuditStaged.validate(res.table, lazy=True)
 
 
 def test_flag_without_value_rows_are_recorded() -> None:
     res = audit_staged()
-    dec = res.decisions[res.decisions["rule"] == "eurostat_flag_without_value"]
+    dec = decisions(res, "eurostat_flag_without_value")
     assert len(dec) == 28 + 4  # EC1010V and EC1177V rows with OBS_FLAG and empty OBS_VALUE
     assert set(dec["geo"]) >= {"FR062C"} and dec["value"].isna().all()
 

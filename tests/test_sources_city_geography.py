@@ -11,6 +11,7 @@ import pytest
 from sources.catalogue import dataset
 from sources.errors import SourceError
 from sources.geography import cities as geo
+from tests.research_brief import STUDY_CITIES
 
 CITY_IDS = (geo.PERCEP_ID, geo.AUDIT_ID, geo.QOL_ID, geo.NAE_ID, geo.STATCAN_ID)
 
@@ -85,16 +86,7 @@ def test_city_table() -> None:
 
 def test_study_cities_are_honest_about_coverage() -> None:
     s = geo.build_study_cities(city_table()).set_index("study_city")
-    assert list(s.index) == [
-        "Auckland",
-        "Buenos Aires",
-        "Chicago",
-        "Kuala Lumpur",
-        "Lisbon",
-        "Nairobi",
-        "Rotterdam",
-        "São Paulo",
-    ]
+    assert list(s.index) == STUDY_CITIES
     assert (
         s.loc["Rotterdam", "eurostat_code"] == "NL037C" and s.loc["Rotterdam", "qol_code"] == "2003"
     )

@@ -72,3 +72,19 @@ def test_aggregates_carry_no_country_key():
     bad.loc[agg.index[0], "country_iso3"] = "USA"
     with pytest.raises(pe.SchemaErrors):
         spec.schema.validate(bad, lazy=True)
+
+
+@pytest.mark.parametrize(
+    ("ds_id", "message"),
+    [
+        ("oecd_foreign_born_population_share", "OECD DP_LIVE FBORNPOP lists countries only"),
+        ("mipex_overall_scores_handcompiled", "MIPEX scores are per country"),
+    ],
+)
+def test_countries_only_datasets_reject_an_aggregate_row(ds_id, message):
+    spec = all_specs()[ds_id]
+    bad = spec.stage(spec.read(dataset(ds_id))).table.copy()
+    bad.loc[0, ["geo_level", "country_iso3"]] = ["aggregate", None]
+    with pytest.raises(pe.SchemaErrors) as err:
+        spec.schema.validate(bad, lazy=True)
+    assert message in set(err.value.failure_cases["check"].astype(str))

@@ -20,20 +20,24 @@ def _first_file(raw: pd.DataFrame) -> str:
     return str(raw["source_file"].iloc[0]) if len(raw) else "?"
 
 
-def _with_keys(raw: pd.DataFrame, iso3: pd.Series) -> pd.DataFrame:
-    """Staged frame: countries keyed by ISO3, aggregates keep their publisher code."""
-    iso3 = pd.Series(iso3.to_numpy(), index=raw.index, dtype="str")
-    country = raw["geo_level"].eq("country")
-    clash = country & iso3.isna()
-    if clash.any():
-        i = int(np.flatnonzero(clash.to_numpy())[0])
+def _fail_at_first(raw: pd.DataFrame, bad: pd.Series, message: str) -> None:
+    """Raise at the first `bad` row, naming its dataset, file and row from the raw columns."""
+    if bad.any():
+        i = int(np.flatnonzero(bad.to_numpy())[0])
         raise SourceError(
-            f"{raw['geo'].iat[i]!r} is marked country but maps to no ISO3",
+            message.replace("{geo}", repr(raw["geo"].iat[i])),
             dataset=str(raw["dataset"].iat[i]),
             file=str(raw["source_file"].iat[i]),
             row=int(raw["source_row"].iat[i]),
             column="geo",
         )
+
+
+def _with_keys(raw: pd.DataFrame, iso3: pd.Series) -> pd.DataFrame:
+    """Staged frame: countries keyed by ISO3, aggregates keep their publisher code."""
+    iso3 = pd.Series(iso3.to_numpy(), index=raw.index, dtype="str")
+    country = raw["geo_level"].eq("country")
+    _fail_at_first(raw, country & iso3.isna(), "{geo} is marked country but maps to no ISO3")
     iso3 = iso3.where(country)
     geo = iso3.where(country, raw["geo"].astype("str"))
     return to_staged(raw, geo, iso3)
@@ -43,16 +47,8 @@ def keys_from_iso3(raw: pd.DataFrame) -> pd.DataFrame:
     """Publisher already keys countries by ISO3 (or World Bank XKX/CHI): check, then stage."""
     country = raw["geo_level"].eq("country")
     unknown = country & ~raw["geo"].isin(iso3_codes())
-    if unknown.any():
-        bad = sorted(raw.loc[unknown, "geo"].unique())
-        i = int(np.flatnonzero(unknown.to_numpy())[0])
-        raise SourceError(
-            f"country codes that are not ISO3 (or XKX/CHI): {bad}",
-            dataset=str(raw["dataset"].iat[i]),
-            file=str(raw["source_file"].iat[i]),
-            row=int(raw["source_row"].iat[i]),
-            column="geo",
-        )
+    bad = sorted(raw.loc[unknown, "geo"].unique())
+    _fail_at_first(raw, unknown, f"country codes that are not ISO3 (or XKX/CHI): {bad}")
     return _with_keys(raw, raw["geo"].where(country))
 
 
@@ -90,11 +86,19 @@ class CountryStaged(StagedTidy):
         return df["qc_action"].eq("none") == df["qc_rule"].isna()
 
 
-def range_model(name: str, ranges: dict[str, tuple[float, float]], doc: str) -> type[CountryStaged]:
+def range_model(
+    name: str,
+    ranges: dict[str, tuple[float, float]],
+    doc: str,
+    *,
+    countries_only: str | None = None,
+) -> type[CountryStaged]:
     """A CountryStaged subclass whose values must lie in a per-indicator plausible range.
 
     `ranges` maps every indicator of the dataset to (low, high); an indicator not in the
-    table fails, so a new publisher series cannot slip through unchecked.
+    table fails, so a new publisher series cannot slip through unchecked. With
+    `countries_only` (the check's error message), every row must be a country: the publisher
+    lists no aggregates, so one appearing means the file changed.
     """
     lo = pd.Series({k: v[0] for k, v in ranges.items()}, dtype="float64")
     hi = pd.Series({k: v[1] for k, v in ranges.items()}, dtype="float64")
@@ -107,4 +111,14 @@ def range_model(name: str, ranges: dict[str, tuple[float, float]], doc: str) -> 
         inside = df["value"].between(low, high) | df["value"].isna()
         return known & inside
 
-    return type(name, (CountryStaged,), {"__doc__": doc, "plausible_range": plausible_range})
+    checks = {"__doc__": doc, "plausible_range": plausible_range}
+    if countries_only is not None:
+        message = countries_only
+
+        @pa.dataframe_check(error=message)
+        @classmethod
+        def countries_only(cls, df: pd.DataFrame) -> Series[bool]:  # the check is named after it
+            return df["geo_level"].eq("country")
+
+        checks["countries_only"] = countries_only
+    return type(name, (CountryStaged,), checks)

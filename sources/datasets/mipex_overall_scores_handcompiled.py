@@ -16,7 +16,12 @@ from sources.quality import concat_decisions
 from sources.readers import mipex_semicolon
 
 DATASET_ID = "mipex_overall_scores_handcompiled"
-_Ranged = range_model("_MipexRanged", {mipex_semicolon.INDICATOR: (0.0, 100.0)}, "0-100 score.")
+_Ranged = range_model(
+    "_MipexRanged",
+    {mipex_semicolon.INDICATOR: (0.0, 100.0)},
+    "0-100 score.",
+    countries_only="MIPEX scores are per country",
+)
 
 
 class MipexStaged(_Ranged):
@@ -24,11 +29,6 @@ class MipexStaged(_Ranged):
 
     year: Series[int] = pa.Field(isin=[mipex_semicolon.ASSUMED_YEAR])
     flag: Series[str] = pa.Field(isin=[mipex_semicolon.FLAG])
-
-    @pa.dataframe_check(error="MIPEX scores are per country")
-    @classmethod
-    def countries_only(cls, df: pd.DataFrame) -> Series[bool]:
-        return df["geo_level"].eq("country")
 
 
 def stage(raw: pd.DataFrame) -> StageResult:

@@ -13,7 +13,10 @@ from sources.readers import oecd_dp_live_csv
 
 DATASET_ID = "oecd_foreign_born_population_share"
 _Ranged = range_model(
-    "_OecdRanged", {"FBORNPOP.TOT.PC_POP": (0.0, 100.0)}, "Foreign-born share is a percentage."
+    "_OecdRanged",
+    {"FBORNPOP.TOT.PC_POP": (0.0, 100.0)},
+    "Foreign-born share is a percentage.",
+    countries_only="OECD DP_LIVE FBORNPOP lists countries only",
 )
 
 
@@ -21,11 +24,6 @@ class OecdForeignBornStaged(_Ranged):
     """Staged OECD foreign-born share: OECD member countries only, annual, 2000 or later."""
 
     year: Series[int] = pa.Field(ge=2000, le=2100)
-
-    @pa.dataframe_check(error="OECD DP_LIVE FBORNPOP lists countries only")
-    @classmethod
-    def countries_only(cls, df: pd.DataFrame) -> Series[bool]:
-        return df["geo_level"].eq("country")
 
 
 def stage(raw: pd.DataFrame) -> StageResult:

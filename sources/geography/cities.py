@@ -22,6 +22,7 @@ from pandera.typing import Series
 
 from sources.catalogue import dataset
 from sources.errors import SourceError
+from sources.geography._model import StrictModel
 
 GEO_DIR = Path(__file__).resolve().parent
 OVERRIDES_PATH = GEO_DIR / "city_overrides.yaml"
@@ -115,17 +116,13 @@ def _overrides() -> pd.DataFrame:
 # --- crosswalk ------------------------------------------------------------------------------
 
 
-class QolCrosswalk(pa.DataFrameModel):
+class QolCrosswalk(StrictModel):
     qol_code: Series[str] = pa.Field(unique=True, str_matches=r"^\d{3,4}$")
     qol_name: Series[str]
     eurostat_code: Series[str] = pa.Field(unique=True, str_matches=CORE_CITY_RE)
     eurostat_name: Series[str]
     method: Series[str] = pa.Field(isin=["name-match", "override"])
     note: Series[str] = pa.Field(nullable=True)
-
-    class Config:
-        strict = True
-        coerce = True
 
 
 def qol_banner(raw: pd.DataFrame) -> pd.DataFrame:
@@ -234,7 +231,7 @@ def statcan_geo(codes: pd.Series) -> pd.DataFrame:
 # --- the city table --------------------------------------------------------------------------
 
 
-class Cities(pa.DataFrameModel):
+class Cities(StrictModel):
     """One row per city covered by a city-level source."""
 
     city_key: Series[str] = pa.Field(unique=True)
@@ -246,10 +243,6 @@ class Cities(pa.DataFrameModel):
     nae_place: Series[str] = pa.Field(nullable=True)
     statcan_cma: Series[str] = pa.Field(nullable=True, str_matches=r"^\d{3}$")
     sources: Series[str] = pa.Field(str_length={"min_value": 1})
-
-    class Config:
-        strict = True
-        coerce = True
 
 
 def _raw(ds_id: str, raw_tables: dict[str, pd.DataFrame] | None) -> pd.DataFrame:
@@ -316,7 +309,7 @@ def build_cities(raw_tables: dict[str, pd.DataFrame] | None = None) -> pd.DataFr
 NO_CITY_DATA = "no city-level data in the open sources"
 
 
-class StudyCities(pa.DataFrameModel):
+class StudyCities(StrictModel):
     """The eight cities of the research brief, with whatever city codes the sources have."""
 
     study_city: Series[str] = pa.Field(unique=True)
@@ -328,10 +321,6 @@ class StudyCities(pa.DataFrameModel):
     statcan_cma: Series[str] = pa.Field(nullable=True)
     coverage: Series[str]
     note: Series[str]
-
-    class Config:
-        strict = True
-        coerce = True
 
 
 def build_study_cities(cities: pd.DataFrame | None = None) -> pd.DataFrame:

@@ -25,6 +25,7 @@ import yaml
 from pandera.typing import Series
 
 from sources.errors import SourceError
+from sources.geography._model import StrictModel
 
 OVERRIDES_PATH = Path(__file__).with_name("country_overrides.yaml")
 AGGREGATE_M49_MIN = 900  # UN M49: codes >= 900 are world, regional and income aggregates
@@ -136,7 +137,7 @@ def m49_to_iso3(codes: Iterable[int], *, dataset: str, file: str) -> pd.Series:
     return mapped.where(codes < AGGREGATE_M49_MIN).astype("str")
 
 
-class Countries(pa.DataFrameModel):
+class Countries(StrictModel):
     """The `staged.countries` reference table: one row per country key."""
 
     iso3: Series[str] = pa.Field(unique=True, str_matches=r"^[A-Z]{3}$")
@@ -148,10 +149,6 @@ class Countries(pa.DataFrameModel):
     wb_income_group: Series[str] = pa.Field(nullable=True)
     is_wb_economy: Series[bool]
     is_oecd_fb_reporter: Series[bool]
-
-    class Config:
-        strict = True
-        coerce = True
 
 
 def build_countries() -> pd.DataFrame:
