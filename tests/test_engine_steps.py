@@ -194,6 +194,14 @@ def test_screen_by_na_zeros_and_force():
     assert res.ucode("Screened").tolist() == ["U1", "U2"]
     table = res.analysis["Screened"]
     assert table["Dat_Avail"].tolist() == [1.0, 0.75, 0.5, 1.0]
+    # COINr get_data_avail + Screen.data.frame DataSummary: columns and order, and
+    # N_miss_or_zero = rowSums(is.na(x)) + rowSums(x == 0, na.rm = TRUE) -> 0, 1, 2, 4
+    assert list(table.columns) == [
+        "uCode", "N_missing", "N_zero", "N_miss_or_zero", "Dat_Avail", "Non_Zero",
+        "LowData", "LowNonZero", "LowDatOrZeroFlag", "Included",
+    ]  # fmt: skip
+    assert table["N_miss_or_zero"].tolist() == [0, 1, 2, 4]
+    assert table["LowDatOrZeroFlag"].tolist() == [False, False, True, True]
     with pytest.raises(RecipeError, match=r"Screen.force: uCode\(s\) \['XX'\]"):
         run_one("Screen", data, fw, force={"XX": True})
     with pytest.raises(RecipeError, match=r"Screen\.dat_thresh"):

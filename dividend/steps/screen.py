@@ -2,6 +2,7 @@
 
 Availability is the share of non-missing indicators per unit; the zero share is
 taken over the non-missing values, as COINr does. Forced units override the rules.
+The summary (``analysis["Screened"]``) has COINr's ``DataSummary`` columns, in order.
 """
 
 from __future__ import annotations
@@ -61,10 +62,12 @@ def screen(
             "uCode": codes,
             "N_missing": n_na,
             "N_zero": n_zero,
+            "N_miss_or_zero": n_na + n_zero,
             "Dat_Avail": avail,
             "Non_Zero": nonzero,
             "LowData": low_data,
             "LowNonZero": low_nonzero,
+            "LowDatOrZeroFlag": low_data | low_nonzero,
             "Included": keep,
         }
     )
