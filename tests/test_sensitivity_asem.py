@@ -104,6 +104,7 @@ def test_per_unit_table(coinr_sa):
     assert "p_net_loss" not in u  # only for the signed dividend
     ui = res.unit_indices
     assert len(ui) == 51 * 4 and ui["STi"].notna().all()
+    assert ((ui["STi_lo"] <= ui["STi_hi"]) & (ui["Si_lo"] <= ui["Si_hi"])).all()  # nboot=200
 
 
 def test_leave_one_out_equals_remove_elements(coinr_sa):

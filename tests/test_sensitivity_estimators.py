@@ -1,6 +1,7 @@
 """Sobol estimators and designs on functions whose indices are known analytically."""
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from dividend.sensitivity import SensitivityError, make_design, rank_rows, sobol_indices
@@ -133,3 +134,33 @@ def test_column_stats_match_numpy_with_missing_values():
     np.testing.assert_array_equal(st["count"], (~np.isnan(a)).sum(axis=0))
     with pytest.warns(RuntimeWarning):
         np.testing.assert_allclose(st["mean"], np.nanmean(a, axis=0), equal_nan=True)
+
+
+def test_unit_intervals_bracket_known_indices_and_ignore_chunking(monkeypatch):
+    """Per-unit Si/STi with bootstrap intervals: units are linear models with known shares;
+    one unit missing from some runs is bootstrapped on its own complete rows."""
+    from dividend.sensitivity import results
+    from dividend.sensitivity.inputs import parse_inputs
+
+    n, d = 1024, 3
+    des = make_design(n, d, seed=7)
+    coef = np.array([[1.0, 2.0, 0.0], [3.0, 1.0, 1.0], [0.0, 0.0, 1.0], [1.0, 1.0, 1.0]])
+    scores = des.u @ coef.T  # runs × 4 units
+    scores[[3, n + 5], 3] = np.nan  # unit 3 has no value in two runs: rows 3 and 5 go
+    units = np.array(["a", "b", "c", "d"], dtype=object)
+    inputs = parse_inputs(
+        {f"x{i}": {"kind": "aggregation", "choices": ["amean"]} for i in range(d)}
+    )
+    table = results.unit_sobol(scores, units, inputs, n, 200, 0.9, seed=4)
+    expected = (coef**2 / (coef**2).sum(axis=1, keepdims=True)).T.ravel()
+    np.testing.assert_allclose(table["Si"], expected, atol=0.03)
+    np.testing.assert_allclose(table["STi"], expected, atol=0.03)
+    for k in ("Si", "STi"):
+        assert (table[f"{k}_lo"] - 0.01 <= expected).all()
+        assert (expected <= table[f"{k}_hi"] + 0.01).all()
+        assert (table[f"{k}_lo"] <= table[f"{k}_hi"]).all()
+    assert table.loc[table["uCode"] == "d", "n_used"].eq(n - 2).all()
+    monkeypatch.setattr(results, "BOOT_CELLS", 1)  # one unit per chunk: same numbers
+    pd.testing.assert_frame_equal(
+        results.unit_sobol(scores, units, inputs, n, 200, 0.9, seed=4), table
+    )

@@ -7,7 +7,8 @@
   COINr's ``RankStats``.
 * ``inputs`` (design ``sa``): first-order ``Si`` and total-order ``STi`` of the target
   (mean absolute rank change against the nominal ranks) with bootstrap intervals.
-* ``unit_indices`` (design ``sa``): ``Si`` / ``STi`` of each unit's score.
+* ``unit_indices`` (design ``sa``): ``Si`` / ``STi`` of each unit's score, with bootstrap
+  intervals (``Si_lo`` ... ``STi_hi``) when ``nboot`` > 0 (:func:`unit_sobol`).
 * ``runs``: one row per run: design block, every input's code and readable value,
   status (``ok`` / ``failed``), the error of a failed run and the target value.
   ``dividend.sensitivity.runner`` can recompute any run from its codes.
@@ -132,6 +133,64 @@ def mean_abs_rank_change(ranks: np.ndarray, nominal_ranks: np.ndarray) -> np.nda
         return np.where(n > 0, np.where(ok, d, 0.0).sum(axis=1) / n, np.nan)
 
 
+BOOT_CELLS = 4_000_000  # bootstrap indices held at once: nboot × inputs × units of a chunk
+
+
+def unit_sobol(
+    scores: np.ndarray,
+    units: np.ndarray,
+    inputs: tuple,
+    n: int,
+    nboot: int,
+    conf: float,
+    seed: int,
+) -> pd.DataFrame:
+    """Si / STi of every unit's score, with percentile bootstrap intervals when ``nboot``.
+
+    The estimators are vectorised over units. The bootstrap resamples design rows, so
+    units are bootstrapped together in groups that share their complete rows (one group
+    unless a unit is missing from some runs), in chunks of units that bound memory at
+    :data:`BOOT_CELLS`; every chunk uses the same resamples (same ``seed``), so the
+    intervals do not depend on the chunking. Units with fewer than two complete rows, or
+    whose score never varies (0/0), get NaN.
+    """
+    from dividend.sensitivity.sobol import split
+
+    d = len(inputs)
+    ya, yb, yab = split(scores, n, d)
+    ok = np.isfinite(ya) & np.isfinite(yb) & np.all(np.isfinite(yab), axis=0)  # (n, units)
+    out = {
+        k: np.full((d, units.size), np.nan)
+        for k in ("Si", "Si_lo", "Si_hi", "STi", "STi_lo", "STi_hi")
+    }
+    used = ok.sum(axis=0)
+    patterns, group = np.unique(ok.T, axis=0, return_inverse=True)
+    chunk = max(1, BOOT_CELLS // max(1, nboot * d))
+    for g, pattern in enumerate(patterns):  # distinct sets of complete rows: a handful
+        if pattern.sum() < 2:
+            continue
+        cols = np.flatnonzero(group.reshape(-1) == g)
+        for a in range(0, cols.size, chunk):  # chunks of units, each vectorised
+            c = cols[a : a + chunk]
+            ind = sobol_indices(scores[:, c], n, d, nboot, conf, np.random.default_rng(seed))
+            out["Si"][:, c], out["STi"][:, c] = ind.S1, ind.ST
+            if nboot:
+                out["Si_lo"][:, c], out["Si_hi"][:, c] = ind.S1_lo, ind.S1_hi
+                out["STi_lo"][:, c], out["STi_hi"][:, c] = ind.ST_lo, ind.ST_hi
+    table = {
+        "uCode": np.tile(units, d),
+        "input": np.repeat([i.name for i in inputs], units.size),
+        "Si": out["Si"].ravel(),
+    }
+    if nboot:
+        table |= {"Si_lo": out["Si_lo"].ravel(), "Si_hi": out["Si_hi"].ravel()}
+    table["STi"] = out["STi"].ravel()
+    if nboot:
+        table |= {"STi_lo": out["STi_lo"].ravel(), "STi_hi": out["STi_hi"].ravel()}
+    table["n_used"] = np.tile(used, d)
+    return pd.DataFrame(table)
+
+
 def build_result(
     analysis: Analysis,
     scores: np.ndarray,
@@ -209,25 +268,9 @@ def build_result(
             inp_table.insert(4, "Si_hi", ind.S1_hi[:, 0])
             inp_table["STi_lo"] = ind.ST_lo[:, 0]
             inp_table["STi_hi"] = ind.ST_hi[:, 0]
-        from dividend.sensitivity.sobol import split
-
-        ya, yb, yab = split(scores, des.n, des.d)
-        ok = np.isfinite(ya) & np.isfinite(yb) & np.all(np.isfinite(yab), axis=0)
-        cols = np.flatnonzero(ok.sum(axis=0) >= 2)
-        s1 = np.full((des.d, units.size), np.nan)
-        st = np.full_like(s1, np.nan)
-        used = np.zeros(units.size, dtype=np.int64)
-        if cols.size:
-            ui = sobol_indices(scores[:, cols], des.n, des.d)
-            s1[:, cols], st[:, cols], used[cols] = ui.S1, ui.ST, ui.n_used
-        unit_idx = pd.DataFrame(
-            {
-                "uCode": np.tile(units, des.d),
-                "input": np.repeat([i.name for i in inputs], units.size),
-                "Si": s1.ravel(),
-                "STi": st.ravel(),
-                "n_used": np.tile(used, des.d),
-            }
+        unit_seed = int(rng.integers(2**63)) if analysis.nboot else 0  # after the inputs' draws
+        unit_idx = unit_sobol(
+            scores, units, inputs, des.n, analysis.nboot, analysis.conf, unit_seed
         )
 
     # ---------------------------------------------------------------- leave one out

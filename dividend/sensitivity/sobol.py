@@ -21,6 +21,7 @@ keeps the pairing that COINr's per-column resampling loses.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -138,6 +139,9 @@ def sobol_indices(
             bt.append(b)
         b1a, bta = np.concatenate(b1), np.concatenate(bt)
         q = [(1 - conf) / 2, 1 - (1 - conf) / 2]
-        lo1, hi1 = np.nanquantile(b1a, q, axis=0)
-        lot, hit = np.nanquantile(bta, q, axis=0)
+        with warnings.catch_warnings(), np.errstate(invalid="ignore"):
+            # an output that never varies has 0/0 indices: NaN, its interval NaN too
+            warnings.filterwarnings("ignore", "All-NaN slice", RuntimeWarning)
+            lo1, hi1 = np.nanquantile(b1a, q, axis=0)
+            lot, hit = np.nanquantile(bta, q, axis=0)
     return SobolIndices(s1, st, lo1, hi1, lot, hit, var, n_used)
