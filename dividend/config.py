@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -368,15 +368,8 @@ class Scenario:
                     doc["indicators"] = {}
                 doc["indicators"][key] = w
         sc = scenario_from_dict(doc, frameworks, path=self.path)
-        return Scenario(
-            sc.name,
-            sc.description,
-            sc.pillars,
-            sc.dimensions,
-            sc.indicators,
-            self.equal_indicators and not sc.indicators,
-            self.path,
-            self.sha256,
+        return replace(
+            sc, equal_indicators=self.equal_indicators and not sc.indicators, sha256=self.sha256
         )
 
 
@@ -451,16 +444,7 @@ def load_scenario(path: str | Path, frameworks: dict[str, FrameworkConfig]) -> S
             file=path,
             key="scenario",
         )
-    return Scenario(
-        sc.name,
-        sc.description,
-        sc.pillars,
-        sc.dimensions,
-        sc.indicators,
-        sc.equal_indicators,
-        path,
-        _sha256(path),
-    )
+    return replace(sc, path=path, sha256=_sha256(path))
 
 
 def scenario_paths(directory: str | Path | None = None) -> dict[str, Path]:

@@ -88,7 +88,8 @@ def release_id(scenario: str, digest: str, date: dt.date | None = None) -> str:
     return f"{date.isoformat()}_{scenario}_{digest[:12]}"
 
 
-def _frictionless_type(s: pd.Series) -> str:
+def column_type(s: pd.Series) -> str:
+    """The Frictionless Table Schema type of a column (boolean, integer, number, string)."""
     if pd.api.types.is_bool_dtype(s):
         return "boolean"
     if pd.api.types.is_integer_dtype(s):
@@ -105,7 +106,7 @@ def datapackage(rel: ReleaseTables, rid: str) -> dict:
         docs = rel.field_docs.get(name, {})
         fields = []
         for c in frame.columns:
-            f = {"name": str(c), "type": _frictionless_type(frame[c])}
+            f = {"name": str(c), "type": column_type(frame[c])}
             if c in docs:
                 f["description"] = docs[c]
             fields.append(f)

@@ -7,19 +7,16 @@ from typing import Any
 import dagster as dg
 import pandas as pd
 
+from dividend.release import column_type
 from sources.catalogue import Dataset
 
 PREVIEW_ROWS = 10
 
 
 def _dtype_name(s: pd.Series) -> str:
-    if pd.api.types.is_integer_dtype(s):
-        return "integer"
-    if pd.api.types.is_float_dtype(s):
-        return "float"
-    if pd.api.types.is_bool_dtype(s):
-        return "boolean"
-    return "string"
+    """The release's column type, with Dagster's name for a number column."""
+    kind = column_type(s)
+    return "float" if kind == "number" else kind
 
 
 def column_schema(frame: pd.DataFrame) -> dg.TableSchema:

@@ -26,6 +26,7 @@ from dividend.config import WEIGHTS_DIR, load_frameworks
 from dividend.release import latest
 from pipelines.materialise import PARTITIONED, materialise
 from pipelines.resources_dask import DaskResource
+from sources.catalogue import catalogue
 from tests.research_brief import STUDY_CITIES
 
 SCENARIO = "faal_five_pillars"
@@ -235,6 +236,26 @@ def test_eight_study_cities_and_no_made_up_city_scores(built):
     for fw, grp in scored.groupby("framework"):
         ranked = grp.dropna(subset=["rank"])
         assert ranked["rank"].min() == 1 and ranked["rank"].max() <= len(ranked), fw
+
+
+def test_every_published_value_carries_source_year_and_treatment(built):
+    """Issue 5: each number in indicators_long.csv names its catalogue sources, its
+    publisher file, the year used and how it was treated."""
+    long = pd.read_csv(_release_dir(built) / "indicators_long.csv", keep_default_na=False)
+    published = long[long["value"].astype(str).ne("")]
+    assert len(published) > 1000
+    for col in ("sources", "source_file", "year", "treatment"):
+        assert published[col].astype(str).str.strip().ne("").all(), col
+    ids = published["sources"].str.split(",").explode().str.strip()
+    assert set(ids) <= set(catalogue()), sorted(set(ids) - set(catalogue()))
+
+
+def test_no_city_level_data_means_no_city_score(built):
+    city = pd.read_csv(_release_dir(built) / "city_index.csv")
+    none = city[city["city_data"] == "no city-level data"]
+    assert len(none) >= 5
+    assert none["dividend"].isna().all() and none["rank"].isna().all()
+    assert none["benefit"].isna().all() and none["cost"].isna().all()
 
 
 def test_cli_and_dagster_write_the_same_release(built):

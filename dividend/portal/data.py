@@ -13,58 +13,21 @@ silently drop the uncertainty from the charts.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from sources.catalogue import Dataset, catalogue
+from dividend.index import CITY_EXTRA, UNIT_COLUMNS
+from dividend.indicators import LONG_COLUMNS
+from sources.catalogue import Dataset, catalogue, sha256_of
 
+# A release's three core tables carry the index's stable columns: all of them must be there.
 REQUIRED = {
-    "country_index.csv": (
-        "scenario",
-        "framework",
-        "geo",
-        "name",
-        "dividend",
-        "rank",
-        "n_ranked",
-        "benefit",
-        "cost",
-        "coverage",
-        "net_migration_loss",
-    ),
-    "city_index.csv": (
-        "scenario",
-        "framework",
-        "peer_group",
-        "geo",
-        "name",
-        "country_iso3",
-        "dividend",
-        "rank",
-        "n_ranked",
-        "net_migration_loss",
-        "city_data",
-        "study_city",
-        "note",
-    ),
-    "indicators_long.csv": (
-        "framework",
-        "geo",
-        "indicator",
-        "name",
-        "pillar",
-        "role",
-        "unit",
-        "value",
-        "year",
-        "treatment",
-        "imputed",
-        "sources",
-    ),
+    "country_index.csv": tuple(UNIT_COLUMNS),
+    "city_index.csv": (*UNIT_COLUMNS, *CITY_EXTRA),
+    "indicators_long.csv": tuple(LONG_COLUMNS),
 }
 SENS_UNIT_COLUMNS = ("rank_q05", "rank_q95", "median_rank")
 SENS_INPUT_COLUMNS = ("input", "Si", "STi")
@@ -74,14 +37,6 @@ SITE_DIR = "site"
 
 class PortalError(ValueError):
     """The release cannot be shown: names the release file and column at fault."""
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _read_csv(path: Path, required: tuple[str, ...]) -> pd.DataFrame:
@@ -127,6 +82,13 @@ class Release:
         return str(self.country["scenario"].iloc[0]) if len(self.country) else ""
 
 
+def sources_table(sources: dict[str, Dataset]) -> pd.DataFrame:
+    """One row per catalogue dataset (index: id): its provenance, title and level."""
+    rows = {k: {**d.provenance(), "title": d.title, "level": d.level} for k, d in sources.items()}
+    cols = ["publisher", "licence", "vintage", "landing_url", "title", "level"]
+    return pd.DataFrame.from_dict(rows, orient="index", columns=cols).rename_axis("id")
+
+
 def release_files(root: Path) -> pd.DataFrame:
     """Every file of the release outside ``site/``: relative path, bytes and sha256."""
     paths = sorted(
@@ -140,7 +102,7 @@ def release_files(root: Path) -> pd.DataFrame:
         {
             "path": [p.relative_to(root).as_posix() for p in paths],
             "bytes": [p.stat().st_size for p in paths],
-            "sha256": [sha256_file(p) for p in paths],
+            "sha256": [sha256_of(p) for p in paths],
         }
     )
 

@@ -12,7 +12,7 @@ import pandas as pd
 
 from dividend.config import PILLARS, FrameworkConfig, load_frameworks
 from dividend.portal.charts import diverging_svg, diverging_svgs, ranking_svg, scatter_svg
-from dividend.portal.data import Release, with_sensitivity
+from dividend.portal.data import Release, sources_table, with_sensitivity
 from dividend.portal.layout import Col, figure, link_col, page, table
 from dividend.portal.markdown import render
 from dividend.portal.text import DASH, cat, esc, esc_col, fmt, num_col, pct_col, slug_col
@@ -393,20 +393,28 @@ def _study_section(rel: Release) -> str:
 # ----------------------------------------------------------------------------- lists
 
 
+def _unit_list_cells(c: pd.DataFrame) -> dict[str, pd.Series]:
+    """Name link, dividend, rank and verdict (with their sort values) of the country and city
+    lists, so both lists show a unit the same way."""
+    return {
+        "name": link_col(unit_href(c), c["name"]),
+        "score": num_col(c["dividend"], 1, True),
+        "sv": c["dividend"],
+        "rank": c["rank"].astype("Int64").astype("string").fillna(DASH),
+        "rv": c["rank"],
+        "verdict": _verdict(c["net_migration_loss"], c["dividend"].notna()),
+    }
+
+
 def countries_page(rel: Release) -> str:
     c = with_sensitivity(rel.country, rel.sensitivity).sort_values("name")
     disp = pd.DataFrame(
         {
-            "name": link_col(unit_href(c), c["name"]),
+            **_unit_list_cells(c),
             "iso": c["geo"],
-            "score": num_col(c["dividend"], 1, True),
-            "sv": c["dividend"],
-            "rank": c["rank"].astype("Int64").astype("string").fillna(DASH),
-            "rv": c["rank"],
             "rank_iv": _interval(c["rank_lo"], c["rank_hi"]),
             "p": pct_col(c["p_loss"]),
             "pv": c["p_loss"],
-            "verdict": _verdict(c["net_migration_loss"], c["dividend"].notna()),
             "cov": pct_col(c["coverage"]),
             "cv": c["coverage"],
         },
@@ -443,13 +451,8 @@ def cities_page(rel: Release) -> str:
         fw = str(c["framework"].iloc[0])
         disp = pd.DataFrame(
             {
-                "name": link_col(unit_href(c), c["name"]),
+                **_unit_list_cells(c),
                 "country": c["country_iso3"],
-                "score": num_col(c["dividend"], 1, True),
-                "sv": c["dividend"],
-                "rank": c["rank"].astype("Int64").astype("string").fillna(DASH),
-                "rv": c["rank"],
-                "verdict": _verdict(c["net_migration_loss"], c["dividend"].notna()),
                 "status": c["city_data"].astype(str),
             },
             index=c.index,
@@ -505,23 +508,16 @@ def _source_links(long: pd.DataFrame, rel: Release, depth: int) -> pd.Series:
     """Per long row, links to each source's publisher landing page."""
     ids = long["sources"].fillna("").astype(str).str.split(",").explode().str.strip()
     ids = ids[ids != ""]
-    cat_df = pd.DataFrame(
-        {
-            "id": list(rel.sources),
-            "url": [d.landing_url for d in rel.sources.values()],
-            "pub": [d.publisher for d in rel.sources.values()],
-            "vintage": [d.vintage for d in rel.sources.values()],
-        }
-    ).set_index("id")
+    cat_df = sources_table(rel.sources)
     known = ids.isin(cat_df.index)
     meta = cat_df.reindex(ids.to_numpy())
     meta.index = ids.index
     link = cat(
         [
             '<a href="',
-            esc_col(meta["url"]),
+            esc_col(meta["landing_url"]),
             '">',
-            esc_col(meta["pub"]),
+            esc_col(meta["publisher"]),
             '</a> <span class="note">(',
             esc_col(ids),
             ", ",
@@ -854,19 +850,9 @@ def methodology_page(rel: Release, data_gaps: str | None) -> str:
     used = set(rel.long["sources"].fillna("").astype(str).str.split(",").explode().str.strip()) - {
         ""
     }
-    ds = pd.DataFrame(
-        {
-            "id": list(rel.sources),
-            "title": [d.title for d in rel.sources.values()],
-            "publisher": [d.publisher for d in rel.sources.values()],
-            "url": [d.landing_url for d in rel.sources.values()],
-            "licence": [d.licence for d in rel.sources.values()],
-            "vintage": [d.vintage for d in rel.sources.values()],
-            "level": [d.level for d in rel.sources.values()],
-        }
-    )
+    ds = sources_table(rel.sources).reset_index()
     ds["used"] = np.where(ds["id"].isin(used), "yes", "no")
-    disp = ds.assign(title=link_col(ds["url"], ds["title"]))
+    disp = ds.assign(title=link_col(ds["landing_url"], ds["title"]))
     parts.append(
         '<h2 id="sources">Sources</h2><p>Every dataset the index reads, as vendored in the '
         "repository with its sha256. Titles link to the publisher's page.</p>"
