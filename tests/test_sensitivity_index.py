@@ -112,14 +112,18 @@ def test_nominal_dividend_equals_the_index_table(built, local):
 
 def _ranked_units(built, local) -> pd.DataFrame:
     """Sensitivity units joined to the index's country and city rows of the same scenario."""
+    return _join_index(built["wh"], local["units"])
+
+
+def _join_index(wh, sens_units: pd.DataFrame) -> pd.DataFrame:
     index = _q(
-        built["wh"],
+        wh,
         "SELECT framework, peer_group, geo, dividend, coverage, ranked, rank, n_ranked "
         f"FROM \"index\".country WHERE scenario = '{SCENARIO}' UNION ALL BY NAME "
         "SELECT framework, peer_group, geo, dividend, coverage, ranked, rank, n_ranked "
         f"FROM \"index\".city WHERE scenario = '{SCENARIO}' AND framework <> 'none'",
     )
-    m = local["units"].merge(
+    m = sens_units.merge(
         index, left_on=["framework", "uCode"], right_on=["framework", "geo"], how="outer"
     )
     assert m["geo"].notna().all() and m["uCode"].notna().all(), "same unit set"
@@ -133,6 +137,10 @@ def test_nominal_rank_is_the_index_rank(built, local):
     assert m.groupby("framework")["peer_group"].nunique().eq(1).all()  # framework = peer group
     assert set(m["framework"]) == {"country", "city_eu", "city_us", "city_ca"}
     assert (~m["ranked"]).any(), "the real data has units below rank_min_coverage"
+    _assert_same_ranks(m)
+
+
+def _assert_same_ranks(m: pd.DataFrame) -> None:
     np.testing.assert_array_equal(m["nominal_rank"].isna(), m["rank"].isna())
     ranked = m[m["rank"].notna()]
     np.testing.assert_array_equal(ranked["nominal_rank"], ranked["rank"].astype(float))
@@ -171,3 +179,31 @@ def test_nominal_rank_within_its_interval(built, local):
         again["nominal_rank"] <= again["rank_q95"]
     )
     assert inside.all(), again[~inside][["framework", "uCode", "nominal_rank", "rank_q05"]]
+
+
+def test_nominal_follows_the_index_runs_overrides_and_min_coverage(built, local, tmp_path):
+    """A Launchpad weight override and min_coverage on the index run are the nominal
+    configuration of the sensitivity run for that partition (read from index.runs)."""
+    wh = tmp_path / "w.duckdb"
+    shutil.copyfile(built["wh"], wh)
+    index_config = {"weight_overrides": {"pillars.political": 0.0}, "min_coverage": 0.3}
+    assert materialise(
+        wh,
+        "key:index/dividend_index",
+        partition_key=SCENARIO,
+        run_config={"ops": {"index__dividend_index": {"config": index_config}}},
+    ).success
+    assert materialise(
+        wh,
+        "key:sensitivity/dividend_sensitivity",
+        partition_key=SCENARIO,
+        run_config={"ops": {"sensitivity__dividend_sensitivity": {"config": CONFIG}}},
+    ).success
+    units = _q(wh, "SELECT * FROM sensitivity.units")
+    m = _join_index(wh, units)
+    before = local["units"][["framework", "uCode", "nominal_rank"]]
+    both = m.merge(before, on=["framework", "uCode"], suffixes=("", "_before"))
+    assert len(both) == len(m)
+    moved = both["nominal_rank"].fillna(0) != both["nominal_rank_before"].fillna(0)
+    assert moved.any(), "the override changes the nominal ranking"
+    _assert_same_ranks(m)

@@ -6,9 +6,13 @@ re-scored under uncertain weights, weight scenario, neutral values and goalposts
 net-loss probabilities, leave-one-indicator-out shifts, every run's parameters). Writes
 schema ``sensitivity`` (units, inputs, unit_indices, runs, leave_one_out), replacing the
 partition's rows; the release exports that schema. Runs locally, or on Dask with
-``use_dask`` (resource ``dask``: LocalCluster, or a scheduler address).
+``use_dask`` (resource ``dask``: LocalCluster, or a scheduler address). The nominal
+configuration is the partition's index run (``index.runs``: its Launchpad weight overrides
+and ``min_coverage``), and ranks follow the index's rule, so the nominal rank is the
+published one.
 """
 
+import json
 import time
 from contextlib import nullcontext
 
@@ -41,7 +45,7 @@ class SensitivityConfig(dg.Config):
     n_sets: int = 200
     neutral_shift: float = 0.25
     goalpost_scale: list[float] = [0.75, 1.33]  # noqa: RUF012
-    min_coverage: float = 0.0
+    min_coverage: float | None = None  # None: as the partition's index run (index.runs)
     use_dask: bool = False
 
 
@@ -76,11 +80,26 @@ def dividend_sensitivity(
     with duckdb.get_connection() as con:
         units = read_table(con, "indicators.units")
         long = read_table(con, "indicators.long")
+        index_run = con.execute(
+            'SELECT min_coverage, weight_overrides FROM "index".runs WHERE scenario = ?', [name]
+        ).fetchall()
+    if len(index_run) != 1:
+        raise dg.Failure(
+            f"index.runs has {len(index_run)} rows for scenario {name!r}: materialise "
+            "index/dividend_index for this partition first (its ranks are the nominal ones)"
+        )
+    # the index's own scenario and coverage rule, Launchpad tweaks included
+    overrides = json.loads(index_run[0][1])
+    if overrides:
+        scenarios[name] = scenarios[name].with_overrides(overrides, frameworks)
+    min_coverage = index_run[0][0] if config.min_coverage is None else config.min_coverage
     data = {
         n: wide(units[units["framework"] == n], long[long["framework"] == n], fw.codes)
         for n, fw in frameworks.items()
     }
-    settings = IndexSettings(**config.model_dump(exclude={"use_dask"}))
+    settings = IndexSettings(
+        **{**config.model_dump(exclude={"use_dask"}), "min_coverage": min_coverage}
+    )
     last = {"t": 0.0}
 
     def progress(framework: str, done: int, total: int) -> None:
@@ -104,6 +123,8 @@ def dividend_sensitivity(
     return dg.MaterializeResult(
         metadata={
             "runs": len(runs),
+            "min_coverage": min_coverage,
+            "weight_overrides": dg.MetadataValue.json(overrides),
             "failed_runs": len(failed),
             "elapsed_s": round(elapsed, 2),
             "tables": dg.MetadataValue.json(sorted(f"{SCHEMA}.{t}" for t in tables)),
