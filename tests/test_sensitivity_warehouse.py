@@ -33,7 +33,7 @@ def test_a_failure_leaves_every_table_as_it_was():
         con, {"s.t": pd.DataFrame({"scenario": ["a"], "v": [1]})}, key_column="scenario", key="a"
     )
     good = pd.DataFrame({"scenario": ["a"], "v": [2]})
-    with pytest.raises(ValueError, match="table name must be 'schema.table'"):
+    with pytest.raises(ValueError, match=r"table name must be 'schema\.table'"):
         replace_partition(con, {"s.t": good, "bad": good}, key_column="scenario", key="a")
     assert _rows(con, "s.t") == [("a", 1)]
     with pytest.raises(ValueError, match=r"s.u: key column 'scenario' missing"):
