@@ -244,6 +244,12 @@ def test_missing_release_file_or_column_is_named(tmp_path, portal_release):  # n
     df.to_csv(bad / "city_index.csv", index=False)
     with pytest.raises(PortalError, match=r"city_index.csv: missing column\(s\) \['city_data'\]"):
         build_site(bad)
+    # every stable index column is required, not only those the pages show today
+    shutil.copyfile(portal_release / "city_index.csv", bad / "city_index.csv")
+    long = pd.read_csv(bad / "indicators_long.csv").drop(columns=["source_file"])
+    long.to_csv(bad / "indicators_long.csv", index=False)
+    with pytest.raises(PortalError, match=r"indicators_long\.csv: missing column\(s\)"):
+        build_site(bad)
     (bad / "country_index.csv").unlink()
     with pytest.raises(PortalError, match=r"country_index\.csv: missing from release"):
         build_site(bad)
