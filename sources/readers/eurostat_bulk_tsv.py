@@ -82,19 +82,13 @@ def read_bulk_tsv(
     fail_first_cell(ds, name, wide.isna(), "line has too few cells (truncated?)")
 
     keys = wide.iloc[:, 0].str.split(",", expand=True)
-    if keys.shape[1] != len(dimensions) or keys.isna().any().any():
-        r = int(
-            np.flatnonzero(keys.isna().any(axis=1).to_numpy() | (keys.shape[1] != len(dimensions)))[
-                0
-            ]
-        )
-        raise SourceError(
-            f"key does not have the {len(dimensions)} dimensions {dimensions}",
-            dataset=ds.id,
-            file=name,
-            row=r + 2,
-            column=key_header,
-        )
+    fail_first_row(  # a key with too few parts leaves NaN; too many fails every line
+        ds,
+        name,
+        keys.isna().any(axis=1).to_numpy() | (keys.shape[1] != len(dimensions)),
+        f"key does not have the {len(dimensions)} dimensions {dimensions}",
+        column=key_header,
+    )
     keys.columns = list(dimensions)
 
     cells = wide.iloc[:, 1:]
