@@ -69,12 +69,16 @@ def _col_letters(n: int) -> list[str]:
 
 
 def _escape(s: pd.Series) -> pd.Series:
-    return (
-        s.str.replace(_ILLEGAL, "", regex=True)
+    """XML-escape a text column; each distinct value is escaped once (columns repeat a lot)."""
+    codes, uniques = pd.factorize(s)
+    escaped = (
+        pd.Index(uniques, dtype=object)
+        .str.replace(_ILLEGAL, "", regex=True)
         .str.replace("&", "&amp;", regex=False)
         .str.replace("<", "&lt;", regex=False)
         .str.replace(">", "&gt;", regex=False)
     )
+    return pd.Series(np.asarray(escaped, dtype=object)[codes], index=s.index)
 
 
 def _cells(s: pd.Series, ref: pd.Series) -> pd.Series:

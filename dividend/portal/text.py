@@ -23,10 +23,11 @@ def esc(value: object) -> str:
 
 def esc_col(s: pd.Series) -> pd.Series:
     """HTML-escape a column; missing values become empty strings."""
-    s = s.astype("string").fillna("")
+    codes, uniques = pd.factorize(s.astype("string").fillna(""))
+    escaped = pd.Index(uniques, dtype=object)  # escape each distinct value once
     for a, b in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;"), ("'", "&#x27;")):
-        s = s.str.replace(a, b, regex=False)
-    return s.astype(object)
+        escaped = escaped.str.replace(a, b, regex=False)
+    return pd.Series(np.asarray(escaped, dtype=object)[codes], index=s.index)
 
 
 def num_col(s: pd.Series, decimals: int = 1, signed: bool = False) -> pd.Series:
