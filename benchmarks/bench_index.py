@@ -1,11 +1,12 @@
-"""Benchmark: after a weight file changes, re-materialise only the index and the release.
+"""Benchmark: after a weight file changes, re-materialise everything downstream of it.
 
-Target (issue 5): <= 5 s for `index/dividend_index` + `exports/release` of one scenario
-partition, the upstream sources and indicator tables already materialised. The scenario
-files are copied to a scratch directory (DIVIDEND_WEIGHTS_DIR) and one is edited before each
-timed run, as a researcher would. Writes benchmarks/results/index.json.
+Target (issue 5): <= 5 s for the scenario partition's `index/dividend_index`,
+`sensitivity/dividend_sensitivity` and `exports/release` (site included), the upstream
+sources and indicator tables already materialised. The scenario files are copied to a
+scratch directory (DIVIDEND_WEIGHTS_DIR) and one is edited before each timed run, as a
+researcher would. Writes benchmarks/results/index.json with per-step times.
 
-    .venv/bin/python benchmarks/bench_index.py [--repeat 3]
+    .venv/bin/python -m benchmarks.bench_index [--repeat 3]
 """
 
 from __future__ import annotations
