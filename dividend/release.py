@@ -45,16 +45,24 @@ class ReleaseError(RuntimeError):
 
 
 def neutralise(frame: pd.DataFrame) -> pd.DataFrame:
-    """Prefix text cells that a spreadsheet would run as a formula with an apostrophe."""
-    out = frame.copy()
-    for c in out.columns:
-        s = out[c]
+    """Prefix text cells that a spreadsheet would run as a formula with an apostrophe.
+
+    Text columns repeat a few values many times, so each distinct value is tested once.
+    """
+    out = frame.copy(deep=False)
+    for c in frame.columns:  # loop over columns; rows are vectorised
+        s = frame[c]
         if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
             continue
-        txt = s.astype("string")
-        bad = txt.str.startswith(DANGEROUS).fillna(False).astype(bool)
+        codes, uniques = pd.factorize(s.astype("string"))  # missing -> code -1
+        if len(uniques) == 0:
+            continue
+        bad_u = pd.Index(uniques, dtype=object).str.startswith(DANGEROUS)
+        bad = (codes >= 0) & np.asarray(bad_u, dtype=bool)[codes]
         if bad.any():
-            out[c] = s.astype(object).where(~bad.to_numpy(), "'" + txt.astype(object))
+            vals = s.to_numpy(dtype=object, copy=True)
+            vals[bad] = "'" + np.asarray(uniques, dtype=object)[codes[bad]]
+            out[c] = pd.Series(vals, index=frame.index, dtype=object)
     out.columns = ["'" + str(c) if str(c).startswith(DANGEROUS) else str(c) for c in out.columns]
     return out
 
@@ -137,14 +145,15 @@ def datapackage(rel: ReleaseTables, rid: str) -> dict:
     }
 
 
-def _write_csv(frame: pd.DataFrame, path: Path) -> None:
-    neutralise(frame).to_csv(path, index=False, lineterminator="\n")
+def _write_csv(safe: pd.DataFrame, path: Path) -> None:
+    """``safe``: a table already passed through :func:`neutralise`."""
+    safe.to_csv(path, index=False, lineterminator="\n")
 
 
-def _write_xlsx(rel: ReleaseTables, path: Path) -> None:
-    """One workbook, a notes sheet first, every table neutralised (see dividend.xlsx)."""
-    sheets = {"notes": pd.DataFrame(rel.notes, columns=["item", "value"]), **rel.tables}
-    write_xlsx({name: neutralise(frame) for name, frame in sheets.items()}, path)
+def _write_xlsx(rel: ReleaseTables, safe: dict[str, pd.DataFrame], path: Path) -> None:
+    """One workbook, a notes sheet first; ``safe`` holds the neutralised tables (see dividend.xlsx)."""
+    notes = neutralise(pd.DataFrame(rel.notes, columns=["item", "value"]))
+    write_xlsx({"notes": notes, **safe}, path)
 
 
 def _switch_latest(exports: Path, rid: str) -> None:
@@ -196,10 +205,11 @@ def write_release(
             if _after_each_file is not None:
                 _after_each_file(p)
 
-        for name, frame in rel.tables.items():
+        safe = {name: neutralise(frame) for name, frame in rel.tables.items()}  # once for both
+        for name, frame in safe.items():
             _write_csv(frame, tmp / f"{name}.csv")
             done(tmp / f"{name}.csv")
-        _write_xlsx(rel, tmp / "migration_dividend.xlsx")
+        _write_xlsx(rel, safe, tmp / "migration_dividend.xlsx")
         done(tmp / "migration_dividend.xlsx")
         (tmp / "METHODOLOGY.md").write_text(rel.methodology, encoding="utf-8")
         done(tmp / "METHODOLOGY.md")

@@ -68,9 +68,9 @@ def _col_letters(n: int) -> list[str]:
     return out
 
 
-def _escape(s: pd.Series) -> pd.Series:
-    """XML-escape a text column; each distinct value is escaped once (columns repeat a lot)."""
-    codes, uniques = pd.factorize(s)
+def _escape(values: np.ndarray) -> np.ndarray:
+    """XML-escape text values; each distinct value is escaped once (columns repeat a lot)."""
+    codes, uniques = pd.factorize(values)
     escaped = (
         pd.Index(uniques, dtype=object)
         .str.replace(_ILLEGAL, "", regex=True)
@@ -78,45 +78,53 @@ def _escape(s: pd.Series) -> pd.Series:
         .str.replace("<", "&lt;", regex=False)
         .str.replace(">", "&gt;", regex=False)
     )
-    return pd.Series(np.asarray(escaped, dtype=object)[codes], index=s.index)
+    return np.asarray(escaped, dtype=object)[codes]
 
 
-def _cells(s: pd.Series, ref: pd.Series) -> pd.Series:
-    """XML of one column's cells (empty string where the value is missing)."""
-    na = s.isna().to_numpy()
+def _values(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """One column as (cell body after the reference, missing mask), both numpy arrays.
+
+    Numbers use numpy's shortest round-trip repr (the same digits as ``str(float)``).
+    """
     if pd.api.types.is_bool_dtype(s):
-        body = (
-            '" t="b"><v>' + s.astype("float64").fillna(0).astype("int64").astype(str) + "</v></c>"
-        )
-    elif pd.api.types.is_integer_dtype(s):
-        body = '"><v>' + s.astype("Int64").astype(str).astype(object) + "</v></c>"
-    elif pd.api.types.is_numeric_dtype(s):
-        vals = s.astype("float64")
-        na = na | ~np.isfinite(vals.to_numpy())
-        body = '"><v>' + vals.astype(str).astype(object) + "</v></c>"  # shortest round-trip repr
-    else:
-        text = _escape(s.astype("string").fillna(""))
-        body = (
-            '" t="inlineStr"><is><t xml:space="preserve">' + text.astype(object) + "</t></is></c>"
-        )
-    cells = '<c r="' + ref + body.astype(object)
-    return cells.where(~na, "")
+        na = s.isna().to_numpy()
+        v = s.to_numpy(dtype="float64", na_value=0.0).astype("int64").astype(str)
+        return '" t="b"><v>' + v.astype(object) + "</v></c>", na
+    if pd.api.types.is_integer_dtype(s):
+        na = s.isna().to_numpy()
+        v = s.to_numpy() if isinstance(s.dtype, np.dtype) else s.to_numpy("int64", na_value=0)
+        v = v.astype(str)
+        return '"><v>' + v.astype(object) + "</v></c>", na
+    if pd.api.types.is_numeric_dtype(s):
+        v = s.to_numpy(dtype="float64", na_value=np.nan)
+        return '"><v>' + v.astype(str).astype(object) + "</v></c>", ~np.isfinite(v)
+    txt = s.astype("string")
+    na = txt.isna().to_numpy()
+    text = _escape(txt.fillna("").to_numpy(dtype=object))
+    return '" t="inlineStr"><is><t xml:space="preserve">' + text + "</t></is></c>", na
+
+
+def _rows_xml(columns: list[pd.Series], first_row: int) -> str:
+    """``<row>`` elements for equally long columns, built as one (rows x columns) object array
+    and joined once: the only per-cell work is numpy's element-wise string addition."""
+    n = len(columns[0]) if columns else 0
+    if n == 0:
+        return ""
+    rownum = np.arange(first_row, first_row + n).astype(str).astype(object)
+    grid = np.empty((n, len(columns) + 2), dtype=object)
+    grid[:, 0] = '<row r="' + rownum + '">'
+    grid[:, -1] = "</row>"
+    for j, (letters, s) in enumerate(zip(_col_letters(len(columns)), columns, strict=True)):
+        body, na = _values(s)  # loop over columns; rows are vectorised
+        grid[:, j + 1] = np.where(na, "", ('<c r="' + letters + rownum) + body)
+    return "".join(grid.ravel().tolist())
 
 
 def sheet_xml(frame: pd.DataFrame) -> str:
     """One worksheet: a header row of column names, then the data rows."""
-    letters = _col_letters(frame.shape[1])
-    header = pd.DataFrame([list(map(str, frame.columns))], columns=frame.columns, dtype=object)
-    parts = []
-    for block, first_row in ((header, 1), (frame, 2)):
-        rows = pd.Series("", index=block.index, dtype=object)
-        rownum = pd.Series(
-            np.arange(first_row, first_row + len(block)).astype(str), index=block.index
-        )
-        for j, c in enumerate(block.columns):  # loop over columns; rows are vectorised
-            rows = rows + _cells(block[c], letters[j] + rownum).astype(object)
-        parts.append(('<row r="' + rownum + '">' + rows + "</row>").str.cat())
-    return _SHEET.format(rows="".join(p for p in parts if isinstance(p, str)))
+    header = [pd.Series([str(c)], dtype=object) for c in frame.columns]
+    data = [frame.iloc[:, j] for j in range(frame.shape[1])]
+    return _SHEET.format(rows=_rows_xml(header, 1) + _rows_xml(data, 2))
 
 
 def write_xlsx(sheets: dict[str, pd.DataFrame], path: Path) -> None:
@@ -136,7 +144,7 @@ def write_xlsx(sheets: dict[str, pd.DataFrame], path: Path) -> None:
             "xl/workbook.xml",
             _WORKBOOK.format(
                 sheets="".join(
-                    f'<sheet name="{_escape(pd.Series([n])).iloc[0]}" sheetId="{i}" r:id="rId{i}"/>'
+                    f'<sheet name="{_escape(np.array([n], dtype=object))[0]}" sheetId="{i}" r:id="rId{i}"/>'
                     for i, n in enumerate(names, start=1)
                 )
             ),

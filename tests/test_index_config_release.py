@@ -307,3 +307,24 @@ def test_new_release_switches_latest(tmp_path):
     # same inputs again: the release is replaced as a whole, latest still valid
     b2 = write_release(_release({"a": EVIL.head(2)}, digest="33" * 32), tmp_path)
     assert b2 == b and latest(tmp_path) == b.resolve()
+
+
+def test_xlsx_keeps_nullable_types_and_leaves_missing_cells_empty(tmp_path):
+    frame = pd.DataFrame(
+        {
+            "n": pd.array([3, None, -7], dtype="Int64"),
+            "b": pd.array([True, None, False], dtype="boolean"),
+            "x": [0.1, float("nan"), float("inf")],
+            "t": pd.array(["a & <b>", None, "bell\x07 ok"], dtype="string"),
+        }
+    )
+    d = write_release(_release({"types": frame}), tmp_path)
+    ws = openpyxl.load_workbook(d / "migration_dividend.xlsx")["types"]
+    got = [[c.value for c in row] for row in ws.iter_rows()]
+    assert got == [
+        ["n", "b", "x", "t"],
+        [3, True, 0.1, "a & <b>"],
+        [None, None, None, None],
+        [-7, False, None, "bell ok"],  # non-finite numbers and XML-illegal characters dropped
+    ]
+    assert isinstance(got[1][0], int) and isinstance(got[1][1], bool)
