@@ -21,7 +21,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from dividend.portal.text import cat, esc, esc_col, fmt, num_col, slug_col
+from dividend.portal.text import cat, esc, esc_col, fmt, join_by, num_col, slug_col
 
 BENEFIT = "#1f6fb2"
 COST = "#c2500c"
@@ -410,7 +410,7 @@ def diverging_svgs(
         ],
         f.index,
     )
-    body = rows.groupby(f[group], sort=False).agg("".join)
+    body = join_by(rows, f[group])
     n = pos.groupby(f[group], sort=False).max() + 1
     bottom = top + row_h * n
     ticks = ticks_within(-d1, d1)

@@ -15,7 +15,17 @@ from dividend.portal.charts import diverging_svg, diverging_svgs, ranking_svg, s
 from dividend.portal.data import Release, sources_table, with_sensitivity
 from dividend.portal.layout import Col, figure, link_col, page, table
 from dividend.portal.markdown import render
-from dividend.portal.text import DASH, cat, esc, esc_col, fmt, num_col, pct_col, slug_col
+from dividend.portal.text import (
+    DASH,
+    cat,
+    esc,
+    esc_col,
+    fmt,
+    join_by,
+    num_col,
+    pct_col,
+    slug_col,
+)
 
 PILLAR_LABELS = {
     "financial": "Financial",
@@ -526,7 +536,7 @@ def _source_links(long: pd.DataFrame, rel: Release, depth: int) -> pd.Series:
         ],
         ids.index,
     ).where(known, esc_col(ids) + ' <span class="note">(not in catalogue)</span>')
-    joined = link.groupby(level=0).agg("<br>".join)
+    joined = join_by(link, link.index, "<br>", sort=True)
     return joined.reindex(long.index).fillna(DASH)
 
 
@@ -581,7 +591,7 @@ def _indicator_tables(
     ]
     # table() renders all rows at once; split the rendered rows back per unit.
     rows = _rows(disp, cols)
-    body = rows.groupby(m["framework"] + "|" + m["geo"], sort=False).agg("".join)
+    body = join_by(rows, m["framework"] + "|" + m["geo"])
     head = "".join(f'<th scope="col">{esc(c.header)}</th>' for c in cols)
     return (
         '<div class="table-wrap"><table class="sortable"><caption>Every indicator of the '
@@ -633,7 +643,7 @@ def _pillar_tables(units: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
         Col("cost", "Cost contribution", "num"),
         Col("coverage", "Indicators observed", "num"),
     ]
-    rows = _rows(disp, cols).groupby(pl["key"], sort=False).agg("".join)
+    rows = join_by(_rows(disp, cols), pl["key"])
     head = "".join(f'<th scope="col">{esc(c.header)}</th>' for c in cols)
     tables = (
         '<div class="table-wrap"><table><caption>Pillar scores</caption><thead><tr>'
