@@ -68,63 +68,95 @@ def _col_letters(n: int) -> list[str]:
     return out
 
 
+_SEP = "\ue000"  # a private-use character: joins distinct values so they are escaped in one pass
+_TEXT_CELL = ('" t="inlineStr"><is><t xml:space="preserve">', "</t></is></c>")
+_NUMBER_CELL = ('"><v>', "</v></c>")
+_BOOL_CELL = ('" t="b"><v>', "</v></c>")
+
+
+def _escape_one(s: str) -> str:
+    s = _ILLEGAL.sub("", s)
+    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def _escape(values: np.ndarray) -> np.ndarray:
-    """XML-escape text values; each distinct value is escaped once (columns repeat a lot)."""
+    """XML-escape text values. Each distinct value is escaped once (columns repeat a lot), all
+    of them in one pass over their joined text, then split back apart."""
     codes, uniques = pd.factorize(values)
-    escaped = (
-        pd.Index(uniques, dtype=object)
-        .str.replace(_ILLEGAL, "", regex=True)
-        .str.replace("&", "&amp;", regex=False)
-        .str.replace("<", "&lt;", regex=False)
-        .str.replace(">", "&gt;", regex=False)
-    )
-    return np.asarray(escaped, dtype=object)[codes]
+    uniq = np.asarray(uniques, dtype=object)
+    joined = _SEP.join(uniq.tolist())
+    if joined.count(_SEP) == max(len(uniq) - 1, 0):  # the separator is not in the data
+        escaped = np.array(_escape_one(joined).split(_SEP), dtype=object)
+    else:
+        escaped = pd.Index(uniq).map(_escape_one).to_numpy(dtype=object)
+    return escaped[codes] if len(uniq) else np.full(len(codes), "", dtype=object)
 
 
-def _values(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """One column as (cell body after the reference, missing mask), both numpy arrays.
+def _kind(s: pd.Series) -> str:
+    """bool | int | float | text: how the column is written (Excel has no integer type)."""
+    if pd.api.types.is_bool_dtype(s):
+        return "bool"
+    if pd.api.types.is_integer_dtype(s):
+        return "int"
+    if pd.api.types.is_numeric_dtype(s):
+        return "float"
+    return "text"
+
+
+def _numbers(block: pd.DataFrame, kind: str) -> tuple[np.ndarray, np.ndarray]:
+    """A block of same-kind numeric columns as (cell-value text, missing mask), 2-D.
 
     Numbers use numpy's shortest round-trip repr (the same digits as ``str(float)``).
     """
-    if pd.api.types.is_bool_dtype(s):
-        na = s.isna().to_numpy()
-        v = s.to_numpy(dtype="float64", na_value=0.0).astype("int64").astype(str)
-        return '" t="b"><v>' + v.astype(object) + "</v></c>", na
-    if pd.api.types.is_integer_dtype(s):
-        na = s.isna().to_numpy()
-        v = s.to_numpy() if isinstance(s.dtype, np.dtype) else s.to_numpy("int64", na_value=0)
-        v = v.astype(str)
-        return '"><v>' + v.astype(object) + "</v></c>", na
-    if pd.api.types.is_numeric_dtype(s):
-        v = s.to_numpy(dtype="float64", na_value=np.nan)
-        return '"><v>' + v.astype(str).astype(object) + "</v></c>", ~np.isfinite(v)
+    if kind == "float":
+        v = block.to_numpy(dtype="float64", na_value=np.nan)
+        return v.astype(str), ~np.isfinite(v)
+    na = block.isna().to_numpy()
+    if kind == "bool":
+        return block.to_numpy(dtype="float64", na_value=0.0).astype("int64").astype(str), na
+    return block.to_numpy(dtype="int64", na_value=0).astype(str), na
+
+
+def _text(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """A text column as (escaped text, missing mask)."""
+    arr = s.to_numpy()
+    if arr.dtype == object and pd.api.types.infer_dtype(arr, skipna=False) == "string":
+        return _escape(arr), np.zeros(len(arr), dtype=bool)  # plain str, nothing missing
     txt = s.astype("string")
-    na = txt.isna().to_numpy()
-    text = _escape(txt.fillna("").to_numpy(dtype=object))
-    return '" t="inlineStr"><is><t xml:space="preserve">' + text + "</t></is></c>", na
+    return _escape(txt.fillna("").to_numpy(dtype=object)), txt.isna().to_numpy()
 
 
-def _rows_xml(columns: list[pd.Series], first_row: int) -> str:
-    """``<row>`` elements for equally long columns, built as one (rows x columns) object array
-    and joined once: the only per-cell work is numpy's element-wise string addition."""
-    n = len(columns[0]) if columns else 0
+def _data_rows(frame: pd.DataFrame) -> str:
+    """``<row>`` elements of the data, built as one (rows x columns) object array and joined
+    once: columns of one numeric kind are formatted together, text columns one by one."""
+    n, m = frame.shape
     if n == 0:
         return ""
-    rownum = np.arange(first_row, first_row + n).astype(str).astype(object)
-    grid = np.empty((n, len(columns) + 2), dtype=object)
+    rownum = np.arange(2, n + 2).astype(str).astype(object)
+    grid = np.empty((n, m + 2), dtype=object)
     grid[:, 0] = '<row r="' + rownum + '">'
     grid[:, -1] = "</row>"
-    for j, (letters, s) in enumerate(zip(_col_letters(len(columns)), columns, strict=True)):
-        body, na = _values(s)  # loop over columns; rows are vectorised
-        grid[:, j + 1] = np.where(na, "", ('<c r="' + letters + rownum) + body)
+    refs = '<c r="' + np.array(_col_letters(m), dtype=object)
+    kinds = np.array([_kind(frame.iloc[:, j]) for j in range(m)], dtype=object)
+    for kind, (pre, post) in (("float", _NUMBER_CELL), ("int", _NUMBER_CELL), ("bool", _BOOL_CELL)):
+        js = np.flatnonzero(kinds == kind)
+        if len(js):
+            v, na = _numbers(frame.iloc[:, js], kind)
+            cells = (refs[js][None, :] + rownum[:, None]) + (pre + v.astype(object) + post)
+            grid[:, js + 1] = np.where(na, "", cells)
+    for j in np.flatnonzero(kinds == "text"):  # loop over text columns; rows are vectorised
+        v, na = _text(frame.iloc[:, j])
+        cells = (refs[j] + rownum) + (_TEXT_CELL[0] + v + _TEXT_CELL[1])
+        grid[:, j + 1] = np.where(na, "", cells)
     return "".join(grid.ravel().tolist())
 
 
 def sheet_xml(frame: pd.DataFrame) -> str:
     """One worksheet: a header row of column names, then the data rows."""
-    header = [pd.Series([str(c)], dtype=object) for c in frame.columns]
-    data = [frame.iloc[:, j] for j in range(frame.shape[1])]
-    return _SHEET.format(rows=_rows_xml(header, 1) + _rows_xml(data, 2))
+    names = _escape(np.array([str(c) for c in frame.columns], dtype=object))
+    refs = np.array(_col_letters(frame.shape[1]), dtype=object)
+    header = "".join(('<c r="' + refs + "1" + _TEXT_CELL[0] + names + _TEXT_CELL[1]).tolist())
+    return _SHEET.format(rows=f'<row r="1">{header}</row>' + _data_rows(frame))
 
 
 def write_xlsx(sheets: dict[str, pd.DataFrame], path: Path) -> None:
