@@ -35,7 +35,10 @@ def esc_values(values: np.ndarray) -> np.ndarray:
 
 def esc_col(s: pd.Series) -> pd.Series:
     """HTML-escape a column; missing values become empty strings."""
-    codes, uniques = pd.factorize(s.astype("string").fillna(""))
+    values = s.to_numpy()
+    if values.dtype != object or pd.api.types.infer_dtype(values, skipna=False) != "string":
+        values = s.astype("string").fillna("")  # not all str already: convert, NA -> ""
+    codes, uniques = pd.factorize(values)
     escaped = esc_values(np.asarray(uniques, dtype=object))  # each distinct value once
     return pd.Series(escaped[codes], index=s.index)
 
