@@ -3,8 +3,8 @@
 openpyxl writes cell by cell in Python (about 2 s for a release's 120,000 cells on this
 machine), which alone would eat most of the 5-second budget for re-building a release after a
 weight change. A release workbook needs no styles or formulas, so this writer builds each
-sheet's XML column-wise with pandas string operations and zips the few fixed parts of the
-SpreadsheetML package (ECMA-376). Text goes in as inline strings; formula injection is handled
+sheet's XML as one (rows x columns) numpy object array of cell strings, joined once, and zips
+the few fixed parts of the SpreadsheetML package (ECMA-376). Text goes in as inline strings; formula injection is handled
 before (``dividend.release.neutralise``), and no ``<f>`` element is ever written.
 """
 
