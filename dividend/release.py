@@ -33,7 +33,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from dividend.xlsx import write_xlsx
+from dividend.xlsx import column_kind, write_xlsx
 
 DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 LATEST = "latest"
@@ -96,15 +96,12 @@ def release_id(scenario: str, digest: str, date: dt.date | None = None) -> str:
     return f"{date.isoformat()}_{scenario}_{digest[:12]}"
 
 
+FRICTIONLESS_TYPES = {"bool": "boolean", "int": "integer", "float": "number", "text": "string"}
+
+
 def column_type(s: pd.Series) -> str:
     """The Frictionless Table Schema type of a column (boolean, integer, number, string)."""
-    if pd.api.types.is_bool_dtype(s):
-        return "boolean"
-    if pd.api.types.is_integer_dtype(s):
-        return "integer"
-    if pd.api.types.is_numeric_dtype(s):
-        return "number"
-    return "string"
+    return FRICTIONLESS_TYPES[column_kind(s)]
 
 
 def datapackage(rel: ReleaseTables, rid: str) -> dict:

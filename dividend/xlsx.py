@@ -92,8 +92,8 @@ def _escape(values: np.ndarray) -> np.ndarray:
     return escaped[codes] if len(uniq) else np.full(len(codes), "", dtype=object)
 
 
-def _kind(s: pd.Series) -> str:
-    """bool | int | float | text: how the column is written (Excel has no integer type)."""
+def column_kind(s: pd.Series) -> str:
+    """bool | int | float | text: how a column is written here, and typed in the data package."""
     if pd.api.types.is_bool_dtype(s):
         return "bool"
     if pd.api.types.is_integer_dtype(s):
@@ -137,7 +137,7 @@ def _data_rows(frame: pd.DataFrame) -> str:
     grid[:, 0] = '<row r="' + rownum + '">'
     grid[:, -1] = "</row>"
     refs = '<c r="' + np.array(_col_letters(m), dtype=object)
-    kinds = np.array([_kind(frame.iloc[:, j]) for j in range(m)], dtype=object)
+    kinds = np.array([column_kind(frame.iloc[:, j]) for j in range(m)], dtype=object)
     for kind, (pre, post) in (("float", _NUMBER_CELL), ("int", _NUMBER_CELL), ("bool", _BOOL_CELL)):
         js = np.flatnonzero(kinds == kind)
         if len(js):
