@@ -33,6 +33,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from dividend.timestamps import release_created
 from dividend.xlsx import column_kind, write_xlsx
 
 DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
@@ -135,7 +136,7 @@ def datapackage(rel: ReleaseTables, rid: str) -> dict:
         "description": "Faal's migration dividend (benefits minus costs and inputs of migration) "
         "per country and per city, with every indicator value's source, year and treatment.",
         "version": rid,
-        "created": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "created": release_created().strftime("%Y-%m-%dT%H:%M:%SZ"),
         "licenses": rel.licences,
         "sources": rel.sources,
         "resources": resources,

@@ -17,6 +17,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from dividend.timestamps import zip_entry_time
+
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # not allowed in XML 1.0
 
 _CONTENT_TYPES = (
@@ -164,15 +166,23 @@ def write_xlsx(sheets: dict[str, pd.DataFrame], path: Path) -> None:
     names = [n[:31] for n in sheets]
     if len(set(names)) != len(names):
         raise ValueError(f"sheet names collide after cutting to 31 characters: {names}")
+    stamp = zip_entry_time()  # one time for every member; SOURCE_DATE_EPOCH makes it fixed
+
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as z:
-        z.writestr(
+
+        def put(name: str, text: str) -> None:
+            info = zipfile.ZipInfo(name, date_time=stamp)
+            info.external_attr = 0o600 << 16  # what ZipFile.writestr gives a member named by a str
+            z.writestr(info, text, compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)
+
+        put(
             "[Content_Types].xml",
             _CONTENT_TYPES.format(
                 sheets="".join(_SHEET_TYPE.format(i=i) for i in range(1, len(names) + 1))
             ),
         )
-        z.writestr("_rels/.rels", _ROOT_RELS)
-        z.writestr(
+        put("_rels/.rels", _ROOT_RELS)
+        put(
             "xl/workbook.xml",
             _WORKBOOK.format(
                 sheets="".join(
@@ -181,7 +191,7 @@ def write_xlsx(sheets: dict[str, pd.DataFrame], path: Path) -> None:
                 )
             ),
         )
-        z.writestr(
+        put(
             "xl/_rels/workbook.xml.rels",
             _WB_RELS.format(
                 rels="".join(
@@ -193,4 +203,4 @@ def write_xlsx(sheets: dict[str, pd.DataFrame], path: Path) -> None:
             ),
         )
         for i, frame in enumerate(sheets.values(), start=1):
-            z.writestr(f"xl/worksheets/sheet{i}.xml", sheet_xml(frame))
+            put(f"xl/worksheets/sheet{i}.xml", sheet_xml(frame))

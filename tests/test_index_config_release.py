@@ -7,6 +7,10 @@ with the staged-table layout for the formula errors.
 from __future__ import annotations
 
 import csv
+import hashlib
+import json
+import time
+import zipfile
 from pathlib import Path
 
 import duckdb
@@ -328,3 +332,28 @@ def test_xlsx_keeps_nullable_types_and_leaves_missing_cells_empty(tmp_path):
         [-7, False, None, "bell ok"],  # non-finite numbers and XML-illegal characters dropped
     ]
     assert isinstance(got[1][0], int) and isinstance(got[1][1], bool)
+
+
+def test_source_date_epoch_makes_two_releases_byte_identical(tmp_path, monkeypatch):
+    """Reproducible builds: with SOURCE_DATE_EPOCH fixed, the datapackage's ``created`` and the
+    workbook's zip entry times come from it, so rewriting the same inputs gives the same bytes."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1790000000")  # 2026-09-21T14:13:20Z
+    digests = []
+    for run in ("one", "two"):
+        d = write_release(_release({"evil": EVIL}), tmp_path / run)
+        digests.append(
+            {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in d.iterdir() if p.is_file()}
+        )
+        pkg = json.loads((d / "datapackage.json").read_text(encoding="utf-8"))
+        assert pkg["created"] == "2026-09-21T14:13:20Z"
+        with zipfile.ZipFile(d / "migration_dividend.xlsx") as z:
+            assert {i.date_time for i in z.infolist()} == {(2026, 9, 21, 14, 13, 20)}
+        if run == "one":
+            time.sleep(2.1)  # zip times have 2-second resolution: without the epoch they'd differ
+    assert digests[0] == digests[1]
+    assert set(digests[0]) == {
+        "evil.csv",
+        "migration_dividend.xlsx",
+        "METHODOLOGY.md",
+        "datapackage.json",
+    }
