@@ -10,7 +10,6 @@ and re-score cheaply when only the weights change:
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +27,7 @@ from dividend.config import (
 from dividend.index import COHERENCE_COLUMNS, city_table, score_framework
 from dividend.indicators import evaluate
 from dividend.release import ReleaseTables, frame_bytes, input_hash, write_release
+from dividend.timestamps import release_created
 
 STUDY_COLUMNS = ["study_city", "country_iso3", "city_key"]
 
@@ -241,7 +241,7 @@ def release_tables(
         ("description", scenario.description),
         ("weights file sha256", scenario.sha256),
         ("inputs hash", digest),
-        ("built", dt.datetime.now(dt.UTC).isoformat(timespec="seconds")),
+        ("built", release_created().isoformat(timespec="seconds")),
         (
             "sign",
             "dividend > 0: net migration gain; < 0: net migration loss (costs outweigh benefits)",
