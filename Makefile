@@ -38,9 +38,11 @@ ui: install $(DAGSTER_HOME)/dagster.yaml
 serve: install
 	$(BIN)/dividend serve
 
+## ruff, then the architecture contracts of dividend/ (pyproject.toml [tool.importlinter]).
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 bench: install
 	$(BIN)/python -m benchmarks.run_all

@@ -19,9 +19,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from dividend.data import UnitData
-from dividend.framework import Framework
-from dividend.recipe import Recipe, load_inputs, run_recipe
+from dividend.engine.framework import Framework
+from dividend.engine.recipe import Recipe, load_inputs, run_recipe
+from dividend.engine.unit_data import UnitData
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "benchmarks" / "results" / "engine.json"

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from dividend.methods import aggregate, aggregate_many, normalise, treat
+from dividend.engine.methods import aggregate, aggregate_many, normalise, treat
 
 RESULTS = Path(__file__).parent / "results" / "methods.json"
 

@@ -61,7 +61,7 @@ def asem(repeat: int = 7) -> dict:
 
 def big(n_units: int = 10_000, n_ind: int = 100, n_runs: int = 10_000) -> dict:
     from benchmarks.bench_engine import synthetic
-    from dividend.recipe import Recipe
+    from dividend.engine.recipe import Recipe
     from dividend.sensitivity import RecipeModel, parse_inputs, run_sensitivity
 
     warnings.simplefilter("ignore")

@@ -18,7 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from dividend.release import latest
+from dividend.release.writer import latest
 
 HOST = "127.0.0.1"
 HOME = "/site/index.html"

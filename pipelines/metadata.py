@@ -7,7 +7,7 @@ from typing import Any
 import dagster as dg
 import pandas as pd
 
-from dividend.release import column_type
+from dividend.release.writer import column_type
 from sources.catalogue import Dataset
 
 PREVIEW_ROWS = 10

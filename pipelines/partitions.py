@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from dividend.config import scenario_paths
+from dividend.index.definition import scenario_paths
 
 SCENARIOS = tuple(scenario_paths())
 DEFAULT_SCENARIO = "faal_five_pillars"

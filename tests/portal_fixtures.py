@@ -1,8 +1,8 @@
 """A real release for the portal tests, built once per session from the vendored data.
 
-Sources are materialised by the shared ``source_warehouse`` fixture; the index colleague's
-``dividend.build.build_release`` writes the release (and, through the release writer's
-hook, the site). A small real sensitivity analysis (issue 6's ``index_sensitivity`` with its
+Sources are materialised by the shared ``source_warehouse`` fixture;
+``dividend.release.from_warehouse.build_release`` writes the release (and, through the site
+builder handed to the release writer, the site), as ``dividend build`` does. A small real sensitivity analysis (issue 6's ``index_sensitivity`` with its
 default inputs, n = 32) is stored in the warehouse's ``sensitivity`` schema first, the way
 its asset does, so the release carries uncertainty exactly as the pipeline exports it.
 """
@@ -10,6 +10,7 @@ its asset does, so the release carries uncertainty exactly as the pipeline expor
 from __future__ import annotations
 
 import shutil
+from functools import partial
 from pathlib import Path
 
 import duckdb
@@ -20,10 +21,10 @@ SCENARIO = "faal_five_pillars"
 
 def _add_sensitivity(warehouse: Path) -> None:
     """Issue 6's index sensitivity (small n) written where its asset writes it."""
-    from dividend.config import load_frameworks, load_scenario, scenario_paths
-    from dividend.indicators import evaluate, wide
-    from dividend.sensitivity.index import IndexSettings, index_sensitivity
-    from pipelines.assets.sensitivity import replace_partition
+    from dividend.index.definition import load_frameworks, load_scenario, scenario_paths
+    from dividend.index.formulas import evaluate, wide
+    from dividend.index.uncertainty import IndexSettings, index_sensitivity
+    from pipelines.assets.sensitivity import replace_scenario_rows
 
     frameworks = load_frameworks()
     scenarios = {n: load_scenario(p, frameworks) for n, p in scenario_paths().items()}
@@ -35,7 +36,7 @@ def _add_sensitivity(warehouse: Path) -> None:
             data[name] = wide(units, long, fw.codes)
         settings = IndexSettings(n=32, nboot=0, n_sets=50)
         tables = index_sensitivity(frameworks, scenarios[SCENARIO], scenarios, data, settings)
-        replace_partition(con, tables, SCENARIO)
+        replace_scenario_rows(con, tables, SCENARIO)
     finally:
         con.close()
 
@@ -43,8 +44,11 @@ def _add_sensitivity(warehouse: Path) -> None:
 @pytest.fixture(scope="session")
 def portal_release(source_warehouse, tmp_path_factory) -> Path:
     """``exports/<release-id>/`` of a real release (with ``site/``) in a temporary directory."""
-    from dividend.build import build_release
-    from dividend.config import scenario_paths
+    from dividend.commands.build_release import study_cities_from_raw
+    from dividend.index.definition import load_definition, scenario_paths
+    from dividend.portal.site import build_site
+    from dividend.release.from_warehouse import build_release
+    from sources.catalogue import catalogue
 
     path, result = source_warehouse
     assert result.success, "source assets failed to materialise"
@@ -52,6 +56,15 @@ def portal_release(source_warehouse, tmp_path_factory) -> Path:
     warehouse = root / "w.duckdb"
     shutil.copyfile(path, warehouse)  # the shared warehouse stays untouched
     _add_sensitivity(warehouse)
-    out = build_release(warehouse, scenario_paths()[SCENARIO], root / "exports")
+    definition, sources = load_definition(), catalogue()
+    out = build_release(
+        warehouse,
+        definition,
+        definition.scenario(scenario_paths()[SCENARIO]),
+        root / "exports",
+        sources,
+        site_builder=partial(build_site, sources=sources, definition=definition),
+        study_fallback=study_cities_from_raw,
+    )
     assert (out / "site" / "index.html").is_file(), "release writer did not build the site"
     return out

@@ -5,10 +5,10 @@ import pandas as pd
 import pytest
 from scipy import stats as sps
 
-from dividend import analysis as A
-from dividend.analysis.impact import remove_elements
-from dividend.framework import Framework
-from dividend.recipe import Recipe, load_inputs, run_recipe
+from dividend.engine import analysis as A
+from dividend.engine.analysis.impact import remove_elements
+from dividend.engine.framework import Framework
+from dividend.engine.recipe import Recipe, load_inputs, run_recipe
 
 REF = "tests/reference/coinr/coinr_Aggregated.csv"
 

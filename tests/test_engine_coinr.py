@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from dividend.cli import main
-from dividend.recipe import Recipe, load_inputs, run_recipe
+from dividend.engine.recipe import Recipe, load_inputs, run_recipe
 
 ROOT = Path(__file__).resolve().parents[1]
 RECIPE = ROOT / "examples" / "asem" / "recipe.yaml"

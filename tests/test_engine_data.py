@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dividend.data import DataError, UnitData
-from dividend.framework import Framework
+from dividend.engine.framework import Framework
+from dividend.engine.unit_data import DataError, UnitData
 
 from .test_engine_framework import small_meta
 

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dividend.framework import Framework, FrameworkError
+from dividend.engine.framework import Framework, FrameworkError
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -8,9 +8,9 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from dividend.data import UnitData
-from dividend.recipe import Recipe, Step, run_recipe
-from dividend.steps.base import RecipeError
+from dividend.engine.recipe import Recipe, Step, run_recipe
+from dividend.engine.steps.base import RecipeError
+from dividend.engine.unit_data import UnitData
 
 from .test_engine_steps import fw_with_denoms
 

@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dividend.data import UnitData
-from dividend.framework import Framework
-from dividend.recipe import Recipe, RecipeError, Step, run_recipe
+from dividend.engine.framework import Framework
+from dividend.engine.recipe import Recipe, RecipeError, Step, run_recipe
+from dividend.engine.unit_data import UnitData
 
 from .test_engine_framework import small_meta
 

@@ -20,15 +20,15 @@ import pytest
 import yaml
 from frictionless import validate
 
-from dividend.config import (
+from dividend.index.definition import (
     ConfigError,
     load_framework,
     load_frameworks,
     load_scenario,
     scenario_paths,
 )
-from dividend.indicators import IndicatorError, evaluate
-from dividend.release import ReleaseError, ReleaseTables, latest, neutralise, write_release
+from dividend.index.formulas import IndicatorError, evaluate
+from dividend.release.writer import ReleaseError, ReleaseTables, latest, neutralise, write_release
 
 FRAMEWORKS = load_frameworks()
 

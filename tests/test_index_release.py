@@ -10,6 +10,8 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import sys
+from collections import Counter
 from pathlib import Path
 
 import dagster as dg
@@ -22,8 +24,8 @@ from dagster_duckdb import DuckDBResource
 from frictionless import validate
 
 from dividend.cli import main as cli_main
-from dividend.config import WEIGHTS_DIR, load_frameworks
-from dividend.release import latest
+from dividend.index.definition import WEIGHTS_DIR, load_frameworks
+from dividend.release.writer import latest
 from pipelines.materialise import PARTITIONED, materialise
 from pipelines.resources_dask import DaskResource
 from sources.catalogue import catalogue
@@ -355,3 +357,76 @@ def test_xlsx_has_the_tables_and_a_notes_sheet(built):
         "data_quality",
         "coherence",
     } <= set(wb.sheetnames)
+
+
+def test_one_build_reads_each_yaml_once_and_builds_each_tree_once_per_scenario(
+    built, monkeypatch, tmp_path
+):
+    """`dividend build` resolves every (framework, scenario) once and passes it on: each
+    framework and scenario file is read once (through the one YAML loader), and each
+    framework's tree is built once nominally (validation) and once per scenario (the
+    release's own, and the portal's scenario switcher)."""
+    import yaml
+
+    from dividend.engine.framework import Framework
+    from dividend.index import definition
+
+    frameworks = list(load_frameworks())
+    scenarios = list(definition.scenario_paths())
+    files = [
+        *(definition.INDICATORS_DIR / f for f in definition.FRAMEWORK_FILES),
+        *definition.scenario_paths().values(),
+    ]
+    reads: Counter[Path] = Counter()
+    yaml_calls: Counter[str] = Counter()
+    trees: Counter[tuple[str, str | None]] = Counter()
+    inits = Counter()
+    real_read, real_build, real_init = (
+        definition.read_yaml,
+        definition.FrameworkConfig.build_tree,
+        Framework.__init__,
+    )
+
+    def read(path):
+        reads[Path(path).resolve()] += 1
+        return real_read(path)
+
+    def build(self, scenario=None):
+        trees[(self.name, None if scenario is None else scenario.name)] += 1
+        return real_build(self, scenario)
+
+    def init(self, *args, **kwargs):
+        inits["Framework"] += 1
+        real_init(self, *args, **kwargs)
+
+    def counting(real):
+        def parse(*args, **kwargs):
+            caller = sys._getframe(1).f_globals.get("__name__", "")
+            if caller.startswith("dividend"):
+                yaml_calls[caller] += 1
+            return real(*args, **kwargs)
+
+        return parse
+
+    for fn in ("load", "safe_load"):  # any YAML parsed by a dividend module, loader or not
+        monkeypatch.setattr(yaml, fn, counting(getattr(yaml, fn)))
+    monkeypatch.setattr(definition, "read_yaml", read)
+    monkeypatch.setattr(definition.FrameworkConfig, "build_tree", build)
+    monkeypatch.setattr(Framework, "__init__", init)
+    rc = cli_main(
+        [
+            "build",
+            "--weights",
+            str(WEIGHTS_DIR / f"{SCENARIO}.yaml"),
+            "--warehouse",
+            str(built["wh"]),
+            "--exports",
+            str(tmp_path),
+        ]
+    )
+    assert rc == 0
+    assert reads == Counter({f.resolve(): 1 for f in files})
+    assert yaml_calls == Counter({"dividend.index.definition": len(files)})
+    expected = [(f, s) for f in frameworks for s in (None, *scenarios)]
+    assert trees == Counter(dict.fromkeys(expected, 1))
+    assert inits["Framework"] == len(expected) == 4 * (1 + 4)  # no tree built anywhere else

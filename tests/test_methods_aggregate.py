@@ -8,7 +8,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from dividend.methods.aggregate import AggregateWarning, aggregate, aggregate_many
+from dividend.engine.methods.aggregate import AggregateWarning, aggregate, aggregate_many
 
 NAN = np.nan
 

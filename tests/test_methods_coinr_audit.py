@@ -8,12 +8,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dividend.data import UnitData
-from dividend.framework import Framework
-from dividend.methods.aggregate import AggregateWarning, aggregate
-from dividend.methods.normalise import normalise
-from dividend.recipe import Recipe, Step, run_recipe
-from dividend.steps.base import RecipeError
+from dividend.engine.framework import Framework
+from dividend.engine.methods.aggregate import AggregateWarning, aggregate
+from dividend.engine.methods.normalise import normalise
+from dividend.engine.recipe import Recipe, Step, run_recipe
+from dividend.engine.steps.base import RecipeError
+from dividend.engine.unit_data import UnitData
 
 ASEM = Path(__file__).resolve().parents[1] / "examples" / "asem"
 NAN = np.nan

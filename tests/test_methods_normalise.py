@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from dividend.methods.normalise import METHODS, DegenerateColumnWarning, normalise
+from dividend.engine.methods.normalise import METHODS, DegenerateColumnWarning, normalise
 
 NAN = np.nan
 X1 = np.array([[2.0], [4.0], [6.0], [NAN], [10.0]])

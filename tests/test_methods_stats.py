@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from dividend.methods.stats import kurt, skew, skew_kurt_complete
+from dividend.engine.methods.stats import kurt, skew, skew_kurt_complete
 
 
 def test_skew_kurt_hand_computed():

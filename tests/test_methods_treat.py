@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from dividend.methods.normalise import normalise
-from dividend.methods.treat import DETS_COLUMNS, LOG_COLUMNS, TreatWarning, dets_table, treat
+from dividend.engine.methods.normalise import normalise
+from dividend.engine.methods.treat import DETS_COLUMNS, LOG_COLUMNS, TreatWarning, dets_table, treat
 
 REF = Path(__file__).parent / "reference" / "coinr"
 ASEM = Path(__file__).parent.parent / "examples" / "asem"
@@ -204,7 +204,7 @@ def test_bad_input_raises_clear_error(X, codes, kw, match):
         treat(X, codes, **kw)
 
 
-@pytest.mark.filterwarnings("ignore::dividend.methods.treat.TreatWarning")
+@pytest.mark.filterwarnings("ignore::dividend.engine.methods.treat.TreatWarning")
 @settings(max_examples=30, deadline=None)
 @given(
     X=arrays(np.float64, (15, 3), elements=st.floats(0, 1e4, allow_nan=False)),

@@ -17,8 +17,9 @@ import pandas as pd
 import pytest
 import yaml
 
-from dividend.portal.build import build_site
-from dividend.portal.data import PortalError
+from dividend.portal.release_data import PortalError
+from dividend.portal.site import build_site
+from sources.catalogue import catalogue
 from tests.portal_fixtures import portal_release  # noqa: F401  (session fixture)
 
 NO_DATA_CITIES = ["Auckland", "Buenos Aires", "Kuala Lumpur", "Nairobi", "São Paulo"]
@@ -224,8 +225,8 @@ def test_home_shows_sensitivity_probability_and_every_scenario(site, portal_rele
 def test_other_scenarios_match_the_index_scorer(portal_release, country):  # noqa: F811
     """The switcher recomputes scenarios from indicators_long.csv; for the release's own
     scenario that must reproduce country_index.csv exactly."""
-    from dividend.config import load_frameworks, load_scenario, scenario_paths
-    from dividend.index import score_framework
+    from dividend.index.definition import load_frameworks, load_scenario, scenario_paths
+    from dividend.index.unit_tables import score_framework
 
     frameworks = load_frameworks()
     fw = frameworks["country"]
@@ -243,16 +244,16 @@ def test_missing_release_file_or_column_is_named(tmp_path, portal_release):  # n
     df = pd.read_csv(bad / "city_index.csv").drop(columns=["city_data"])
     df.to_csv(bad / "city_index.csv", index=False)
     with pytest.raises(PortalError, match=r"city_index.csv: missing column\(s\) \['city_data'\]"):
-        build_site(bad)
+        build_site(bad, sources=catalogue())
     # every stable index column is required, not only those the pages show today
     shutil.copyfile(portal_release / "city_index.csv", bad / "city_index.csv")
     long = pd.read_csv(bad / "indicators_long.csv").drop(columns=["source_file"])
     long.to_csv(bad / "indicators_long.csv", index=False)
     with pytest.raises(PortalError, match=r"indicators_long\.csv: missing column\(s\)"):
-        build_site(bad)
+        build_site(bad, sources=catalogue())
     (bad / "country_index.csv").unlink()
     with pytest.raises(PortalError, match=r"country_index\.csv: missing from release"):
-        build_site(bad)
+        build_site(bad, sources=catalogue())
     assert not (bad / "site").exists()
 
 

@@ -6,9 +6,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from dividend import analysis as A
-from dividend.framework import Framework
-from dividend.scoring import ScoringSpec, score, score_many, weights_matrix
+from dividend.engine import analysis as A
+from dividend.engine.framework import Framework
+from dividend.engine.scoring import ScoringSpec, score, score_many, weights_matrix
 from tests.test_scoring import _imeta
 
 SPEC = ScoringSpec.from_framework(Framework.from_imeta(_imeta()))

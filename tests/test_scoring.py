@@ -4,8 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dividend.framework import Framework
-from dividend.scoring import ScoringError, ScoringSpec, score, score_many, weights_matrix
+from dividend.engine.framework import Framework
+from dividend.engine.scoring import ScoringError, ScoringSpec, score, score_many, weights_matrix
 
 
 def _imeta():

@@ -7,9 +7,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dividend.analysis.impact import remove_elements
-from dividend.data import UnitData
-from dividend.recipe import Recipe, RecipeError, load_inputs, run_recipe
+from dividend.engine.analysis.impact import remove_elements
+from dividend.engine.recipe import Recipe, RecipeError, load_inputs, run_recipe
+from dividend.engine.unit_data import UnitData
 from dividend.sensitivity import (
     RecipeModel,
     load_config,

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from dividend.sensitivity import load_config, run_sensitivity
-from dividend.sensitivity.distributed import run_sensitivity_dask
+from dividend.sensitivity.runner import run_sensitivity_dask
 
 distributed = pytest.importorskip("distributed")
 

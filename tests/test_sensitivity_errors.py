@@ -7,7 +7,7 @@ import pytest
 import yaml
 
 from dividend.cli import main
-from dividend.recipe import Recipe, load_inputs
+from dividend.engine.recipe import Recipe, load_inputs
 from dividend.sensitivity import (
     RecipeModel,
     SensitivityError,

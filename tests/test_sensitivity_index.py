@@ -12,9 +12,9 @@ import pandas as pd
 import pytest
 from dagster_duckdb import DuckDBResource
 
-from dividend.config import load_frameworks, load_scenario, scenario_paths
-from dividend.indicators import wide
-from dividend.sensitivity.index import IndexSettings, index_sensitivity
+from dividend.index.definition import load_frameworks, load_scenario, scenario_paths
+from dividend.index.formulas import wide
+from dividend.index.uncertainty import IndexSettings, index_sensitivity
 from pipelines.materialise import materialise
 from pipelines.resources_dask import DaskResource
 from sources.warehouse import read_table

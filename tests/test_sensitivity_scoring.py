@@ -1,5 +1,5 @@
 """Sensitivity of the signed dividend (scoring mode), checked run by run against
-:func:`dividend.scoring.score` on ASEM's raw data with a break-even spec derived from it."""
+:func:`dividend.engine.scoring.score` on ASEM's raw data with a break-even spec derived from it."""
 
 from pathlib import Path
 
@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dividend.framework import Framework
-from dividend.scoring import ScoringSpec, score
+from dividend.engine.framework import Framework
+from dividend.engine.scoring import ScoringSpec, score
 from dividend.sensitivity import ScoringModel, parse_inputs, run_sensitivity
 from dividend.sensitivity.batch import weight_codes
 

@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dividend import weights as W
-from dividend.framework import Framework
-from dividend.recipe import Recipe, load_inputs, run_recipe
+from dividend.engine import weighting as W
+from dividend.engine.framework import Framework
+from dividend.engine.recipe import Recipe, load_inputs, run_recipe
 from tests.test_analysis import DATA, _fw
 
 ROOT = Path(__file__).resolve().parents[1]

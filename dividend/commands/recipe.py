@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from dividend.recipe import Recipe, load_inputs, log_document, run_recipe
+from dividend.engine.recipe import Recipe, load_inputs, log_document, run_recipe
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:

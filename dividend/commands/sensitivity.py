@@ -1,6 +1,6 @@
 """``dividend sensitivity CONFIG --n N --seed S --out DIR``: uncertainty / sensitivity analysis.
 
-CONFIG is a sensitivity config (see :mod:`dividend.sensitivity.config`) or a bare recipe
+CONFIG is a sensitivity config (see :mod:`dividend.sensitivity.config_file`) or a bare recipe
 (then ``--inputs FILE`` names the uncertain inputs, else ±25% weight noise). Command-line
 options override the config. Writes ``units.csv``, ``inputs.csv`` (design sa),
 ``unit_indices.csv``, ``runs.csv``, ``leave_one_out.csv``, ``loo_shifts.csv``, the
@@ -40,7 +40,7 @@ def run_command(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from dividend.sensitivity import SensitivityError, load_config, parse_inputs, run_sensitivity
-    from dividend.sensitivity.config import PLAN_KEYS
+    from dividend.sensitivity.config_file import PLAN_KEYS
 
     cfg = load_config(args.config)
     if args.inputs is not None:

@@ -1,5 +1,5 @@
 """The portal's pages: ranking (home), country and city lists and profiles, methodology,
-downloads. Each function returns finished HTML; :mod:`dividend.portal.build` writes them.
+downloads. Each function returns finished HTML; :mod:`dividend.portal.site` writes them.
 
 Profiles are assembled for all units at once (tables built column-wise, then grouped by
 unit), so the only per-unit Python work is writing the finished file.
@@ -10,11 +10,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from dividend.config import PILLARS, FrameworkConfig, load_frameworks
+from dividend.index.definition import PILLARS, FrameworkConfig, load_frameworks
 from dividend.portal.charts import diverging_svg, diverging_svgs, ranking_svg, scatter_svg
-from dividend.portal.data import Release, sources_table, with_sensitivity
 from dividend.portal.layout import Col, figure, link_col, page, table
 from dividend.portal.markdown import render
+from dividend.portal.release_data import Release, sources_table, with_sensitivity
 from dividend.portal.text import (
     DASH,
     cat,

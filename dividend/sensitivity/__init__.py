@@ -2,7 +2,7 @@
 
 Typical use (COINr's ASEM example, ~600 runs in well under a second)::
 
-    from dividend.recipe import Recipe, load_inputs
+    from dividend.engine.recipe import Recipe, load_inputs
     from dividend.sensitivity import RecipeModel, parse_inputs, run_sensitivity
 
     recipe = Recipe.load("examples/asem/recipe.yaml")
@@ -18,19 +18,14 @@ See :mod:`~dividend.sensitivity.inputs` for the input kinds, :mod:`.design` for 
 designs, :mod:`.runner` for the execution model and :mod:`.distributed` for Dask.
 """
 
-from dividend.sensitivity.config import SensitivityConfig, load_config
+from dividend.engine.ranking import rank_rows
+from dividend.sensitivity.blocks import Analysis, evaluate_block
+from dividend.sensitivity.config_file import SensitivityConfig, load_config
 from dividend.sensitivity.design import Design, make_design
 from dividend.sensitivity.inputs import SensitivityError, UncertainInput, parse_inputs
 from dividend.sensitivity.models import RecipeModel, ScoringModel
 from dividend.sensitivity.results import SensitivityResult
-from dividend.sensitivity.runner import (
-    Analysis,
-    evaluate_block,
-    prepare,
-    rank_rows,
-    run_sensitivity,
-    summarise,
-)
+from dividend.sensitivity.runner import prepare, run_sensitivity, summarise
 from dividend.sensitivity.sobol import SobolIndices, sobol_indices
 
 __all__ = [

@@ -5,7 +5,7 @@ Weighted power means (``amean``, ``gmean``, ``hmean``, ``genmean``) are
 for R runs is two matrix products: with values shared by all runs (level 2 of a recipe
 run) ``F (units × children) @ (W ∘ M) (children × runs·parents)``; with per-run values
 (higher levels) one batched ``matmul``. Missing children drop out and the remaining
-weights renormalise, exactly as :func:`dividend.methods.aggregate.aggregate_many` (and
+weights renormalise, exactly as :func:`dividend.engine.methods.aggregate.aggregate_many` (and
 COINr) do; ``dat_thresh`` and ``genmean``'s no-skip rule too.
 
 ``copeland`` and ``mazziotta_pareto`` are not power means; they go through
@@ -24,8 +24,8 @@ from typing import Any
 
 import numpy as np
 
-from dividend.framework import Framework
-from dividend.methods.aggregate import aggregate, aggregate_many
+from dividend.engine.framework import Framework
+from dividend.engine.methods.aggregate import aggregate, aggregate_many
 
 POWER_MEANS = ("amean", "gmean", "hmean", "genmean")
 SMALL = 4_000_000  # multiply-adds below which numpy's own loops beat (threaded) BLAS

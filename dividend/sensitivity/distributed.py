@@ -2,7 +2,7 @@
 
 The plan (design, input draws, block boundaries) is made once, here, from
 ``SeedSequence(seed)``; it does not depend on the cluster. Each block of runs is one
-task calling :func:`dividend.sensitivity.runner.evaluate_block`, which is deterministic,
+task calling :func:`dividend.sensitivity.blocks.evaluate_block`, which is deterministic,
 so gathering the blocks in run order gives bit-for-bit the arrays of
 :func:`~dividend.sensitivity.runner.run_sensitivity`. The analysis (model, data, design)
 is scattered to the workers once. Random designs are themselves drawn per block of
@@ -17,10 +17,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from dividend.sensitivity.results import SensitivityResult
-from dividend.sensitivity.runner import Analysis, Collector, Progress, evaluate_block
+from dividend.sensitivity.blocks import Analysis, Collector, Progress, evaluate_block
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -47,13 +46,6 @@ def evaluate_on_dask(
         done += res.stop - res.start
         if progress is not None:
             progress(done, analysis.design.n_runs)
-
-
-def run_sensitivity_dask(client: Client, *args: Any, **kwargs: Any) -> SensitivityResult:
-    """:func:`~dividend.sensitivity.runner.run_sensitivity` (same arguments), blocks on ``client``."""
-    from dividend.sensitivity.runner import run_sensitivity
-
-    return run_sensitivity(*args, client=client, **kwargs)
 
 
 @contextmanager

@@ -40,6 +40,8 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from dividend.engine.methods.aggregate import METHODS
+
 
 class SensitivityError(ValueError):
     """Invalid sensitivity specification; the message names the input and the config key."""
@@ -335,8 +337,6 @@ def parse_input(
         return [StepRange(name, step, param, lo, hi, integer)]
     if kind == "aggregation":
         ch = _nonempty_list(where, "choices", spec.get("choices"))
-        from dividend.methods.aggregate import METHODS
-
         methods = []
         for m in ch:
             bare = str(m).removeprefix("a_")

@@ -23,10 +23,14 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from dividend.data import UnitData
-from dividend.framework import Framework
-from dividend.recipe import Recipe, RecipeError, Result, run_recipe
-from dividend.scoring import ScoringSpec, indicator_scores, score
+from dividend.engine.framework import Framework
+from dividend.engine.methods.normalise import METHODS as NORMALISE_METHODS
+from dividend.engine.recipe import Recipe, RecipeError, Result, run_recipe
+from dividend.engine.scoring import ScoringSpec, indicator_scores, score
+from dividend.engine.steps.aggregate import per_level
+from dividend.engine.steps.base import strip_prefix
+from dividend.engine.steps.impute import COLUMN_METHODS, PANEL_METHODS
+from dividend.engine.unit_data import UnitData
 from dividend.sensitivity.batch import (
     RunFailures,
     aggregate_runs,
@@ -50,8 +54,6 @@ from dividend.sensitivity.inputs import (
     expand_include,
     noise_multipliers,
 )
-from dividend.steps.aggregate import per_level
-from dividend.steps.base import strip_prefix
 
 CACHE_SIZE = 256  # distinct upstream configurations kept per process
 
@@ -449,12 +451,8 @@ def _check_method(name: str, step: str, params: dict[str, Any]) -> None:
     if method is None:
         return
     if step == "Normalise":
-        from dividend.methods.normalise import METHODS as known
-
-        bare, known = strip_prefix(str(method), "n_"), [*known, "none"]
+        bare, known = strip_prefix(str(method), "n_"), [*NORMALISE_METHODS, "none"]
     elif step == "Impute":
-        from dividend.steps.impute import COLUMN_METHODS, PANEL_METHODS
-
         bare, known = strip_prefix(str(method), "i_"), [*COLUMN_METHODS, *PANEL_METHODS]
     else:
         return
@@ -475,10 +473,10 @@ def _common(log: list[dict[str, Any]], rec: Recipe) -> int:
 
 
 class ScoringModel(_ModelBase):
-    """Signed dividend model: :mod:`dividend.scoring` with uncertain neutrals, goalposts,
+    """Signed dividend model: :mod:`dividend.engine.scoring` with uncertain neutrals, goalposts,
     weights, indicator set and data table; the target is the dividend of ``target``.
 
-    Ranks follow the index's rule (:func:`dividend.index.score_framework`): a unit is
+    Ranks follow the index's rule (:func:`dividend.index.unit_tables.score_framework`): a unit is
     ranked only where its coverage of the target's scored indicators is at least
     ``rank_min_coverage`` (the framework's ``rank_min_coverage``); ties share the best
     rank. Units below it keep their scores (intervals, net-loss probability) but no rank.
@@ -548,7 +546,7 @@ class ScoringModel(_ModelBase):
             return self._upstream(key)
 
     def _scored(self, data: pd.DataFrame):
-        """The nominal :func:`dividend.scoring.score` of a table (checks it, gives units,
+        """The nominal :func:`dividend.engine.scoring.score` of a table (checks it, gives units,
         neutrals and coverage: the index's own numbers)."""
         return score(data, self.spec, None, self.peer_group, self.min_coverage)
 
@@ -638,7 +636,7 @@ class ScoringModel(_ModelBase):
         return self.units.size * width
 
     def nominal(self) -> np.ndarray:
-        """The nominal dividend from :func:`dividend.scoring.score` (an independent code path)."""
+        """The nominal dividend from :func:`dividend.engine.scoring.score` (an independent code path)."""
         res = score(self.data, self.spec, None, self.peer_group, self.min_coverage)
         out = res.dividend[self.target].reindex(self.units).to_numpy(dtype=np.float64)
         return out

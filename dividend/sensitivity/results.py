@@ -22,16 +22,15 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from dividend.engine.ranking import rank_rows
+from dividend.sensitivity.blocks import Analysis
 from dividend.sensitivity.inputs import SensitivityError
-from dividend.sensitivity.sobol import sobol_indices
-
-if TYPE_CHECKING:
-    from dividend.sensitivity.runner import Analysis
+from dividend.sensitivity.sobol import sobol_indices, split
 
 MAX_CSV_CELLS = 5_000_000  # scores/ranks matrices larger than this are written as .npy
 
@@ -124,15 +123,6 @@ def column_stats(a: np.ndarray, q: list[float], chunk: int = 256) -> dict[str, n
     return out
 
 
-def mean_abs_rank_change(ranks: np.ndarray, nominal_ranks: np.ndarray) -> np.ndarray:
-    """Per run, the mean over units of |rank - nominal rank| (units with both ranks)."""
-    d = np.abs(ranks.astype(np.float64) - nominal_ranks[None, :])
-    ok = ~np.isnan(d)
-    n = ok.sum(axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(n > 0, np.where(ok, d, 0.0).sum(axis=1) / n, np.nan)
-
-
 # Per-unit intervals are a secondary output computed for every unit (hundreds): they use at
 # most this many resamples, which keeps a scenario's sensitivity run within the 5 s budget
 # for re-running everything downstream of a weight file; the per-input intervals (the
@@ -159,8 +149,6 @@ def unit_sobol(
     intervals do not depend on the chunking. Units with fewer than two complete rows, or
     whose score never varies (0/0), get NaN.
     """
-    from dividend.sensitivity.sobol import split
-
     d = len(inputs)
     ya, yb, yab = split(scores, n, d)
     ok = np.isfinite(ya) & np.isfinite(yb) & np.all(np.isfinite(yab), axis=0)  # (n, units)
@@ -207,8 +195,6 @@ def build_result(
     rng: np.random.Generator,
 ) -> SensitivityResult:
     """Assemble every table from the stacked block results."""
-    from dividend.sensitivity.runner import rank_rows
-
     model, des, inputs = analysis.model, analysis.design, analysis.inputs
     if failed.all():
         raise SensitivityError(

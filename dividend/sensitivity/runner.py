@@ -6,7 +6,7 @@ The three phases are separate so the same blocks can run here or on a Dask clust
 1. :func:`prepare` validates the inputs against the model, draws the design from
    ``SeedSequence(seed)`` and fixes the block boundaries (a function of the problem
    size only, never of the number of workers);
-2. :func:`evaluate_block` turns one block of design rows into scores and ranks
+2. :func:`~dividend.sensitivity.blocks.evaluate_block` turns one block of design rows into scores and ranks
    (pure: same block in, same numbers out, wherever it runs);
 3. :func:`summarise` stacks the blocks and computes the per-unit and per-input tables.
 
@@ -15,100 +15,23 @@ The three phases are separate so the same blocks can run here or on a Dask clust
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from dividend.sensitivity.design import Design, make_design, seeds
+from dividend.engine.ranking import rank_rows
+from dividend.sensitivity.blocks import Analysis, BlockResult, Collector, Progress, evaluate_block
+from dividend.sensitivity.design import make_design, seeds
+from dividend.sensitivity.distributed import evaluate_on_dask
 from dividend.sensitivity.inputs import SensitivityError, UncertainInput
 from dividend.sensitivity.models import Model, RecipeModel, ScoringModel, leave_one_out
-from dividend.sensitivity.results import SensitivityResult, build_result, mean_abs_rank_change
+from dividend.sensitivity.results import SensitivityResult, build_result
 
 if TYPE_CHECKING:
     from distributed import Client
 
 BLOCK_CELLS = 16_000_000  # floats held per block (see Model.cells_per_run): bounds memory
-
-Progress = Callable[[int, int], None]
-
-
-def rank_rows(scores: np.ndarray, rankable: np.ndarray | None = None) -> np.ndarray:
-    """Rank every row (1 = highest, ties share the minimum rank, NaN stays NaN), float32.
-
-    One argsort for the whole block; COINr's ``rank(-x, ties.method = "min")``.
-    ``rankable`` (broadcast to ``scores``): only those units are ranked, the others get NaN
-    (the index's coverage rule, :attr:`dividend.sensitivity.models.BlockOutput.rankable`).
-    """
-    s = np.asarray(scores, dtype=np.float64)
-    if rankable is not None:
-        s = np.where(rankable, s, np.nan)
-    if s.ndim == 1:
-        return rank_rows(s[None])[0]
-    order = np.argsort(-s, axis=1)  # ties get one rank whatever their order; NaN sorts last
-    srt = np.take_along_axis(s, order, axis=1)
-    new = np.ones(srt.shape, dtype=bool)
-    new[:, 1:] = srt[:, 1:] != srt[:, :-1]
-    start = np.where(new, np.arange(s.shape[1])[None, :], 0)
-    r = (np.maximum.accumulate(start, axis=1) + 1).astype(np.float32)
-    r[np.isnan(srt)] = np.nan
-    out = np.empty_like(r)
-    np.put_along_axis(out, order, r, axis=1)
-    return out
-
-
-@dataclass
-class Analysis:
-    """Everything a worker needs to evaluate a block (picklable)."""
-
-    model: Model
-    inputs: tuple[UncertainInput, ...]
-    design: Design
-    codes: np.ndarray  # (n_runs, d) per-run input codes
-    seed: int
-    blocks: list[tuple[int, int]]
-    nominal_scores: np.ndarray
-    nominal_ranks: np.ndarray
-    nboot: int
-    conf: float
-    score_dtype: str = "float64"
-    rankable: np.ndarray | None = None  # units the nominal ranking includes (None: all)
-
-
-@dataclass
-class BlockResult:
-    """One block's runs: scores and ranks (runs × units), failures, mean |rank change|."""
-
-    start: int
-    stop: int
-    scores: np.ndarray
-    ranks: np.ndarray
-    failed: np.ndarray
-    message: np.ndarray
-    target: np.ndarray
-
-
-class Collector:
-    """Preallocated run arrays that blocks are written into as they arrive (any order).
-
-    Holding the blocks and stacking them at the end would need twice the memory."""
-
-    def __init__(self, analysis: Analysis) -> None:
-        n, u = analysis.design.n_runs, analysis.model.units.size
-        self.analysis = analysis
-        self.scores = np.full((n, u), np.nan, dtype=analysis.score_dtype)
-        self.ranks = np.full((n, u), np.nan, dtype=np.float32)
-        self.failed = np.zeros(n, dtype=bool)
-        self.message = np.full(n, "", dtype=object)
-        self.target = np.full(n, np.nan)
-        self.seen: list[tuple[int, int]] = []
-
-    def add(self, b: BlockResult) -> None:
-        sl = slice(b.start, b.stop)
-        self.scores[sl], self.ranks[sl] = b.scores, b.ranks
-        self.failed[sl], self.message[sl], self.target[sl] = b.failed, b.message, b.target
-        self.seen.append((b.start, b.stop))
 
 
 def prepare(
@@ -165,23 +88,6 @@ def prepare(
     )
 
 
-def evaluate_block(analysis: Analysis, start: int, stop: int) -> BlockResult:
-    """Scores, ranks and target of runs ``start:stop`` (deterministic; runs anywhere)."""
-    out = analysis.model.evaluate(analysis.codes[start:stop])
-    ranks = rank_rows(out.scores, out.rankable)
-    y = mean_abs_rank_change(ranks, analysis.nominal_ranks)
-    y[out.failed] = np.nan
-    return BlockResult(
-        start,
-        stop,
-        out.scores.astype(analysis.score_dtype, copy=False),
-        ranks,
-        out.failed,
-        out.message,
-        y,
-    )
-
-
 def summarise(
     analysis: Analysis, blocks: Collector | Sequence[BlockResult], loo: bool = True
 ) -> SensitivityResult:
@@ -227,8 +133,6 @@ def run_sensitivity(
     analysis = prepare(model, inputs, n, seed, *plan, **plan_kw)
     col = Collector(analysis)
     if client is not None:
-        from dividend.sensitivity.distributed import evaluate_on_dask
-
         evaluate_on_dask(client, analysis, col, progress)
     else:
         for a, b in analysis.blocks:  # blocks bound memory; each is vectorised over its runs
@@ -236,3 +140,8 @@ def run_sensitivity(
             if progress is not None:
                 progress(b, analysis.design.n_runs)
     return summarise(analysis, col, loo=leave_one_out)
+
+
+def run_sensitivity_dask(client: Client, *args: Any, **kwargs: Any) -> SensitivityResult:
+    """:func:`run_sensitivity` (same arguments), its blocks evaluated on ``client``."""
+    return run_sensitivity(*args, client=client, **kwargs)

@@ -1,4 +1,4 @@
-"""Index assets (thin wrappers over dividend.build): indicator tables, then the index per scenario.
+"""Index assets (thin wrappers over dividend.index.assemble): indicator tables, then the index per scenario.
 
 indicator_values  (unpartitioned): every framework's formulas -> schema ``indicators``
                   (long table with provenance, units, one wide table per framework, study cities).
@@ -13,9 +13,9 @@ import dagster as dg
 import pandas as pd
 from dagster_duckdb import DuckDBResource
 
-from dividend.build import IndicatorTables, evaluate_all, index_tables, study_cities
-from dividend.config import load_frameworks, load_scenario, scenario_paths
-from dividend.indicators import wide
+from dividend.index.assemble import IndicatorTables, evaluate_all, index_tables, study_cities
+from dividend.index.definition import load_frameworks, load_scenario, scenario_paths
+from dividend.index.formulas import wide
 from pipelines.metadata import table_metadata
 from pipelines.partitions import scenario_partitions
 from pipelines.resources import DUCKDB_POOL
@@ -143,7 +143,7 @@ def dividend_index(
         metadata={
             "scenario": name,
             "scenario_sha256": scenario.sha256,
-            "weights": dg.MetadataValue.json(scenario.weights_table().to_dict(orient="records")),
+            "weights": dg.MetadataValue.json(scenario.declared_weights().to_dict(orient="records")),
             "weight_overrides": dg.MetadataValue.json(dict(config.weight_overrides)),
             "countries": len(idx.country),
             "cities": len(idx.city),

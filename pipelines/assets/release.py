@@ -1,33 +1,32 @@
 """Release asset: writes exports/<release-id>/ for the scenario partition, then exports/latest.
 
-A thin wrapper over dividend.build / dividend.release; the same files as ``dividend build``.
+A thin wrapper over dividend.index.assemble / dividend.release.writer; the same files as ``dividend build``.
 Sensitivity outputs (issue 6) join the release when schema ``sensitivity`` has tables.
 """
 
 import json
 import os
+from functools import partial
 from pathlib import Path
 
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from dividend.build import (
-    IndexTables,
-    IndicatorTables,
-    read_data_quality,
-    release_tables,
-    sensitivity_tables,
-)
-from dividend.config import REPO_ROOT, load_frameworks, load_scenario, scenario_paths
-from dividend.release import write_release
+from dividend.index.assemble import IndexTables, IndicatorTables
+from dividend.index.definition import load_definition
+from dividend.paths import EXPORTS_DIR
+from dividend.portal.site import build_site
+from dividend.release.contents import read_data_quality, release_tables, sensitivity_tables
+from dividend.release.writer import write_release
 from pipelines.assets.index import dividend_index
 from pipelines.partitions import scenario_partitions
 from pipelines.resources import DUCKDB_POOL
+from sources.catalogue import catalogue
 
 
 def exports_dir() -> Path:
     """``DIVIDEND_EXPORTS`` (tests, benchmarks) or ``exports/`` in the repo."""
-    return Path(os.environ.get("DIVIDEND_EXPORTS", REPO_ROOT / "exports"))
+    return Path(os.environ.get("DIVIDEND_EXPORTS", EXPORTS_DIR))
 
 
 @dg.asset(
@@ -47,8 +46,8 @@ def exports_dir() -> Path:
 )
 def release(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
     name = context.partition_key
-    frameworks = load_frameworks()
-    scenario = load_scenario(scenario_paths()[name], frameworks)
+    definition = load_definition()  # frameworks, and every scenario for the portal's switcher
+    scenario = definition.scenarios[name]
     with duckdb.get_connection() as con:
 
         def part(table: str):
@@ -62,14 +61,17 @@ def release(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.Mat
         )
         dq = read_data_quality(con)
         extra = sensitivity_tables(con, name)
-    overrides = json.loads(runs["weight_overrides"].iloc[0]) if len(runs) else {}
-    if overrides:
-        scenario = scenario.with_overrides(overrides, frameworks)
+    # the weights used, Launchpad overrides included, are index.weights as stored: nothing is
+    # re-applied here (the scenario only names the release and its weight file)
+    overrides = runs["weight_overrides"].iloc[0] if len(runs) else "{}"
     for col in ("rank", "country_rank"):  # DuckDB returns nullable ints as float; keep them ints
         for t in (idx.country, idx.city):
             if col in t.columns:
                 t[col] = t[col].astype("Int64")
-    out = write_release(release_tables(frameworks, scenario, ind, idx, dq, extra), exports_dir())
+    sources = catalogue()
+    rel = release_tables(definition.frameworks, scenario, ind, idx, dq, sources, extra)
+    site = partial(build_site, sources=sources, definition=definition)
+    out = write_release(rel, exports_dir(), site_builder=site)
     files = sorted(p.name for p in out.iterdir())
     context.log.info("release written to %s", out)
     return dg.MaterializeResult(
@@ -77,7 +79,7 @@ def release(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.Mat
             "release_id": out.name,
             "path": dg.MetadataValue.path(str(out)),
             "files": dg.MetadataValue.json(files),
-            "weight_overrides": dg.MetadataValue.json(overrides),
+            "weight_overrides": dg.MetadataValue.json(json.loads(overrides)),
             "sensitivity_tables": dg.MetadataValue.json(sorted(extra)),
         }
     )

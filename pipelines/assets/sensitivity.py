@@ -1,4 +1,4 @@
-"""Sensitivity assets (thin wrappers over dividend.sensitivity.index), one per scenario partition.
+"""Sensitivity assets (thin wrappers over dividend.index.uncertainty), one per scenario partition.
 
 dividend_sensitivity: for the partition's weight scenario, every framework's signed dividend
 re-scored under uncertain weights, weight scenario, neutral values and goalposts
@@ -7,9 +7,9 @@ net-loss probabilities, leave-one-indicator-out shifts, every run's parameters).
 schema ``sensitivity`` (units, inputs, unit_indices, runs, leave_one_out), replacing the
 partition's rows; the release exports that schema. Runs locally, or on Dask with
 ``use_dask`` (resource ``dask``: LocalCluster, or a scheduler address). The nominal
-configuration is the partition's index run (``index.runs``: its Launchpad weight overrides
-and ``min_coverage``), and ranks follow the index's rule, so the nominal rank is the
-published one.
+configuration is the partition's index run: the resolved weights stored in ``index.weights``
+(Launchpad overrides included) and ``min_coverage`` from ``index.runs``; ranks follow the
+index's rule, so the nominal rank is the published one.
 """
 
 import json
@@ -20,9 +20,9 @@ import dagster as dg
 import pandas as pd
 from dagster_duckdb import DuckDBResource
 
-from dividend.config import load_frameworks, load_scenario, scenario_paths
-from dividend.indicators import wide
-from dividend.sensitivity.index import VARY, IndexSettings, index_sensitivity
+from dividend.index.definition import load_definition
+from dividend.index.formulas import wide
+from dividend.index.uncertainty import VARY, IndexSettings, index_sensitivity, resolved_trees
 from pipelines.partitions import scenario_partitions
 from pipelines.resources import DUCKDB_POOL
 from pipelines.resources_dask import DaskResource
@@ -32,7 +32,7 @@ from sources.warehouse import read_table
 SCHEMA = "sensitivity"
 
 
-class SensitivityConfig(dg.Config):
+class SensitivityRunConfig(dg.Config):
     """Launchpad settings: sample size, seed, design and which inputs vary."""
 
     n: int = 256
@@ -49,7 +49,7 @@ class SensitivityConfig(dg.Config):
     use_dask: bool = False
 
 
-def replace_partition(con, tables: dict[str, pd.DataFrame], scenario: str) -> None:
+def replace_scenario_rows(con, tables: dict[str, pd.DataFrame], scenario: str) -> None:
     """Replace one scenario's rows in each ``sensitivity`` table, in one transaction."""
     qualified = {f"{SCHEMA}.{t}": f for t, f in tables.items()}
     warehouse.replace_partition(con, qualified, key_column="scenario", key=scenario)
@@ -70,28 +70,28 @@ def replace_partition(con, tables: dict[str, pd.DataFrame], scenario: str) -> No
 )
 def dividend_sensitivity(
     context: dg.AssetExecutionContext,
-    config: SensitivityConfig,
+    config: SensitivityRunConfig,
     duckdb: DuckDBResource,
     dask: DaskResource,
 ) -> dg.MaterializeResult:
     name = context.partition_key
-    frameworks = load_frameworks()
-    scenarios = {n: load_scenario(p, frameworks) for n, p in scenario_paths().items()}
+    definition = load_definition()  # every scenario: the scenario choice is an input
+    frameworks = definition.frameworks
     with duckdb.get_connection() as con:
         units = read_table(con, "indicators.units")
         long = read_table(con, "indicators.long")
         index_run = con.execute(
             'SELECT min_coverage, weight_overrides FROM "index".runs WHERE scenario = ?', [name]
         ).fetchall()
+        weights = con.execute('SELECT * FROM "index".weights WHERE scenario = ?', [name]).df()
     if len(index_run) != 1:
         raise dg.Failure(
             f"index.runs has {len(index_run)} rows for scenario {name!r}: materialise "
             "index/dividend_index for this partition first (its ranks are the nominal ones)"
         )
-    # the index's own scenario and coverage rule, Launchpad tweaks included
+    # the index's own weights and coverage rule, Launchpad tweaks included, as stored
     overrides = json.loads(index_run[0][1])
-    if overrides:
-        scenarios[name] = scenarios[name].with_overrides(overrides, frameworks)
+    nominal = resolved_trees(frameworks, weights)
     min_coverage = index_run[0][0] if config.min_coverage is None else config.min_coverage
     data = {
         n: wide(units[units["framework"] == n], long[long["framework"] == n], fw.codes)
@@ -110,7 +110,14 @@ def dividend_sensitivity(
     t0 = time.perf_counter()
     with dask.get_client() if config.use_dask else nullcontext() as client:
         tables = index_sensitivity(
-            frameworks, scenarios[name], scenarios, data, settings, progress, client
+            frameworks,
+            definition.scenarios[name],
+            definition.scenarios,
+            data,
+            settings,
+            progress,
+            client,
+            nominal=nominal,
         )
     elapsed = time.perf_counter() - t0
     runs = tables.get("runs", pd.DataFrame(columns=["status"]))
@@ -118,7 +125,7 @@ def dividend_sensitivity(
     for row in failed.head(20).itertuples():  # failed runs are rows, never NaN in disguise
         context.log.warning("failed run %s (%s): %s", row.run, row.framework, row.error)
     with duckdb.get_connection() as con:
-        replace_partition(con, tables, name)
+        replace_scenario_rows(con, tables, name)
     inputs = tables.get("inputs")
     return dg.MaterializeResult(
         metadata={

@@ -1,0 +1,158 @@
+"""Evaluate a framework's indicator formulas against the warehouse into a long table.
+
+Every value of the index must be traceable: this module keeps, per unit and indicator, the
+year actually used, the source ids and files, and a plain-words *treatment* ("observed",
+"carried back from 2017", "rescaled (eurostat_count_in_thousands)", "imputed: ..."). A unit
+with no value in the reference window stays missing: nothing is interpolated or invented
+here, so coverage in the index is honest.
+
+Only a DuckDB connection is needed (``duckdb.DuckDBPyConnection``), no Dagster.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from dividend.index.definition import FrameworkConfig, IndicatorDef
+
+LONG_COLUMNS = [
+    "framework",
+    "geo",
+    "indicator",
+    "name",
+    "pillar",
+    "role",
+    "unit",
+    "value",
+    "year",
+    "reference_year",
+    "treatment",
+    "imputed",
+    "sources",
+    "source_file",
+    "qc",
+]
+OPTIONAL = ("source_file", "qc", "note", "imputed", "priority")
+
+
+class IndicatorError(ValueError):
+    """A formula failed or returned unusable rows; names the framework file, indicator and geo."""
+
+
+def _run(con, fw: FrameworkConfig, ind: IndicatorDef) -> pd.DataFrame:
+    where = f"{fw.path.name}, indicator {ind.code!r}"
+    try:
+        df = con.execute(ind.formula).df()
+    except Exception as exc:  # duckdb raises many types; the message is what matters
+        raise IndicatorError(f"{where}: formula failed: {exc}") from None
+    missing = [c for c in ("geo", "year", "value") if c not in df.columns]
+    if missing:
+        raise IndicatorError(f"{where}: formula returned no column(s) {missing}")
+    for c in OPTIONAL:
+        if c not in df.columns:
+            df[c] = {"imputed": False, "priority": 1}.get(c)
+    df = df[["geo", "year", "value", *OPTIONAL]]
+    # An input row dropped by a named staging rule (qc 'drop <rule>', value NULL) is a recorded
+    # decision: that year is unavailable and the window may reach back past it. Any other
+    # missing value is a formula bug and stops the run.
+    dropped = df["qc"].fillna("").astype(str).str.contains(r"\bdrop \w+", regex=True)
+    df = df[~(dropped & df["value"].isna())]
+    bad = df["value"].isna() | ~np.isfinite(pd.to_numeric(df["value"], errors="coerce"))
+    if bad.any():
+        r = df[bad].iloc[0]
+        raise IndicatorError(
+            f"{where}: value is missing or not finite for geo {r.geo!r}, year {r.year!r} "
+            f"({int(bad.sum())} row(s)); filter such rows in the formula (e.g. a zero denominator)"
+        )
+    if df["geo"].isna().any() or df["year"].isna().any():
+        raise IndicatorError(f"{where}: formula returned rows without geo or year")
+    dup = df.duplicated(["geo", "year", "priority"])
+    if dup.any():
+        r = df[dup].iloc[0]
+        raise IndicatorError(
+            f"{where}: two values for geo {r.geo!r}, year {r.year!r}; the formula must return one"
+        )
+    df["value"] = df["value"].astype("float64")
+    df["year"] = df["year"].astype("int64")
+    df["imputed"] = df["imputed"].fillna(False).astype(bool)
+    return df
+
+
+def _treatment(sel: pd.DataFrame, ref: int) -> pd.Series:
+    """Plain words for how each value was obtained (vectorised over rows)."""
+    base = pd.Series("observed", index=sel.index, dtype=object)
+    older = sel["year"] < ref
+    base[older] = "carried back from " + sel.loc[older, "year"].astype(str)
+    qc = sel["qc"].fillna("").astype(str)
+    rescaled = qc.str.extractall(r"rescale (\w+)")[0].groupby(level=0).agg(",".join)
+    flagged = qc.str.extractall(r"flag (\w+)")[0].groupby(level=0).agg(",".join)
+    out = base.copy()
+    out.loc[rescaled.index] = out.loc[rescaled.index] + "; rescaled (" + rescaled + ")"
+    out.loc[flagged.index] = out.loc[flagged.index] + "; flagged (" + flagged + ")"
+    imp = sel["imputed"].to_numpy(dtype=bool)
+    note = sel["note"].fillna("").astype(str)
+    out[imp] = out[imp] + "; imputed: " + note[imp]
+    has_note = (~imp) & (note != "")
+    out[has_note] = out[has_note] + "; " + note[has_note]
+    return out
+
+
+def evaluate_indicator(
+    con, fw: FrameworkConfig, ind: IndicatorDef, units: pd.Index
+) -> pd.DataFrame:
+    """One indicator's value per unit: best priority, then latest year in the window."""
+    df = _run(con, fw, ind)
+    lo, hi = ind.reference_year - ind.lookback, ind.reference_year
+    df = df[df["geo"].isin(units) & df["year"].between(lo, hi)]
+    sel = (
+        df.sort_values(["geo", "priority", "year"], ascending=[True, True, False])
+        .drop_duplicates("geo")
+        .reset_index(drop=True)
+    )
+    sel["treatment"] = _treatment(sel, ind.reference_year)
+    sel["qc"] = sel["qc"].fillna("").astype(str)
+    sel["source_file"] = sel["source_file"].fillna("").astype(str)
+    return sel.assign(
+        framework=fw.name,
+        indicator=ind.code,
+        name=ind.name,
+        pillar=ind.pillar,
+        role=ind.role,
+        unit=ind.unit,
+        reference_year=ind.reference_year,
+        sources=",".join(ind.sources),
+    )[LONG_COLUMNS]
+
+
+def load_units(con, fw: FrameworkConfig) -> pd.DataFrame:
+    """The framework's units (geo, name, country_iso3), from its ``units`` query."""
+    try:
+        units = con.execute(fw.units_sql).df()
+    except Exception as exc:
+        raise IndicatorError(f"{fw.path.name}, key 'units': query failed: {exc}") from None
+    missing = [c for c in ("geo", "name", "country_iso3") if c not in units.columns]
+    if missing:
+        raise IndicatorError(f"{fw.path.name}, key 'units': no column(s) {missing}")
+    if units["geo"].duplicated().any():
+        dup = units.loc[units["geo"].duplicated(), "geo"].iloc[0]
+        raise IndicatorError(f"{fw.path.name}, key 'units': geo {dup!r} listed twice")
+    units = units[["geo", "name", "country_iso3"]].sort_values("geo", ignore_index=True)
+    units.insert(0, "framework", fw.name)
+    units["peer_group"] = fw.peer_group
+    return units
+
+
+def evaluate(con, fw: FrameworkConfig) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(units, long indicator table) for one framework; loops over its few indicators only."""
+    units = load_units(con, fw)
+    idx = pd.Index(units["geo"])
+    parts = [evaluate_indicator(con, fw, ind, idx) for ind in fw.indicators]
+    long = pd.concat(parts, ignore_index=True)
+    return units, long
+
+
+def wide(units: pd.DataFrame, long: pd.DataFrame, codes: tuple[str, ...]) -> pd.DataFrame:
+    """Units × indicators matrix (uCode index, framework column order; NaN = not observed)."""
+    mat = long.pivot(index="geo", columns="indicator", values="value")
+    return mat.reindex(index=pd.Index(units["geo"], name="uCode"), columns=list(codes))

@@ -1,0 +1,224 @@
+"""The migration-dividend index per country and per city, from the long indicator table.
+
+Each framework (country, EU / US / Canadian cities) is scored on its own: a city is ranked
+within its peer group only, because the city frameworks measure different things. Every city
+row then carries its country's index and pillars (multi-level), and the eight study cities
+always get a row: with their city score where an open city-level source covers them, else
+their national values and the words "no city-level data" (never a made-up city score).
+
+Output columns are stable (:data:`UNIT_COLUMNS`): every pillar appears in every table, empty
+where a framework has no indicator for it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from dividend.engine.analysis import corr_flags
+from dividend.engine.analysis.correlation import cronbach
+from dividend.engine.ranking import rank_min
+from dividend.engine.scoring import score
+from dividend.index.definition import (
+    DIMENSIONS,
+    INDEX_CODE,
+    PILLARS,
+    FrameworkConfig,
+    Scenario,
+    dim_code,
+)
+from dividend.index.formulas import wide
+
+NO_CITY_DATA = "no city-level data"
+PILLAR_COLUMNS = [f"{p}_{k}" for p in PILLARS for k in ("dividend", "benefit", "cost", "coverage")]
+UNIT_COLUMNS = [
+    "scenario",
+    "framework",
+    "peer_group",
+    "geo",
+    "name",
+    "country_iso3",
+    "dividend",
+    "rank",
+    "n_ranked",
+    "ranked",
+    "benefit",
+    "cost",
+    "coverage",
+    "relative_share",
+    "net_migration_loss",
+    "actuality_index",
+    "perception_index",
+    "perception_gap",
+    *PILLAR_COLUMNS,
+    "n_indicators",
+    "n_observed",
+    "imputed",
+    "imputed_indicators",
+]
+COUNTRY_CARRY = [
+    "dividend",
+    "rank",
+    "coverage",
+    "net_migration_loss",
+    *[f"{p}_dividend" for p in PILLARS],
+]
+CITY_EXTRA = ["study_city", "city_data", "note", *[f"country_{c}" for c in COUNTRY_CARRY]]
+COHERENCE_COLUMNS = ["scenario", "framework", "check", "group", "item_1", "item_2", "value", "flag"]
+
+
+@dataclass(frozen=True)
+class FrameworkIndex:
+    """One framework's scored table and coherence report."""
+
+    table: pd.DataFrame
+    coherence: pd.DataFrame
+
+
+def _rank(dividend: pd.Series, rankable: pd.Series) -> pd.Series:
+    """Rank 1 = largest dividend; ties share the best rank; no value or thin coverage, no rank."""
+    ranks = rank_min(dividend.where(rankable).to_numpy(dtype=np.float64))
+    return pd.Series(ranks, index=dividend.index).astype("Int64")
+
+
+def score_framework(
+    fw: FrameworkConfig,
+    scenario: Scenario,
+    units: pd.DataFrame,
+    long: pd.DataFrame,
+    min_coverage: float = 0.0,
+) -> FrameworkIndex:
+    """Signed dividend, pillars, coverage, rank and coherence for one framework."""
+    spec = fw.scoring_spec(scenario)
+    data = wide(units, long, fw.codes)
+    res = score(data, spec, min_coverage=min_coverage)
+    out = units.reset_index(drop=True).copy()
+    out.insert(0, "scenario", scenario.name)
+    g = pd.Index(out["geo"])
+
+    def col(frame: pd.DataFrame, code: str) -> np.ndarray:
+        if code in frame.columns:
+            return frame[code].reindex(g).to_numpy(dtype=np.float64)
+        return np.full(len(g), np.nan)
+
+    out["dividend"] = col(res.dividend, INDEX_CODE)
+    out["benefit"] = col(res.benefit, INDEX_CODE)
+    out["cost"] = col(res.cost, INDEX_CODE)
+    out["coverage"] = col(res.coverage, INDEX_CODE)
+    out["ranked"] = out["dividend"].notna() & (out["coverage"] >= fw.rank_min_coverage)
+    out["rank"] = _rank(out["dividend"], out["ranked"])
+    out["n_ranked"] = int(out["ranked"].sum())
+    out["relative_share"] = col(res.relative_share, INDEX_CODE)
+    out["net_migration_loss"] = pd.array(out["dividend"] < 0, dtype="boolean")
+    out.loc[out["dividend"].isna(), "net_migration_loss"] = pd.NA
+    for d in DIMENSIONS:
+        out[f"{d}_index"] = col(res.dividend, dim_code(d))
+    out["perception_gap"] = out["perception_index"] - out["actuality_index"]
+    for p in PILLARS:
+        out[f"{p}_dividend"] = col(res.dividend, p)
+        out[f"{p}_benefit"] = col(res.benefit, p)
+        out[f"{p}_cost"] = col(res.cost, p)
+        out[f"{p}_coverage"] = col(res.coverage, p)
+    scored = [i.code for i in fw.indicators if i.role != "context"]
+    out["n_indicators"] = len(scored)
+    out["n_observed"] = data[scored].notna().sum(axis=1).reindex(g).to_numpy()
+    imp = long[long["imputed"] & long["indicator"].isin(scored)]
+    imp_list = imp.groupby("geo")["indicator"].agg(",".join)
+    out["imputed_indicators"] = out["geo"].map(imp_list).astype(object).fillna("")
+    out["imputed"] = out["imputed_indicators"] != ""
+    return FrameworkIndex(out[UNIT_COLUMNS], coherence(fw, scenario, data, spec.framework, res))
+
+
+def coherence(
+    fw: FrameworkConfig, scenario: Scenario, data: pd.DataFrame, framework, res
+) -> pd.DataFrame:
+    """Correlations, Cronbach's alpha and collinearity flags (OECD/JRC Handbook checks).
+
+    Indicators are oriented by role (costs negated) so a negative within-pillar correlation
+    means two indicators pull the pillar in opposite directions.
+    """
+    scored = [i.code for i in fw.indicators if i.role != "context"]
+    sign = np.array(
+        [-1.0 if i.role == "cost" else 1.0 for i in fw.indicators if i.role != "context"]
+    )
+    oriented = data[scored] * sign
+    rows = []
+    high = corr_flags(oriented, framework, cor_thresh=0.9, thresh_type="high")
+    for r in high.itertuples(index=False):  # a handful of flagged pairs
+        rows.append(("collinear_r_gt_0.9", r.Group, r.Ind1, r.Ind2, r.Corr, True))
+    low = corr_flags(oriented, framework, cor_thresh=0.0, thresh_type="low")
+    for r in low.itertuples(index=False):
+        rows.append(("negative_within_pillar", r.Group, r.Ind1, r.Ind2, r.Corr, True))
+    for p in fw.pillars:  # context indicators are not part of a pillar's scale
+        codes = [i.code for i in fw.indicators if i.pillar == p and i.role != "context"]
+        a = cronbach(oriented, codes) if len(codes) >= 2 else np.nan
+        rows.append(("cronbach_alpha", p, "", "", float(a), bool(np.isfinite(a) and a < 0.6)))
+    idx = res.dividend[INDEX_CODE]
+    for c in scored:
+        both = oriented[c].notna() & idx.notna()
+        r = float(np.corrcoef(oriented[c][both], idx[both])[0, 1]) if both.sum() > 2 else np.nan
+        rows.append(
+            (
+                "corr_with_index",
+                framework.parent[c],
+                c,
+                INDEX_CODE,
+                r,
+                bool(np.isfinite(r) and r < 0),
+            )
+        )
+    out = pd.DataFrame(rows, columns=COHERENCE_COLUMNS[2:])
+    out.insert(0, "framework", fw.name)
+    out.insert(0, "scenario", scenario.name)
+    return out
+
+
+def city_table(
+    city_parts: list[pd.DataFrame], country: pd.DataFrame, study: pd.DataFrame
+) -> pd.DataFrame:
+    """All city frameworks stacked, the country's index attached, and the study-city rows.
+
+    ``study`` has columns study_city, country_iso3, city_key (NaN where no city source).
+    """
+    cities = pd.concat(city_parts, ignore_index=True)
+    carry = country.set_index("geo")[COUNTRY_CARRY].add_prefix("country_")
+    sc = study.dropna(subset=["city_key"]).set_index("city_key")["study_city"]
+    cities["study_city"] = cities["geo"].map(sc)
+    cities["city_data"] = "yes"
+    cities["note"] = (
+        "ranked within peer group "
+        + cities["peer_group"]
+        + "; city frameworks differ between peer groups"
+    )
+    covered = set(cities["geo"])
+    nodata = study[~study["city_key"].isin(covered)].copy()
+    scenario = country["scenario"].iloc[0] if len(country) else ""
+    extra = pd.DataFrame(
+        {
+            "scenario": scenario,
+            "framework": "none",
+            "peer_group": "none",
+            "geo": "study:" + nodata["study_city"].astype(str),
+            "name": nodata["study_city"].astype(str),
+            "country_iso3": nodata["country_iso3"].astype(str),
+            "study_city": nodata["study_city"].astype(str),
+            "city_data": NO_CITY_DATA,
+            "note": NO_CITY_DATA + " in the open sources: national values only",
+            "n_indicators": 0,
+            "n_observed": 0,
+            "ranked": False,
+            "imputed": False,
+            "imputed_indicators": "",
+        }
+    )
+    out = pd.concat([cities, extra], ignore_index=True)
+    out = out.join(carry, on="country_iso3")
+    out["n_ranked"] = out["n_ranked"].fillna(0).astype("int64")
+    out["rank"] = out["rank"].astype("Int64")
+    out["country_rank"] = out["country_rank"].astype("Int64")
+    out["net_migration_loss"] = out["net_migration_loss"].astype("boolean")
+    out["country_net_migration_loss"] = out["country_net_migration_loss"].astype("boolean")
+    out["imputed"] = out["imputed"].astype(bool)
+    return out[[*UNIT_COLUMNS, *CITY_EXTRA]]

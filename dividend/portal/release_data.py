@@ -1,0 +1,224 @@
+"""Read a release directory into the tables the portal shows.
+
+The portal is built *from the release files only* (plus the source catalogue and the
+framework files that ship with the code), so every number on a page is the number in the
+CSV a reader downloads. Missing files or columns stop the build with an error that names
+the file and column, never a page with holes.
+
+Sensitivity results (issue 6) are optional: the release may or may not carry them. They are
+found by their columns (a per-unit table with ``uCode``/``geo`` and ``rank_q05``/``rank_q95``,
+a per-input table with ``Si``/``STi``), not by a file name, so renaming the export does not
+silently drop the uncertainty from the charts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+import pandas as pd
+
+from dividend.index.formulas import LONG_COLUMNS
+from dividend.index.unit_tables import CITY_EXTRA, UNIT_COLUMNS
+
+
+class SourceEntry(Protocol):
+    """What a page shows of a source dataset (``sources.catalogue.Dataset`` has it)."""
+
+    title: str
+    level: str
+
+    def provenance(self) -> dict[str, str]: ...
+
+
+def sha256_of(path: Path) -> str:
+    """sha256 of a file, read in 1 MiB blocks."""
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+# A release's three core tables carry the index's stable columns: all of them must be there.
+REQUIRED = {
+    "country_index.csv": tuple(UNIT_COLUMNS),
+    "city_index.csv": (*UNIT_COLUMNS, *CITY_EXTRA),
+    "indicators_long.csv": tuple(LONG_COLUMNS),
+}
+SENS_UNIT_COLUMNS = ("rank_q05", "rank_q95", "median_rank")
+SENS_INPUT_COLUMNS = ("input", "Si", "STi")
+DOC_NAMES = ("METHODOLOGY.md", "DATA_GAPS.md")
+SITE_DIR = "site"
+
+
+class PortalError(ValueError):
+    """The release cannot be shown: names the release file and column at fault."""
+
+
+def _read_csv(path: Path, required: tuple[str, ...]) -> pd.DataFrame:
+    try:
+        df = pd.read_csv(path, keep_default_na=True, na_values=[""], low_memory=False)
+    except (OSError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise PortalError(f"{path.name}: cannot read: {exc}") from None
+    missing = [c for c in required if c not in df.columns]
+    if missing:
+        raise PortalError(f"{path.name}: missing column(s) {missing}")
+    return df
+
+
+def _bool(s: pd.Series) -> pd.Series:
+    """CSV booleans (True/False/1/0/blank) as a nullable boolean column."""
+    txt = s.astype("string").str.strip().str.lower()
+    out = txt.map({"true": True, "1": True, "1.0": True, "false": False, "0": False, "0.0": False})
+    return out.astype("boolean")
+
+
+@dataclass
+class Release:
+    """The tables of one release, as the portal uses them."""
+
+    root: Path
+    country: pd.DataFrame
+    city: pd.DataFrame
+    long: pd.DataFrame
+    files: pd.DataFrame
+    weights: pd.DataFrame | None = None
+    sensitivity: pd.DataFrame | None = None
+    sobol: pd.DataFrame | None = None
+    docs: dict[str, str] = field(default_factory=dict)
+    datapackage: dict | None = None
+    sources: dict[str, SourceEntry] = field(default_factory=dict)
+
+    @property
+    def release_id(self) -> str:
+        return self.root.name
+
+    @property
+    def scenario(self) -> str:
+        return str(self.country["scenario"].iloc[0]) if len(self.country) else ""
+
+
+def sources_table(sources: dict[str, SourceEntry]) -> pd.DataFrame:
+    """One row per catalogue dataset (index: id): its provenance, title and level."""
+    rows = {k: {**d.provenance(), "title": d.title, "level": d.level} for k, d in sources.items()}
+    cols = ["publisher", "licence", "vintage", "landing_url", "title", "level"]
+    return pd.DataFrame.from_dict(rows, orient="index", columns=cols).rename_axis("id")
+
+
+def release_files(root: Path) -> pd.DataFrame:
+    """Every file of the release outside ``site/``: relative path, bytes and sha256."""
+    paths = sorted(
+        p
+        for p in root.rglob("*")
+        if p.is_file()
+        and SITE_DIR not in p.relative_to(root).parts[:1]
+        and not p.name.startswith(".")
+    )
+    return pd.DataFrame(
+        {
+            "path": [p.relative_to(root).as_posix() for p in paths],
+            "bytes": [p.stat().st_size for p in paths],
+            "sha256": [sha256_of(p) for p in paths],
+        }
+    )
+
+
+def _find_by_columns(
+    root: Path, columns: tuple[str, ...], without: tuple[str, ...] = ()
+) -> pd.DataFrame | None:
+    """The first release CSV whose header has all ``columns`` and none of ``without``."""
+    for p in sorted(root.rglob("*.csv")):  # a release holds a dozen files
+        if SITE_DIR in p.relative_to(root).parts[:1]:
+            continue
+        head = pd.read_csv(p, nrows=0).columns
+        if all(c in head for c in columns) and not any(c in head for c in without):
+            return pd.read_csv(p, low_memory=False)
+    return None
+
+
+def _sensitivity(root: Path) -> pd.DataFrame | None:
+    """Per-unit sensitivity results keyed by (framework, geo), if the release has them."""
+    df = _find_by_columns(root, SENS_UNIT_COLUMNS)
+    if df is None:
+        return None
+    key = "geo" if "geo" in df.columns else "uCode" if "uCode" in df.columns else None
+    if key is None:
+        raise PortalError("sensitivity table: no unit column ('geo' or 'uCode')")
+    df = df.rename(columns={key: "geo"})
+    if "p_net_loss" not in df.columns:
+        df["p_net_loss"] = float("nan")
+    for c in ("score_q05", "score_q95", "nominal_rank"):
+        if c not in df.columns:
+            df[c] = float("nan")
+    return df
+
+
+def load_release(root: str | Path, sources: Mapping[str, SourceEntry]) -> Release:
+    """Read and check a release directory (``exports/<release-id>/``); ``sources``: the catalogue."""
+    root = Path(root).resolve()
+    if not root.is_dir():
+        raise PortalError(f"release directory {root} does not exist")
+    tables = {}
+    for name, cols in REQUIRED.items():
+        path = root / name
+        if not path.is_file():
+            raise PortalError(f"{name}: missing from release {root.name}")
+        tables[name] = _read_csv(path, cols)
+    country, city, long = (tables[n] for n in REQUIRED)
+    for df in (country, city):
+        df["net_migration_loss"] = _bool(df["net_migration_loss"])
+    if "country_net_migration_loss" in city:
+        city["country_net_migration_loss"] = _bool(city["country_net_migration_loss"])
+    long["imputed"] = _bool(long["imputed"]).fillna(False).astype(bool)
+    if country["scenario"].nunique() > 1:
+        raise PortalError(
+            f"country_index.csv: one scenario per release expected, found "
+            f"{sorted(country['scenario'].unique())}"
+        )
+    weights = pd.read_csv(root / "weights.csv") if (root / "weights.csv").is_file() else None
+    docs = {n: (root / n).read_text(encoding="utf-8") for n in DOC_NAMES if (root / n).is_file()}
+    dp = root / "datapackage.json"
+    datapackage = json.loads(dp.read_text(encoding="utf-8")) if dp.is_file() else None
+    return Release(
+        root=root,
+        country=country,
+        city=city,
+        long=long,
+        files=release_files(root),
+        weights=weights,
+        sensitivity=_sensitivity(root),
+        sobol=_find_by_columns(root, SENS_INPUT_COLUMNS, without=("uCode", "geo")),
+        docs=docs,
+        datapackage=datapackage,
+        sources=dict(sources),
+    )
+
+
+def with_sensitivity(units: pd.DataFrame, sens: pd.DataFrame | None) -> pd.DataFrame:
+    """``units`` with columns score_lo/score_hi/rank_lo/rank_hi/rank_median/p_loss (NaN if absent)."""
+    out = units.copy()
+    cols = {
+        "score_q05": "score_lo",
+        "score_q95": "score_hi",
+        "rank_q05": "rank_lo",
+        "rank_q95": "rank_hi",
+        "median_rank": "rank_median",
+        "p_net_loss": "p_loss",
+    }
+    if sens is None:
+        for c in cols.values():
+            out[c] = float("nan")
+        return out
+    s = sens
+    on = ["geo"]
+    if "framework" in s.columns and "framework" in out.columns:
+        on = ["framework", "geo"]
+    if "scenario" in s.columns and "scenario" in out.columns:
+        s = s[s["scenario"].isin(out["scenario"].unique())]
+    s = s[[*on, *cols]].rename(columns=cols).drop_duplicates(on)
+    return out.merge(s, on=on, how="left")

@@ -1,0 +1,49 @@
+"""``METHODOLOGY.md`` of a release: the method in words, then every indicator's definition."""
+
+from __future__ import annotations
+
+from dividend.index.definition import FrameworkConfig, Scenario
+
+
+def methodology(frameworks: dict[str, FrameworkConfig], scenario: Scenario, rid_hash: str) -> str:
+    lines = [
+        "# Migration-dividend index: methodology",
+        "",
+        f"Scenario **{scenario.name}**: {scenario.description} (weights file sha256 `{scenario.sha256}`).",
+        f"Inputs hash `{rid_hash}`.",
+        "",
+        "Gibril Faal's migration dividend is the surplus of financial, economic, social, political and "
+        "other human-development benefits over the costs and inputs of migration. Each indicator is "
+        "scored against a break-even value: score = clip((x - neutral) / goalpost, -1, 1) x 100; "
+        "a pillar's dividend is its weighted benefit scores minus its weighted cost scores, the "
+        "actuality dimension the weighted pillars, perception (public opinion) a dimension of its own, "
+        "and the index their weighted mean. A negative index is a net migration loss. Indicators with "
+        "neutral `peer_median` are scored against the peer group's median (flagged by relative_share).",
+        "",
+        "Cities are ranked within their peer group only (EU, US, Canada): **the city frameworks differ "
+        "between peer groups** and their scores are not comparable across groups. Every city row carries "
+        "its country's index. Study cities without an open city-level source show national values and "
+        "'no city-level data'; no city score is ever made up. Missing values are never imputed at city "
+        "level; coverage reports how much of each framework a unit has.",
+        "",
+        "Data gaps against Faal's definition: see indicators/DATA_GAPS.md in the repository.",
+        "",
+    ]
+    for fw in frameworks.values():
+        lines += [f"## {fw.title} (`{fw.name}`, peer group {fw.peer_group})", ""]
+        lines += [
+            "| code | pillar | role | unit | ref. year (lookback) | neutral | goalpost | sources | rationale |"
+        ]
+        lines += ["|---|---|---|---|---|---|---|---|---|"]
+        for i in fw.indicators:
+            neutral = (
+                "peer median"
+                if i.neutral is None and i.role != "context"
+                else (i.neutral if i.neutral is not None else "")
+            )
+            lines.append(
+                f"| {i.code} | {i.pillar} | {i.role} | {i.unit} | {i.reference_year} ({i.lookback}) | "
+                f"{neutral} | {i.goalpost if i.goalpost is not None else ''} | {', '.join(i.sources)} | {i.rationale} |"
+            )
+        lines.append("")
+    return "\n".join(lines)
