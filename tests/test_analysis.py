@@ -162,7 +162,7 @@ def test_remove_elements_on_asem(asem):
 
 def test_strengths_on_coinr_aggregated_reference():
     ref = pd.read_csv(REF)
-    fw = Framework.from_csv("examples/asem/ASEM_iMeta.csv")
+    fw = Framework.from_csv("examples/asem/ASEM_iMeta_17g.csv")
     sw = A.strengths_weaknesses(ref, fw)
     ranks = ref.set_index("uCode")[list(fw.indicators)].rank(method="min", ascending=False)
     best = sw[(sw.Type == "Strength") & (sw.Position == 1)].set_index("uCode")

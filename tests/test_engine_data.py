@@ -36,8 +36,8 @@ def test_rows_sorted_by_ucode_like_coinr():
 
 
 def test_asem_idata():
-    fw = Framework.from_csv(ROOT / "examples/asem/ASEM_iMeta.csv")
-    ud = UnitData.from_csv(ROOT / "examples/asem/ASEM_iData.csv", fw)
+    fw = Framework.from_csv(ROOT / "examples/asem/ASEM_iMeta_17g.csv")
+    ud = UnitData.from_csv(ROOT / "examples/asem/ASEM_iData_17g.csv", fw)
     assert ud.values.shape == (51, 49)
     assert ud.ucode[0] == "AUS"
     assert set(ud.denominators) == {"Area", "Energy", "GDP", "Population"}

@@ -31,7 +31,7 @@ def small_meta(changes: dict | None = None) -> pd.DataFrame:
 
 
 def test_asem_framework_shape():
-    fw = Framework.from_csv(ROOT / "examples/asem/ASEM_iMeta.csv")
+    fw = Framework.from_csv(ROOT / "examples/asem/ASEM_iMeta_17g.csv")
     assert fw.levels == 4
     assert [len(c) for c in fw.codes] == [49, 8, 2, 1]
     assert fw.index_code == "Index"

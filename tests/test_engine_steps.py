@@ -66,8 +66,8 @@ def test_denominate_zero_denominator_is_an_error():
 
 def test_denominate_with_external_world_denoms():
     asem = ROOT / "examples/asem"
-    fw = Framework.from_csv(asem / "ASEM_iMeta.csv")
-    data = UnitData.from_csv(asem / "ASEM_iData.csv", fw)
+    fw = Framework.from_csv(asem / "ASEM_iMeta_17g.csv")
+    data = UnitData.from_csv(asem / "ASEM_iData_17g.csv", fw)
     res, out = run_one(
         "Denominate",
         data,

@@ -22,8 +22,8 @@ NAN = np.nan
 @pytest.fixture(scope="module")
 def asem():
     """ASEM iMeta/iData and the Treated data set of COINr's example pipeline."""
-    meta = pd.read_csv(ASEM / "ASEM_iMeta.csv")
-    idata = pd.read_csv(ASEM / "ASEM_iData.csv")
+    meta = pd.read_csv(ASEM / "ASEM_iMeta_17g.csv")
+    idata = pd.read_csv(ASEM / "ASEM_iData_17g.csv")
     recipe = Recipe.load(ASEM / "recipe.yaml")
     fw = Framework.from_imeta(meta)
     res = run_recipe(recipe, UnitData.from_idata(idata, fw), fw)

@@ -104,6 +104,37 @@ def test_log_ct_applied_to_original_values_when_winsorising_fails():
     assert points[-1] == "winhi+log_CT" and points[0] == "+log_CT"  # COINr's joined labels
 
 
+def test_any_transformation_can_be_the_first_treatment_as_in_coinr():
+    """COINr's Treat.numeric calls whatever f1 names: with f1 = log_CT the column is
+    transformed first and checked as check_SkewKurt1 (log_CT returns no extra fields, so
+    there is no winsorise.nwin column); f2 only runs if that check still fails."""
+    x = [*range(1, 21), 200, 400, 800]
+    out, log = treat(one(x), ["A"], f1="log_CT", f2=None)
+    expected = [math.log(v - 1 + 0.01 * 799) for v in x]  # log(x - min + 0.01 (max - min))
+    np.testing.assert_allclose(out[:, 0], expected, atol=1e-12)
+    row = log.iloc[0]
+    sk1, kt1 = py_skew_kurt(expected)
+    assert row["check_SkewKurt1.Skew"] == pytest.approx(sk1, rel=1e-12)
+    assert row["check_SkewKurt1.Kurt"] == pytest.approx(kt1, rel=1e-12)
+    assert bool(row["check_SkewKurt1.Pass"]) == (abs(sk1) < 2 or kt1 < 3.5)
+    assert row["Treatment"] == "log_CT" and row["f2"] == ""
+    assert pd.isna(row["winsorise.nwin"]) and pd.isna(row["check_SkewKurt2.Pass"])
+    dets = dets_table(log)
+    assert list(dets.columns) == [*DETS_COLUMNS[:4], *DETS_COLUMNS[5:8]]
+    assert set(log.attrs["treated_points"]["A"].tolist()) == {"log_CT"}
+    # a first transformation that still fails goes on to f2, applied to the original x
+    y = [*([0.0] * 20), 1.0, 1.0, 1000.0]
+    sk_log = py_skew_kurt([math.log(v + 0.01 * 1000) for v in y])
+    assert not (abs(sk_log[0]) < 2 or sk_log[1] < 3.5)  # log_CT alone is not enough here
+    out, log = treat(one(y), ["B"], f1="log_CT", f2="log_CT_orig")
+    np.testing.assert_allclose(out[:, 0], [math.log(v + 1) for v in y], atol=1e-12)
+    row = log.iloc[0]
+    assert not bool(row["check_SkewKurt1.Pass"]) and row["Treatment"] == "log_CT_orig"
+    assert set(log.attrs["treated_points"]["B"].tolist()) == {"log_CT+log_CT_orig"}
+    with pytest.raises(ValueError, match="f1='boxcox' needs 'lambda'"):
+        treat(one(y), ["B"], f1="boxcox")
+
+
 def test_dets_table_has_coinr_layout_rows_and_stage_columns():
     """COINr Treat.data.frame: one row per indicator whose treatment finished, columns from
     unlist(Dets_Table, recursive = FALSE) bound with rbind_fill (a stage's columns exist
@@ -227,7 +258,7 @@ def test_asem_treated_then_minmax_reproduces_coinr_to_1e9():
     """
     imputed = pd.read_csv(REF / "coinr_Imputed.csv").set_index("uCode")
     aggregated = pd.read_csv(REF / "coinr_Aggregated.csv").set_index("uCode")
-    meta = pd.read_csv(ASEM / "ASEM_iMeta.csv")
+    meta = pd.read_csv(ASEM / "ASEM_iMeta_17g.csv")
     ind = meta[meta["Type"] == "Indicator"]
     codes = ind["iCode"].tolist()
     assert len(codes) == 49

@@ -230,7 +230,7 @@ def test_data_table_and_weight_scenario_file_choices(tmp_path):
     """A reference-year style choice between unit tables, and weight scenarios from files."""
     recipe = Recipe.load(ASEM / "recipe.yaml")
     data, fw = load_inputs(recipe)
-    raw = pd.read_csv(ASEM / "ASEM_iData.csv")
+    raw = pd.read_csv(ASEM / "ASEM_iData_17g.csv")
     alt = raw[raw["uCode"] != "AUT"].copy()  # the alternative table lacks one unit
     alt["LPI"] = alt["LPI"] * 1.1
     alt_path = tmp_path / "iData_alt.csv"
@@ -238,7 +238,7 @@ def test_data_table_and_weight_scenario_file_choices(tmp_path):
     (tmp_path / "conn_heavy.yaml").write_text("weights: {Conn: 3, Sust: 1}\n")
     inputs = parse_inputs(
         {
-            "Data": {"kind": "data", "choices": [str(ASEM / "ASEM_iData.csv"), "iData_alt.csv"]},
+            "Data": {"kind": "data", "choices": [str(ASEM / "ASEM_iData_17g.csv"), "iData_alt.csv"]},
             "Scenario": {"kind": "weights_scenarios", "choices": ["conn_heavy.yaml", {"Conn": 1}]},
         },
         base_dir=tmp_path,

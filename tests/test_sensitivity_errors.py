@@ -195,13 +195,13 @@ def test_all_runs_failing_is_an_error(asem):
         ({"n": 5}, "give exactly one of 'recipe' or 'scoring'"),
         ({"recipe": "missing.yaml"}, "recipe: file not found"),
         (
-            {"scoring": {"imeta": "ASEM_iMeta.csv", "data": "ASEM_iData.csv", "peer": 1}},
+            {"scoring": {"imeta": "ASEM_iMeta_17g.csv", "data": "ASEM_iData_17g.csv", "peer": 1}},
             r"scoring: unknown key\(s\) \['peer'\]",
         ),
     ],
 )
 def test_bad_config_files(tmp_path, doc, msg):
-    for f in ("recipe.yaml", "ASEM_iData.csv", "ASEM_iMeta.csv"):
+    for f in ("recipe.yaml", "ASEM_iData_17g.csv", "ASEM_iMeta_17g.csv"):
         (tmp_path / f).write_text((ASEM / f).read_text())
     cfg = tmp_path / "sa.yaml"
     cfg.write_text(yaml.safe_dump(doc))

@@ -18,8 +18,8 @@ PEER = ("LPI", "Flights")  # scored against the Europe/Asia peer median
 
 @pytest.fixture(scope="module")
 def setup():
-    meta = pd.read_csv(ASEM / "ASEM_iMeta.csv")
-    data = pd.read_csv(ASEM / "ASEM_iData.csv")
+    meta = pd.read_csv(ASEM / "ASEM_iMeta_17g.csv")
+    data = pd.read_csv(ASEM / "ASEM_iData_17g.csv")
     ind = meta["Type"] == "Indicator"
     codes = meta.loc[ind, "iCode"].tolist()
     x = data[codes]

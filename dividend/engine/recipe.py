@@ -8,7 +8,7 @@ only when a caller asks for a dataset (:meth:`Result.dset`).
 YAML layout::
 
     name: ASEM (COINr example)
-    inputs: {iData: ASEM_iData.csv, iMeta: ASEM_iMeta.csv}   # relative to the file
+    inputs: {iData: ASEM_iData_17g.csv, iMeta: ASEM_iMeta_17g.csv}   # relative to the file
     steps:
       - step: Denominate                 # a name in dividend.engine.steps.REGISTRY
         dset: Raw                        # optional input dataset (default per step)

@@ -501,7 +501,7 @@ class IndexDefinition:
     def scenario(self, path: str | Path) -> Scenario:
         """The scenario of ``path``: the one already read when it is one of :attr:`scenarios`."""
         target = Path(path).resolve()
-        for sc in self.scenarios.values():  # a handful of scenarios
+        for sc in self.scenarios.values():
             if sc.path.resolve() == target:
                 return sc
         return load_scenario(target, self.frameworks)

@@ -117,7 +117,7 @@ def resolved_trees(
     """Each framework's tree under the weights the index used (``index.weights`` rows of one
     scenario: framework, code, weight), so nothing is re-read or re-applied."""
     out = {}
-    for name, fw in frameworks.items():  # a handful of frameworks
+    for name, fw in frameworks.items():
         rows = weights[weights["framework"] == name]
         if len(rows):
             out[name] = fw.framework_with_weights(
@@ -145,7 +145,7 @@ def index_sensitivity(
     ``distributed.Client`` to run the blocks on (same results as locally).
     """
     parts: dict[str, list[pd.DataFrame]] = {t: [] for t in TABLES}
-    for name, fw in frameworks.items():  # a handful of frameworks
+    for name, fw in frameworks.items():
         if name not in data or data[name].empty:
             continue
         if nominal is not None and name in nominal:

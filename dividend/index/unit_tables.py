@@ -146,7 +146,7 @@ def coherence(
     oriented = data[scored] * sign
     rows = []
     high = corr_flags(oriented, framework, cor_thresh=0.9, thresh_type="high")
-    for r in high.itertuples(index=False):  # a handful of flagged pairs
+    for r in high.itertuples(index=False):
         rows.append(("collinear_r_gt_0.9", r.Group, r.Ind1, r.Ind2, r.Corr, True))
     low = corr_flags(oriented, framework, cor_thresh=0.0, thresh_type="low")
     for r in low.itertuples(index=False):

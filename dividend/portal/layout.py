@@ -71,7 +71,7 @@ def table(
     """An HTML table built column-wise; ``frame`` holds display strings (or HTML for kind=html)."""
     idx = frame.index
     cells = []
-    for c in cols:  # a handful of columns
+    for c in cols:
         content = frame[c.key].astype(object)
         content = content if c.kind == "html" else esc_col(content)
         cls = {"num": ' class="num"', "hash": ' class="hash"'}.get(c.kind, "")

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from dividend.index.definition import PILLARS, FrameworkConfig, load_frameworks
+from dividend.index.unit_tables import NO_CITY_DATA
 from dividend.portal.charts import diverging_svg, diverging_svgs, ranking_svg, scatter_svg
 from dividend.portal.layout import Col, figure, link_col, page, table
 from dividend.portal.markdown import render
@@ -35,7 +36,6 @@ PILLAR_LABELS = {
     "human_development": "Other human development",
     "perception": "Perception (public opinion)",
 }
-NO_CITY_DATA = "no city-level data"
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -180,7 +180,7 @@ def home(rel: Release, scenarios: dict[str, pd.DataFrame], descriptions: dict[st
         "</div>"
     )
     sections = []
-    for name, tbl in scenarios.items():  # a handful of weight scenarios
+    for name, tbl in scenarios.items():
         own = name == rel.scenario
         units = country if own else with_sensitivity(tbl, None)
         rf = ranking_frame(units)
@@ -230,7 +230,7 @@ def home(rel: Release, scenarios: dict[str, pd.DataFrame], descriptions: dict[st
 def _pillar_long(units: pd.DataFrame) -> pd.DataFrame:
     """One row per (unit, pillar) with dividend/benefit/cost/coverage (pillars without data dropped)."""
     parts = []
-    for p in PILLARS:  # six pillars
+    for p in PILLARS:
         parts.append(
             pd.DataFrame(
                 {
@@ -456,7 +456,7 @@ def cities_page(rel: Release) -> str:
     parts = []
     order = {"eu": 0, "us": 1, "ca": 2, "none": 9}
     groups = sorted(city["peer_group"].astype(str).unique(), key=lambda g: (order.get(g, 5), g))
-    for g in groups:  # a handful of peer groups
+    for g in groups:
         c = city[city["peer_group"].astype(str) == g].sort_values("name")
         fw = str(c["framework"].iloc[0])
         disp = pd.DataFrame(
@@ -715,7 +715,7 @@ def profiles(rel: Release, frameworks: dict[str, FrameworkConfig] | None = None)
     nodata_note = pd.Series(
         np.where(
             nodata & is_city,
-            '<div class="callout"><strong>No city-level data.</strong> No open source in '
+            f'<div class="callout"><strong>{NO_CITY_DATA.capitalize()}.</strong> No open source in '
             "this release covers this city, so it has no city score; the national values "
             "below are its country's, not the city's.</div>",
             "",
@@ -792,7 +792,7 @@ def _national_context(both: pd.DataFrame, country: pd.DataFrame, is_city: pd.Ser
     cc = c.reindex(iso.to_numpy())
     cc.index = both.index
     rows = []
-    for p in PILLARS:  # six pillars
+    for p in PILLARS:
         v = _col(cc, f"{p}_dividend")
         rows.append(
             pd.Series(
@@ -932,7 +932,7 @@ def methodology_page(rel: Release, data_gaps: str | None) -> str:
 def downloads_page(rel: Release) -> str:
     f = rel.files
     descr: dict[str, str] = {}
-    for r in (rel.datapackage or {}).get("resources", []):  # a dozen resources
+    for r in (rel.datapackage or {}).get("resources", []):
         descr[str(r.get("path"))] = str(r.get("description", ""))
     descr.setdefault(
         "datapackage.json", "Frictionless Data Package: field types, units, licences, sources"

@@ -5,7 +5,7 @@ framework files that ship with the code), so every number on a page is the numbe
 CSV a reader downloads. Missing files or columns stop the build with an error that names
 the file and column, never a page with holes.
 
-Sensitivity results (issue 6) are optional: the release may or may not carry them. They are
+Sensitivity results are optional: the release may or may not carry them. They are
 found by their columns (a per-unit table with ``uCode``/``geo`` and ``rank_q05``/``rank_q95``,
 a per-input table with ``Si``/``STi``), not by a file name, so renaming the export does not
 silently drop the uncertainty from the charts.
@@ -132,7 +132,7 @@ def _find_by_columns(
     root: Path, columns: tuple[str, ...], without: tuple[str, ...] = ()
 ) -> pd.DataFrame | None:
     """The first release CSV whose header has all ``columns`` and none of ``without``."""
-    for p in sorted(root.rglob("*.csv")):  # a release holds a dozen files
+    for p in sorted(root.rglob("*.csv")):
         if SITE_DIR in p.relative_to(root).parts[:1]:
             continue
         head = pd.read_csv(p, nrows=0).columns

@@ -28,7 +28,7 @@ def country_scenarios(rel: Release, definition: IndexDefinition) -> dict[str, pd
     units = rel.country.reindex(columns=UNIT_KEYS)
     units["framework"] = units["framework"].fillna(fw.name)
     units["peer_group"] = units["peer_group"].fillna(fw.peer_group)
-    for name, sc in definition.scenarios.items():  # a handful of scenarios
+    for name, sc in definition.scenarios.items():
         if name in out:
             continue
         out[name] = score_framework(fw, sc, units, long).table

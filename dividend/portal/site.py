@@ -71,9 +71,9 @@ def build_site(
     if tmp.exists():
         shutil.rmtree(tmp)
     (tmp / "static").mkdir(parents=True)
-    for name, data in _static_files():  # two files
+    for name, data in _static_files():
         (tmp / "static" / name).write_bytes(data)
-    for rel_path, html in pages.items():  # one file per page
+    for rel_path, html in pages.items():
         out = tmp / rel_path
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(html, encoding="utf-8")

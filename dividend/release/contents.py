@@ -14,6 +14,7 @@ import pandas as pd
 
 from dividend.index.assemble import IndexTables, IndicatorTables
 from dividend.index.definition import PILLARS, FrameworkConfig, Scenario
+from dividend.index.unit_tables import NO_CITY_DATA
 from dividend.release.fields import TABLE_DOCS, field_docs
 from dividend.release.methodology import methodology
 from dividend.release.timestamps import release_created
@@ -94,7 +95,7 @@ def release_tables(
         ),
         (
             "study cities",
-            "without open city-level data they show national values and 'no city-level data'",
+            f"without open city-level data they show national values and '{NO_CITY_DATA}'",
         ),
         ("pillars", ", ".join(PILLARS)),
         *[(f"framework {n}", f"{fw.path.name} sha256 {fw.sha256}") for n, fw in frameworks.items()],

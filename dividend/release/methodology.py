@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dividend.index.definition import FrameworkConfig, Scenario
+from dividend.index.unit_tables import NO_CITY_DATA
 
 
 def methodology(frameworks: dict[str, FrameworkConfig], scenario: Scenario, rid_hash: str) -> str:
@@ -23,7 +24,7 @@ def methodology(frameworks: dict[str, FrameworkConfig], scenario: Scenario, rid_
         "Cities are ranked within their peer group only (EU, US, Canada): **the city frameworks differ "
         "between peer groups** and their scores are not comparable across groups. Every city row carries "
         "its country's index. Study cities without an open city-level source show national values and "
-        "'no city-level data'; no city score is ever made up. Missing values are never imputed at city "
+        f"'{NO_CITY_DATA}'; no city score is ever made up. Missing values are never imputed at city "
         "level; coverage reports how much of each framework a unit has.",
         "",
         "Data gaps against Faal's definition: see indicators/DATA_GAPS.md in the repository.",

@@ -126,7 +126,7 @@ def _transform(V, A, M, method, p, nonpositive, units, kids, lev):
             bad = A & (V0 <= 0)
             if bad.any() and nonpositive == "shift":
                 # the engine's documented rule: per group, add 1 - min when a value is <= 0
-                for j in range(M.shape[1]):  # a handful of groups
+                for j in range(M.shape[1]):
                     cols = np.flatnonzero(M[:, j])
                     flat = (*lead, -1)
                     hit = bad[..., cols].reshape(flat).any(axis=-1)
@@ -206,7 +206,7 @@ def _other_level(V, A, W, fw, lev, method, thresh, kw, units, fails):
     U = V.shape[-2]
     out = np.full((R, U, P), np.nan)
     kids_all = fw.codes[lev - 2]
-    for j, (_parent, kids) in enumerate(fw.group_slices(lev)):  # a few groups
+    for j, (_parent, kids) in enumerate(fw.group_slices(lev)):
         names = [kids_all[k] for k in kids]
         if V.ndim == 2:
             try:

@@ -1,7 +1,7 @@
 """Release asset: writes exports/<release-id>/ for the scenario partition, then exports/latest.
 
 A thin wrapper over dividend.index.assemble / dividend.release.writer; the same files as ``dividend build``.
-Sensitivity outputs (issue 6) join the release when schema ``sensitivity`` has tables.
+Sensitivity outputs join the release when schema ``sensitivity`` has tables.
 """
 
 import json

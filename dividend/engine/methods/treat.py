@@ -4,7 +4,9 @@ Per indicator (COINr ``Treat.numeric``):
 
 1. ``check_SkewKurt``: pass if ``|skew| < skew_thresh`` OR ``kurt < kurt_thresh`` (sample
    skew and excess kurtosis, :mod:`dividend.engine.methods.stats`, missing values ignored).
-2. If it fails, ``f1 = winsorise``: while failing and fewer than ``winmax`` points are
+2. If it fails, ``f1`` (default ``winsorise``; any transformation ``f2`` accepts works too,
+   as in COINr: ``f1 = log_CT`` transforms the column and logs ``check_SkewKurt1.*`` with
+   no ``winsorise.*`` column). ``winsorise``: while failing and fewer than ``winmax`` points are
    winsorised, look at the *current* skew: if ``>= 0`` every value equal to the current
    maximum is set to the largest remaining value, else every value equal to the minimum is
    set to the smallest remaining value.  Tied values therefore move together, and earlier
@@ -48,8 +50,9 @@ __all__ = [
     "treat",
 ]
 
-F1_METHODS = ("winsorise", None)
-F2_METHODS = ("log_CT", "log_CT_plus", "log_CT_orig", "boxcox", None)
+TRANSFORMS = ("log_CT", "log_CT_plus", "log_CT_orig", "boxcox")
+F1_METHODS = ("winsorise", *TRANSFORMS, None)
+F2_METHODS = (*TRANSFORMS, None)
 
 
 class TreatWarning(UserWarning):
@@ -162,8 +165,9 @@ def _make_spec(code: str, base: dict, override) -> _Spec | None:
         raise ValueError(f"{code}: f1 must be one of {F1_METHODS} or 'none', got {f1!r}")
     if f2 not in F2_METHODS:
         raise ValueError(f"{code}: f2 must be one of {F2_METHODS} or 'none', got {f2!r}")
-    if f2 == "boxcox" and spec["lambda"] is None:
-        raise ValueError(f"{code}: f2='boxcox' needs 'lambda' (boxcox_lambda=)")
+    for which, name in (("f1", f1), ("f2", f2)):
+        if name == "boxcox" and spec["lambda"] is None:
+            raise ValueError(f"{code}: {which}='boxcox' needs 'lambda' (boxcox_lambda=)")
     wm = spec["winmax"]
     if wm is not None and (isinstance(wm, bool) or not isinstance(wm, int | np.integer) or wm < 0):
         raise ValueError(f"{code}: winmax must be a non-negative integer or None, got {wm!r}")
@@ -216,18 +220,19 @@ def _winsorise(v: np.ndarray, s: _Spec, passing: bool | None):
     return v, imax, imin, nwin, passing
 
 
-def _f2(v: np.ndarray, s: _Spec) -> tuple[np.ndarray, str]:
-    """Apply f2; return the values and COINr's point label ("" for boxcox's bare vector)."""
+def _transform(v: np.ndarray, name: str, s: _Spec) -> tuple[np.ndarray, str]:
+    """Apply a transformation (as f1 or f2); return the values and COINr's point label
+    ("" for boxcox, which returns a bare vector)."""
     mn, mx = v.min(), v.max()
     a = 0.01 * (mx - mn)
     with np.errstate(invalid="ignore", divide="ignore"):
-        if s.f2 == "log_CT":
+        if name == "log_CT":
             return np.log(v - mn + a), "log_CT"
-        if s.f2 == "log_CT_plus":
+        if name == "log_CT_plus":
             if skew_kurt_complete(v)[0] > 0:
                 return np.log(v - mn + a), "log_CT"
             return -np.log(mx + a - v), "log_CT_neg"
-        if s.f2 == "log_CT_orig":
+        if name == "log_CT_orig":
             return np.log(v - mn + 1.0), "log_CT_orig"
         shifted = v - mn + 1.0  # boxcox, makepos = TRUE
         lam = float(s.lam)
@@ -245,17 +250,26 @@ class TreatedPoints:
 
     Kept as small integer codes and only turned into pandas when asked for (a column via
     ``points[code]``, everything via :meth:`to_frame`): building the categorical frame on
-    every call used to cost more than the treatment itself.
+    every call used to cost more than the treatment itself. Code 1 is f1's label ("winhi",
+    or a transformation's name when f1 is one), 2 "winlo", +3 when f2 ran.
     """
 
-    def __init__(self, points: np.ndarray, codes: list[str], f2_names: list[str]) -> None:
+    def __init__(
+        self,
+        points: np.ndarray,
+        codes: list[str],
+        f2_names: list[str],
+        f1_names: list[str] | None = None,
+    ) -> None:
         self.points = points
         self.codes = codes
         self.f2_names = f2_names
+        self.f1_names = f1_names or [""] * len(codes)
 
     def _column(self, j: int) -> pd.Categorical:
         f = self.f2_names[j] or "f2"
-        cats = ["", "winhi", "winlo", f"+{f}", f"winhi+{f}", f"winlo+{f}"]
+        hi = self.f1_names[j] or "winhi"
+        cats = ["", hi, "winlo", f"+{f}", f"{hi}+{f}", f"winlo+{f}"]
         return pd.Categorical.from_codes(self.points[:, j], categories=cats)
 
     def __getitem__(self, code: str) -> pd.Series:
@@ -338,6 +352,7 @@ def treat(
     sk0, kt0 = skew_kurt(arr)
     # treated-point labels as small integer codes: 0 "", 1 winhi, 2 winlo, +3 when f2 ran
     points = np.zeros(arr.shape, dtype=np.int8)
+    f1_labels = [""] * len(codes)
     f2_labels = [""] * len(codes)
     rows = []
     for j, (code, s) in enumerate(zip(codes, specs, strict=True)):
@@ -370,8 +385,24 @@ def treat(
                 row["check_SkewKurt1.Skew"], row["check_SkewKurt1.Kurt"] = sk1, kt1
                 final = (passing, sk1, kt1)
                 row["Treatment"] = "winsorise" if nwin else "none"
+            elif s.f1 is not None:  # a transformation as the first treatment (COINr allows any)
+                x1, label1 = _transform(orig, s.f1, s)
+                sk1, kt1 = skew_kurt_complete(x1)
+                passing = _passes(sk1, kt1, s)
+                if passing is None:  # COINr: f_pass returned NA -> return x untreated
+                    row["Treatment"] = f"untreated: {s.f1} result has undefined skew/kurtosis"
+                    _warn_untreated(code, f"{s.f1} result has undefined skew/kurtosis")
+                    rows.append(row)
+                    continue
+                row["check_SkewKurt1.Pass"] = passing
+                row["check_SkewKurt1.Skew"], row["check_SkewKurt1.Kurt"] = sk1, kt1
+                final = (passing, sk1, kt1)
+                row["Treatment"] = s.f1
+                if label1:  # boxcox returns a bare vector: no point labels
+                    points[obs, j] = 1
+                    f1_labels[j] = label1
             if not passing and s.f2 is not None:
-                x2, label = _f2(x1 if s.combine_treat else orig, s)
+                x2, label = _transform(x1 if s.combine_treat else orig, s.f2, s)
                 sk2, kt2 = skew_kurt_complete(x2)
                 pass2 = _passes(sk2, kt2, s)
                 if pass2 is None:  # COINr: f_pass returned NA -> return x untreated
@@ -382,7 +413,7 @@ def treat(
                 row["check_SkewKurt2.Pass"] = pass2
                 row["check_SkewKurt2.Skew"], row["check_SkewKurt2.Kurt"] = sk2, kt2
                 row["f2"] = s.f2
-                row["Treatment"] = f"winsorise+{s.f2}" if s.combine_treat else s.f2
+                row["Treatment"] = f"{s.f1}+{s.f2}" if s.combine_treat and s.f1 else s.f2
                 final = (pass2, sk2, kt2)
                 if label:  # COINr's boxcox returns a bare vector: no point labels
                     points[obs, j] += 3
@@ -396,5 +427,5 @@ def treat(
         rows.append(row)
 
     log = _log_frame(rows)
-    log.attrs["treated_points"] = TreatedPoints(points, codes, f2_labels)
+    log.attrs["treated_points"] = TreatedPoints(points, codes, f2_labels, f1_labels)
     return arr, log
