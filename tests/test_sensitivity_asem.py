@@ -238,7 +238,10 @@ def test_data_table_and_weight_scenario_file_choices(tmp_path):
     (tmp_path / "conn_heavy.yaml").write_text("weights: {Conn: 3, Sust: 1}\n")
     inputs = parse_inputs(
         {
-            "Data": {"kind": "data", "choices": [str(ASEM / "ASEM_iData_17g.csv"), "iData_alt.csv"]},
+            "Data": {
+                "kind": "data",
+                "choices": [str(ASEM / "ASEM_iData_17g.csv"), "iData_alt.csv"],
+            },
             "Scenario": {"kind": "weights_scenarios", "choices": ["conn_heavy.yaml", {"Conn": 1}]},
         },
         base_dir=tmp_path,
