@@ -366,7 +366,16 @@ def _prepare(spec, data, peer_group):
 
 
 def _aggregate(spec, scores, w, min_coverage):
-    """Batched signed aggregation; w is (K, len(weight_codes))."""
+    """Batched signed aggregation; w is (K, len(weight_codes)).
+
+    Deliberately not the sensitivity batch (:func:`dividend.sensitivity.batch.aggregate_runs`),
+    although both take weighted arithmetic means over observed children: this path returns
+    what the index publishes for every aggregate (benefit and cost contributions, relative
+    share, coverage), the batch only the target's dividend for thousands of runs (with the
+    effective-weights shortcut, :func:`~dividend.sensitivity.batch.aggregate_target`). The
+    sensitivity model scores its nominal configuration through this path, so the two
+    implementations check each other on every analysis (``nominal_score`` vs the runs).
+    """
     fw = spec.framework
     obs = ~np.isnan(scores)  # scored and observed
     s0 = np.where(obs, scores, 0.0)

@@ -11,6 +11,12 @@ COINr) do; ``dat_thresh`` and ``genmean``'s no-skip rule too.
 ``copeland`` and ``mazziotta_pareto`` are not power means; they go through
 ``aggregate_many`` (all runs at once when the values are shared, else one call per run).
 
+Why the power means are not simply ``aggregate_many`` too: that kernel takes one weight
+matrix per call and a whole tree level for thousands of runs is two matrix products here;
+``aggregate_many`` stays the reference (tests compare the two on ASEM). The signed
+dividend's own aggregation (:mod:`dividend.engine.scoring`) is a third path for a reason
+given there.
+
 A run is *failed*, never NaN-filled silently, when a geometric / harmonic / negative-p
 mean meets a value it is undefined for (COINr stops the whole regeneration there), or
 when all weights of a group are zero; its message names the level, unit and child.

@@ -1,0 +1,208 @@
+"""The signed-dividend sensitivity model: :mod:`dividend.engine.scoring` under uncertain inputs."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+
+from dividend.engine.scoring import ScoringSpec, indicator_scores, score
+from dividend.sensitivity.batch import (
+    RunFailures,
+    aggregate_runs,
+)
+from dividend.sensitivity.inputs import (
+    AggregationChoice,
+    DataChoice,
+    ScoringFactor,
+    SensitivityError,
+    StepChoice,
+    StepRange,
+    UncertainInput,
+    expand_include,
+)
+from dividend.sensitivity.model_base import BlockOutput, ModelBase
+
+
+class ScoringModel(ModelBase):
+    """Signed dividend model: :mod:`dividend.engine.scoring` with uncertain neutrals, goalposts,
+    weights, indicator set and data table; the target is the dividend of ``target``.
+
+    Ranks follow the index's rule (:func:`dividend.index.unit_tables.score_framework`): a unit is
+    ranked only where its coverage of the target's scored indicators is at least
+    ``rank_min_coverage`` (the framework's ``rank_min_coverage``); ties share the best
+    rank. Units below it keep their scores (intervals, net-loss probability) but no rank.
+    """
+
+    mode = "scoring"
+    _caches: ClassVar[dict[str, Callable[[], Any]]] = {"_cache": dict}
+
+    def __init__(
+        self,
+        spec: ScoringSpec,
+        data: pd.DataFrame,
+        peer_group: str | pd.Series | None = None,
+        min_coverage: float = 0.0,
+        target: str | None = None,
+        rank_min_coverage: float = 0.0,
+    ) -> None:
+        for key, v in (("min_coverage", min_coverage), ("rank_min_coverage", rank_min_coverage)):
+            if not 0.0 <= v <= 1.0:
+                raise SensitivityError(f"{key}: must be in [0, 1], got {v}")
+        self.spec, self.data, self.peer_group = spec, data, peer_group
+        self.min_coverage, self.rank_min_coverage = min_coverage, rank_min_coverage
+        self.framework = fw = spec.framework
+        self.base_weights = spec.nominal_weights.copy()
+        self.target = target or fw.index_code
+        lev = fw.level_of(self.target) if self.target in fw.parent else 0
+        if lev < 2:
+            raise SensitivityError(f"target: {self.target!r} is not an aggregate (level >= 2)")
+        self.target_level, self.target_col = lev, fw.codes[lev - 1].index(self.target)
+        self.sign = np.where(spec.role == "cost", -1.0, 1.0)
+        self.sign[~spec.scored] = np.nan
+        self.inputs = ()
+        self._cache: dict = {}
+        self._lock = threading.RLock()
+        try:  # the universe: the nominal table's units
+            self.units = self._scored(data).dividend.index.to_numpy(dtype=object)
+        except ValueError as exc:
+            raise SensitivityError(f"data: {exc}") from None
+
+    def bind(self, inputs: Sequence[UncertainInput], ss: np.random.SeedSequence) -> ScoringModel:
+        self.inputs = expand_include(inputs, self.framework.indicators)
+        for inp in self.inputs:
+            if isinstance(inp, StepChoice | StepRange | AggregationChoice):
+                raise SensitivityError(
+                    f"inputs.{inp.name}: kind {'aggregation' if isinstance(inp, AggregationChoice) else 'step'!r} "
+                    "needs a recipe; the scoring model aggregates with its signed arithmetic mean"
+                )
+            if isinstance(inp, ScoringFactor) and inp.indicators is not None:
+                bad = [c for c in inp.indicators if c not in self.spec.indicators]
+                if bad:
+                    raise SensitivityError(f"inputs.{inp.name}.indicators: unknown {bad}")
+        self._tables: dict[str, list[pd.DataFrame]] = {}
+        for inp in self.inputs:
+            if isinstance(inp, DataChoice):
+                tabs = [c if isinstance(c, pd.DataFrame) else pd.read_csv(c) for c in inp.choices]
+                self._tables[inp.name] = tabs
+        self._bind_weights(ss)
+        self._up = [k for k, i in enumerate(self.inputs) if isinstance(i, DataChoice)]
+        self._sc = [k for k, i in enumerate(self.inputs) if isinstance(i, ScoringFactor)]
+        return self
+
+    def upstream(self, key: tuple[float, ...] | None):
+        """(raw x, neutral0, coverage masks, universe rows) for one data table, cached.
+
+        ``key`` None is the nominal table."""
+        with self._lock:
+            return self._upstream(key)
+
+    def _scored(self, data: pd.DataFrame):
+        """The nominal :func:`dividend.engine.scoring.score` of a table (checks it, gives units,
+        neutrals and coverage: the index's own numbers)."""
+        return score(data, self.spec, None, self.peer_group, self.min_coverage)
+
+    def _upstream(self, key: tuple[float, ...] | None):
+        if key in self._cache:
+            return self._cache[key]
+        data = self.data
+        for k, code in zip(self._up, key, strict=True) if key is not None else ():
+            data = self._tables[self.inputs[k].name][int(code)]
+        try:
+            res = self._scored(data)
+        except ValueError as exc:
+            out: Any = f"{type(exc).__name__}: {exc}"
+            self._cache[key] = out
+            return out
+        codes = list(self.spec.indicators)
+        x = data[codes].apply(pd.to_numeric).to_numpy(dtype=np.float64)  # checked by score
+        neutral = res.neutral.reindex(columns=codes).to_numpy(dtype=np.float64)  # NaN: context
+        rows = pd.Index(self.units).get_indexer(res.dividend.index)
+        keep = rows >= 0
+        x, neutral, rows = x[keep], neutral[keep], rows[keep]
+        cov = res.coverage.iloc[keep]
+        fw = self.framework
+        masks = {
+            lev: (cov[list(fw.codes[lev - 1])].to_numpy() >= self.min_coverage)  # NaN: False
+            for lev in range(2, fw.levels + 1)
+        }
+        rankable = cov[self.target].to_numpy() >= self.rank_min_coverage
+        out = (x, neutral, masks, rows, {}, rankable)
+        self._cache[key] = out
+        return out
+
+    def _factors(self, P: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per run and indicator: neutral shift (goalpost units) and goalpost scale."""
+        n_ind = len(self.spec.indicators)
+        shift = np.zeros((P.shape[0], n_ind))
+        scale = np.ones((P.shape[0], n_ind))
+        for k in self._sc:
+            inp = self.inputs[k]
+            assert isinstance(inp, ScoringFactor)
+            cols = (
+                np.arange(n_ind)
+                if inp.indicators is None
+                else np.array([self.spec.indicators.index(c) for c in inp.indicators])
+            )
+            f = inp.factor(P[:, k])[:, None]
+            if inp.what == "neutral":
+                shift[:, cols] += f
+            else:
+                scale[:, cols] *= f
+        return shift, scale
+
+    def evaluate(self, P: np.ndarray) -> BlockOutput:
+        scores, fails, W = self._start(P)
+        g0 = self.spec.goalpost
+        rankable = np.zeros(scores.shape, dtype=bool)
+        methods = dict.fromkeys(range(2, self.framework.levels + 1), "amean")
+        for runs, up in self._upstream_groups(P, fails):
+            x, n0, masks, rows, tcache, rank_ok = up
+            rankable[np.ix_(runs, rows)] = rank_ok[None, :]
+            if self._sc:
+                shift, scale = self._factors(P[runs])
+                neutral = n0[None] + (shift * g0)[:, None, :]
+                S = indicator_scores(x[None], neutral, (g0 * scale)[:, None, :]) * self.sign
+            else:
+                S = indicator_scores(x, n0, g0) * self.sign
+            sub_f = RunFailures(runs.size)
+            levels = aggregate_runs(
+                self.framework,
+                S,
+                np.where(fails.failed[runs, None], 1.0, W[runs]),
+                methods,
+                sub_f,
+                masks=masks,
+                units=self.units[rows],
+                upto=self.target_level,
+                cache=None if self._sc else tcache,
+            )
+            scores[np.ix_(runs, rows)] = levels[self.target_level][:, :, self.target_col]
+        scores[fails.failed] = np.nan
+        return BlockOutput(scores, fails.failed, fails.message, rankable)
+
+    def cells_per_run(self) -> int:
+        """Floats per run in a block: indicator scores are per run when neutrals or
+        goalposts vary, else shared."""
+        width = len(self.spec.indicators) if self._sc else len(self.framework.codes[1]) + 8
+        return self.units.size * width
+
+    def nominal(self) -> np.ndarray:
+        """The nominal dividend from :func:`dividend.engine.scoring.score` (an independent code path)."""
+        res = score(self.data, self.spec, None, self.peer_group, self.min_coverage)
+        out = res.dividend[self.target].reindex(self.units).to_numpy(dtype=np.float64)
+        return out
+
+    def nominal_upstream(self):
+        x, n0, _masks, rows, _, _ = self.upstream(None)
+        return indicator_scores(x, n0, self.spec.goalpost) * self.sign, rows
+
+    def nominal_rankable(self) -> np.ndarray:
+        """Universe units that the index ranks (coverage at least ``rank_min_coverage``)."""
+        *_, rows, _, rank_ok = self.upstream(None)
+        out = np.zeros(self.units.size, dtype=bool)
+        out[rows] = rank_ok
+        return out
