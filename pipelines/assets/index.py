@@ -16,6 +16,7 @@ from dagster_duckdb import DuckDBResource
 from dividend.index.assemble import IndicatorTables, evaluate_all, index_tables, study_cities
 from dividend.index.definition import load_frameworks, load_scenario, scenario_paths
 from dividend.index.formulas import wide
+from dividend.portal.charts import ranking_markdown
 from pipelines.metadata import table_metadata
 from pipelines.partitions import scenario_partitions
 from pipelines.resources import DUCKDB_POOL
@@ -90,10 +91,11 @@ class IndexConfig(dg.Config):
     min_coverage: float = 0.0
 
 
-def ranking_markdown(table: pd.DataFrame, n: int = 25) -> str:
-    cols = ["rank", "name", "dividend", "benefit", "cost", "coverage", "net_migration_loss"]
-    top = table.dropna(subset=["rank"]).sort_values("rank").head(n)
-    return top[cols].round(2).to_markdown(index=False)
+def ranked_markdown(table: pd.DataFrame, top: int, bottom: int) -> str:
+    """The portal's markdown ranking (one implementation) of the units the index ranks."""
+    ranked = table[table["ranked"].astype(bool)]
+    frame = ranked.rename(columns={"dividend": "score", "net_migration_loss": "net_loss"})
+    return ranking_markdown(frame[["name", "score", "net_loss"]], top=top, bottom=bottom)
 
 
 @dg.asset(
@@ -148,10 +150,10 @@ def dividend_index(
             "countries": len(idx.country),
             "cities": len(idx.city),
             "net_loss_countries": int(idx.country["net_migration_loss"].fillna(False).sum()),
-            "ranking_countries": dg.MetadataValue.md(ranking_markdown(idx.country)),
+            "ranking_countries": dg.MetadataValue.md(ranked_markdown(idx.country, 25, 10)),
             "ranking_cities": dg.MetadataValue.md(
                 "\n\n".join(
-                    f"**{fw}**\n\n" + ranking_markdown(g, 10)
+                    f"**{fw}**\n\n" + ranked_markdown(g, 10, 5)
                     for fw, g in idx.city[idx.city["framework"] != "none"].groupby("framework")
                 )
             ),
