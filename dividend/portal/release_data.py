@@ -36,12 +36,9 @@ class SourceEntry(Protocol):
 
 
 def sha256_of(path: Path) -> str:
-    """sha256 of a file, read in 1 MiB blocks."""
-    h = hashlib.sha256()
+    """sha256 of a file (hashlib reads it in blocks)."""
     with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+        return hashlib.file_digest(f, "sha256").hexdigest()
 
 
 # A release's three core tables carry the index's stable columns: all of them must be there.

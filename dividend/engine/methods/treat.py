@@ -239,10 +239,30 @@ def _transform(v: np.ndarray, name: str, s: _Spec) -> tuple[np.ndarray, str]:
         return (np.log(shifted) if lam == 0 else (shifted**lam - 1.0) / lam), ""
 
 
-def _warn_untreated(code: str, why: str) -> None:
+def _warn_untreated(code: str, why: str, stacklevel: int = 3) -> None:
     warnings.warn(
-        f"indicator {code!r} left untreated: {why} (as COINr)", TreatWarning, stacklevel=3
+        f"indicator {code!r} left untreated: {why} (as COINr)", TreatWarning, stacklevel=stacklevel
     )
+
+
+def _checked_transform(
+    v: np.ndarray, name: str, s: _Spec, row: dict, check: int, code: str
+) -> tuple[np.ndarray, str, tuple] | None:
+    """Transform ``v`` with ``name`` and log ``check_SkewKurt<check>`` in ``row``.
+
+    Returns (values, point label, (pass, skew, kurt)), or None when the check is undefined:
+    COINr then returns the column untreated, and the row says so.
+    """
+    x, label = _transform(v, name, s)
+    sk, kt = skew_kurt_complete(x)
+    passing = _passes(sk, kt, s)
+    if passing is None:
+        row["Treatment"] = f"untreated: {name} result has undefined skew/kurtosis"
+        _warn_untreated(code, f"{name} result has undefined skew/kurtosis", stacklevel=4)
+        return None
+    row[f"check_SkewKurt{check}.Pass"] = passing
+    row[f"check_SkewKurt{check}.Skew"], row[f"check_SkewKurt{check}.Kurt"] = sk, kt
+    return x, label, (passing, sk, kt)
 
 
 class TreatedPoints:
@@ -386,35 +406,24 @@ def treat(
                 final = (passing, sk1, kt1)
                 row["Treatment"] = "winsorise" if nwin else "none"
             elif s.f1 is not None:  # a transformation as the first treatment (COINr allows any)
-                x1, label1 = _transform(orig, s.f1, s)
-                sk1, kt1 = skew_kurt_complete(x1)
-                passing = _passes(sk1, kt1, s)
-                if passing is None:  # COINr: f_pass returned NA -> return x untreated
-                    row["Treatment"] = f"untreated: {s.f1} result has undefined skew/kurtosis"
-                    _warn_untreated(code, f"{s.f1} result has undefined skew/kurtosis")
+                done = _checked_transform(orig, s.f1, s, row, 1, code)
+                if done is None:
                     rows.append(row)
                     continue
-                row["check_SkewKurt1.Pass"] = passing
-                row["check_SkewKurt1.Skew"], row["check_SkewKurt1.Kurt"] = sk1, kt1
-                final = (passing, sk1, kt1)
+                x1, label1, final = done
+                passing = final[0]
                 row["Treatment"] = s.f1
                 if label1:  # boxcox returns a bare vector: no point labels
                     points[obs, j] = 1
                     f1_labels[j] = label1
             if not passing and s.f2 is not None:
-                x2, label = _transform(x1 if s.combine_treat else orig, s.f2, s)
-                sk2, kt2 = skew_kurt_complete(x2)
-                pass2 = _passes(sk2, kt2, s)
-                if pass2 is None:  # COINr: f_pass returned NA -> return x untreated
-                    row["Treatment"] = f"untreated: {s.f2} result has undefined skew/kurtosis"
-                    _warn_untreated(code, f"{s.f2} result has undefined skew/kurtosis")
+                done = _checked_transform(x1 if s.combine_treat else orig, s.f2, s, row, 2, code)
+                if done is None:
                     rows.append(row)
                     continue
-                row["check_SkewKurt2.Pass"] = pass2
-                row["check_SkewKurt2.Skew"], row["check_SkewKurt2.Kurt"] = sk2, kt2
+                x2, label, final = done
                 row["f2"] = s.f2
                 row["Treatment"] = f"{s.f1}+{s.f2}" if s.combine_treat and s.f1 else s.f2
-                final = (pass2, sk2, kt2)
                 if label:  # COINr's boxcox returns a bare vector: no point labels
                     points[obs, j] += 3
                     f2_labels[j] = label
