@@ -6,7 +6,9 @@ set one pillar weight of one scenario to a sentinel value that occurs nowhere el
 ``dividend build`` of that scenario under ``sys.setprofile``, and record every call of a
 function defined in ``dividend/`` whose arguments or return value hold the sentinel: as the
 number itself, or inside a dict / list / tuple / set, a dataclass or plain object's fields,
-a pandas Series / DataFrame or a numpy array (searched up to three levels deep). Weights
+a pandas Series / DataFrame or a numpy array (searched up to three levels deep). A second
+count leaves out methods that only see the weight through ``self`` (an object holding it):
+what remains are the calls the weight is passed into or returned from. Weights
 renormalised by the engine (the sentinel divided by a sum) are no longer the YAML number
 and are not followed; the count is the path of the number as written in the file.
 
@@ -94,6 +96,7 @@ def trace(warehouse: Path, scenario: str, pillar: str) -> dict:
 
     hits: collections.Counter[tuple[str, str]] = collections.Counter()  # up to the CSV write
     whole: collections.Counter[tuple[str, str]] = collections.Counter()  # the whole build
+    passed: collections.Counter[tuple[str, str]] = collections.Counter()  # not only via self
     state = {"csv_written": False, "writer": None}
     counts = {"yaml_reads": 0, "framework_builds": 0}
 
@@ -123,10 +126,14 @@ def trace(warehouse: Path, scenario: str, pillar: str) -> dict:
                 whole[name] += 1
                 if not state["csv_written"]:
                     hits[name] += 1
+                    own = {k: v for k, v in frame.f_locals.items() if k not in ("self", "cls")}
+                    if any(holds(v) for v in own.values()):
+                        passed[name] += 1
         elif event == "return" and holds(arg):
             whole[name] += 1
             if not state["csv_written"]:
                 hits[name] += 1
+                passed[name] += 1
 
     out = scratch / "exports"
     sys.setprofile(profiler)
@@ -139,7 +146,7 @@ def trace(warehouse: Path, scenario: str, pillar: str) -> dict:
     csv = next(out.glob(f"*_{scenario}_*")) / "country_index.csv"
     shutil.rmtree(scratch, ignore_errors=True)
     assert rc == 0 and yaml is not None
-    return {"hits": hits, "whole": whole, **counts, **state, "csv": csv.name}
+    return {"hits": hits, "passed": passed, "whole": whole, **counts, **state, "csv": csv.name}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -149,7 +156,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--pillar", default="financial")
     args = ap.parse_args(argv)
     res = trace(args.warehouse, args.scenario, args.pillar)
-    for label, hits in (("YAML -> country_index.csv", res["hits"]), ("whole build", res["whole"])):
+    tables = (
+        ("YAML -> country_index.csv", res["hits"]),
+        ("YAML -> country_index.csv, passed in or returned (not only held by self)", res["passed"]),
+        ("whole build", res["whole"]),
+    )
+    for label, hits in tables:
         print(f"## {label}")
         for (module, qualname), n in sorted(hits.items()):
             print(f"{n:5d}  {module}.{qualname}")

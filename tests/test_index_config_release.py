@@ -357,3 +357,43 @@ def test_source_date_epoch_makes_two_releases_byte_identical(tmp_path, monkeypat
         "METHODOLOGY.md",
         "datapackage.json",
     }
+
+
+def test_site_builder_runs_inside_the_atomic_write(tmp_path):
+    """The writer does not know the portal: the caller's site builder writes into the
+    temporary directory before the rename, and a failing builder leaves no release."""
+    seen = []
+
+    def site(directory: Path, rid: str) -> None:
+        seen.append((directory.name.startswith(f".{rid}."), rid))
+        (directory / "site").mkdir()
+        (directory / "site" / "index.html").write_text("<p>ok</p>", encoding="utf-8")
+
+    d = write_release(_release({"a": EVIL}, digest="11" * 32), tmp_path, site_builder=site)
+    assert seen == [(True, d.name)] and (d / "site" / "index.html").is_file()
+
+    def broken(directory: Path, rid: str) -> None:
+        raise OSError("portal failed (simulated)")
+
+    with pytest.raises(ReleaseError, match="latest unchanged"):
+        write_release(_release({"a": EVIL}, digest="22" * 32), tmp_path, site_builder=broken)
+    assert latest(tmp_path) == d.resolve()
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([d.name, "latest"])
+
+
+def test_resolved_weights_from_the_index_table_rebuild_the_scenario_trees():
+    """The sensitivity asset reads the weights the index used (index.weights, Launchpad
+    overrides included) instead of re-reading the scenario and re-applying overrides: the
+    trees rebuilt from that table carry exactly the scenario's weights."""
+    from dividend.index.assemble import node_weights
+    from dividend.index.uncertainty import resolved_trees
+
+    frameworks = load_frameworks()
+    for path in scenario_paths().values():
+        sc = load_scenario(path, frameworks)
+        for scenario in (sc, sc.with_overrides({"pillars.financial": 7.5}, frameworks)):
+            trees = resolved_trees(frameworks, node_weights(frameworks, scenario))
+            assert set(trees) == set(frameworks)
+            for name, fw in frameworks.items():
+                assert dict(trees[name].weight) == dict(fw.framework(scenario).weight)
+    assert trees["country"].weight["financial"] == 7.5
