@@ -453,9 +453,10 @@ def _check_method(name: str, step: str, params: dict[str, Any]) -> None:
 
         bare, known = strip_prefix(str(method), "n_"), [*known, "none"]
     elif step == "Impute":
-        from dividend.steps.impute import COLUMN_METHODS, PANEL_METHODS
+        from dividend.steps.impute import COLUMN_METHODS, EM_METHODS, PANEL_METHODS
 
-        bare, known = strip_prefix(str(method), "i_"), [*COLUMN_METHODS, *PANEL_METHODS]
+        bare = strip_prefix(str(method), "i_")
+        known = [*COLUMN_METHODS, *PANEL_METHODS, *EM_METHODS]
     else:
         return
     if bare not in known:
