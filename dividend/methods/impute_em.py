@@ -3,7 +3,7 @@
 The standard EM algorithm for the mean ``mu`` and covariance ``Sigma`` of a multivariate
 normal sample with values missing at random (Dempster, Laird & Rubin 1977, "Maximum
 likelihood from incomplete data via the EM algorithm", JRSS B 39(1); Little & Rubin,
-*Statistical Analysis with Missing Data*, 3rd ed. 2019, section 11.2.1):
+*Statistical Analysis with Missing Data*, 2nd ed. 2002, chapter 11, section 11.2.1):
 
 * **E-step**: for each unit with missing set ``m`` and observed set ``o``, the missing
   values are replaced by their conditional expectation
@@ -26,6 +26,8 @@ Practical choices, each documented where it acts:
 * The columns are standardised (observed mean and standard deviation) inside the
   algorithm. EM is affine-equivariant, so this changes nothing but the numerics, and it
   makes ``tol`` and ``ridge`` scale-free. Results are returned on the original scale.
+* **Start**: the observed means and the covariance of the mean-imputed data (positive
+  semi-definite, unlike the pairwise-available covariance).
 * **Convergence**: the largest absolute change of the standardised ``mu`` and ``Sigma``
   entries (a change relative to each indicator's standard deviation) is at most ``tol``.
   The observed-data log-likelihood is computed at every iterate (it costs little extra)
@@ -36,7 +38,7 @@ Practical choices, each documented where it acts:
   the penalised likelihood ``l(mu, Sigma) - epsilon/2 (log|Sigma| + tr(Sigma^-1))`` on the
   standardised scale, so the M-step is ``Sigma = (n S + epsilon I) / (n + epsilon)``:
   epsilon pseudo-units with unit variances and no correlation, shrinking correlations
-  towards zero (Schafer, *Analysis of Incomplete Multivariate Data*, 1997, section 5.2.3,
+  towards zero (Schafer, *Analysis of Incomplete Multivariate Data*, 1997, chapter 5, the
   "ridge prior"; the ``empri`` of Amelia II works the same way). EM is then
   monotone in the penalised objective, not in ``loglik``.
 * **Eigenvalue floor**: as a numerical safeguard only, a standardised ``Sigma`` whose
