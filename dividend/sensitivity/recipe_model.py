@@ -16,7 +16,7 @@ from dividend.engine.methods.normalise import METHODS as NORMALISE_METHODS
 from dividend.engine.recipe import Recipe, RecipeError, Result, run_recipe
 from dividend.engine.steps.aggregate import per_level
 from dividend.engine.steps.base import strip_prefix
-from dividend.engine.steps.impute import COLUMN_METHODS, PANEL_METHODS
+from dividend.engine.steps.impute import COLUMN_METHODS, EM_METHODS, PANEL_METHODS
 from dividend.engine.unit_data import UnitData
 from dividend.sensitivity.batch import (
     RunFailures,
@@ -309,7 +309,8 @@ def _check_method(name: str, step: str, params: dict[str, Any]) -> None:
     if step == "Normalise":
         bare, known = strip_prefix(str(method), "n_"), [*NORMALISE_METHODS, "none"]
     elif step == "Impute":
-        bare, known = strip_prefix(str(method), "i_"), [*COLUMN_METHODS, *PANEL_METHODS]
+        bare = strip_prefix(str(method), "i_")
+        known = [*COLUMN_METHODS, *PANEL_METHODS, *EM_METHODS]
     else:
         return
     if bare not in known:

@@ -17,6 +17,10 @@ Methods (COINr names ``i_*`` are accepted too):
   up to ``max_time`` time points back; ``linear`` (or ``constant``) interpolates
   between observations in time and holds the nearest value beyond the ends (COINr's
   ``approx(rule = 2)``), optionally only within ``max_time`` points of an observation.
+* multivariate normal: ``em`` (or ``EM``) fills each unit's missing indicators with their
+  conditional mean given its observed ones, under the mean and covariance estimated by
+  EM from all units of the dataset (:mod:`dividend.methods.impute_em`; with a ``Time``
+  column all unit-years are pooled); ``em: {max_iter, tol, ridge}`` tunes the kernel.
 
 Whatever the method, observed values are never changed: the output is
 ``where(missing, imputed, observed)``.
@@ -29,6 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from dividend.engine.methods.impute_em import impute_em
 from dividend.engine.steps.base import (
     Context,
     Dset,
@@ -41,6 +46,7 @@ from dividend.engine.steps.base import (
 COLUMN_METHODS = ("mean", "median", "mean_grp", "median_grp")
 ROW_METHODS = ("mean", "median")
 PANEL_METHODS = ("latest", "linear", "constant")
+EM_METHODS = ("em", "EM")
 
 
 def _nanstat(v: np.ndarray, how: str, axis: int) -> np.ndarray:
@@ -138,6 +144,29 @@ def _panel(ctx: Context, x: Dset, method: str, max_time: int | None) -> np.ndarr
     return fill[ti, ui]
 
 
+def _em(x: Dset, use_group: str | None, options: dict[str, Any]) -> tuple[Dset, dict[str, Any]]:
+    """EM imputation over all indicators jointly; the kernel's diagnostics go to the notes."""
+    if use_group is not None:
+        raise RecipeError("Impute.use_group: only valid with a *_grp method, not 'em'")
+    unknown = sorted(set(options) - {"max_iter", "tol", "ridge"})
+    if unknown:
+        raise RecipeError(f"Impute.em: unknown option(s) {unknown}; valid: max_iter, tol, ridge")
+    missing = np.isnan(x.values)
+    _no_data_error(missing.all(axis=0), x.columns, "indicator")
+    try:
+        res = impute_em(x.values, codes=x.columns, **options)
+    except ValueError as exc:
+        raise RecipeError(f"Impute.em: {exc}") from exc
+    return x.with_values(res.X), {
+        "imputed": int(missing.sum()),
+        "remaining_missing": 0,
+        "em_iterations": res.iterations,
+        "em_converged": res.converged,
+        "em_loglik": float(res.loglik[-1]),
+        "em_floored": res.floored,
+    }
+
+
 @register("Impute", dset="Denominated", write_to="Imputed")
 def impute(
     ctx: Context,
@@ -148,6 +177,7 @@ def impute(
     group_level: int | None = None,
     normalise_first: bool | None = None,
     max_time: int | None = None,
+    em: dict[str, Any] | None = None,
     disable: bool = False,
 ) -> tuple[Dset, dict[str, Any]]:
     """Fill missing values; see the module docstring for the methods."""
@@ -156,6 +186,10 @@ def impute(
     if disable or method == "none" or not missing.any():
         return x, {"imputed": 0, "remaining_missing": int(missing.sum())}
     method = strip_prefix(method, "i_")
+    if method in EM_METHODS:
+        return _em(x, use_group, em or {})
+    if em is not None:
+        raise RecipeError(f"Impute.em: only valid with method 'em', not {method!r}")
     if method in PANEL_METHODS:
         if max_time is not None and (int(max_time) != max_time or max_time < 1):
             raise RecipeError(f"Impute.max_time: must be a positive integer, got {max_time!r}")
