@@ -16,13 +16,13 @@ from pathlib import Path
 
 import pandas as pd
 import pandera.pandas as pa
-import pycountry
 import yaml
 from pandera.typing import Series
 
 from sources.catalogue import dataset
 from sources.errors import SourceError
 from sources.geography._model import StrictModel
+from sources.geography.countries import alpha2_to_iso3
 
 GEO_DIR = Path(__file__).resolve().parent
 OVERRIDES_PATH = GEO_DIR / "city_overrides.yaml"
@@ -38,32 +38,26 @@ QOL_FILE = "quality_of_life_european_cities_2023_aggregated_data.xlsx"
 QOL_SHEET = "QoL in European cities 2023_V2"
 CORE_CITY_RE = r"^[A-Z]{2}\d{3}C$"
 
-# Eurostat uses EL for Greece and UK for the United Kingdom; everything else is ISO alpha-2.
-EUROSTAT_PREFIX_ISO3 = {"EL": "GRC", "UK": "GBR"}
 # Letters NFKD does not decompose.
 _FOLD_LETTERS = str.maketrans(
     {"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "đ": "d", "Đ": "D", "ß": "ss", "æ": "ae", "ı": "i"}
 )
 
 
-@cache
-def _alpha2_to_iso3(prefix: str) -> str | None:
-    if prefix in EUROSTAT_PREFIX_ISO3:
-        return EUROSTAT_PREFIX_ISO3[prefix]
-    country = pycountry.countries.get(alpha_2=prefix)
-    return None if country is None else country.alpha_3
-
-
 def eurostat_geo_iso3(codes: pd.Series, *, dataset: str) -> pd.Series:
-    """ISO3 of the country of each Eurostat geo code (`NL037C`, `NL`), from its 2-letter prefix."""
+    """ISO3 of the country of each Eurostat geo code (`NL037C`, `NL`), from its 2-letter prefix.
+
+    Eurostat writes EL for Greece and UK for the United Kingdom; both are in the `alpha2`
+    table of country_overrides.yaml, read by `alpha2_to_iso3`."""
     prefix = codes.astype(str).str[:2]
-    mapping = {p: _alpha2_to_iso3(p) for p in prefix.unique()}
-    unknown = sorted(p for p, iso3 in mapping.items() if iso3 is None)
-    if unknown:
+    unique = pd.Series(prefix.unique(), dtype="str")
+    try:
+        iso3 = alpha2_to_iso3(unique, dataset=dataset, file="?")
+    except SourceError as err:
         raise SourceError(
-            f"unknown Eurostat country prefix(es) {unknown}", dataset=dataset, column="geo"
-        )
-    return prefix.map(mapping).astype("str")
+            f"unknown Eurostat country prefix(es): {err}", dataset=dataset, column="geo"
+        ) from None
+    return prefix.map(dict(zip(unique, iso3, strict=True))).astype("str")
 
 
 def fold_name(names: pd.Series) -> pd.Series:
