@@ -22,7 +22,9 @@ from sources.readers import mipex_country_sheets_xlsx as mipex
 from sources.tidy import to_staged
 
 DATASET_ID = "mipex2020_core_2007_2019"
-FIRST_YEAR, EDITION_YEAR, LAST_YEAR_IN_FILE = 2007, 2019, 2021
+EDITION_YEAR = 2019
+FIRST_YEAR, LAST_YEAR_IN_FILE = mipex.YEARS
+SCORE_LOW, SCORE_HIGH = mipex.SCORE_RANGE
 INDICATOR_PATTERN = (
     r"^(overall\.(with_health|without_health|without_health_education)"
     rf"|strand\.({'|'.join(mipex.STRANDS.values())})"
@@ -86,8 +88,8 @@ class Mipex2020Staged(CountryStaged):
     indicator: Series[str] = pa.Field(str_matches=INDICATOR_PATTERN)
     geo_level: Series[str] = pa.Field(isin=["country"])
     year: Series[int] = pa.Field(ge=FIRST_YEAR, le=LAST_YEAR_IN_FILE)
-    value: Series[float] = pa.Field(nullable=True, ge=0.0, le=100.0)
-    value_raw: Series[float] = pa.Field(nullable=True, ge=0.0, le=100.0)
+    value: Series[float] = pa.Field(nullable=True, ge=SCORE_LOW, le=SCORE_HIGH)
+    value_raw: Series[float] = pa.Field(nullable=True, ge=SCORE_LOW, le=SCORE_HIGH)
     unit: Series[str] = pa.Field(isin=[mipex.UNIT])
 
     @pa.dataframe_check(error="a year after 2019 must carry a rule (mipex_year_after_edition)")

@@ -38,6 +38,10 @@ from sources.readers._common import raw_table, read_data_files
 # Numbers typed below a table, in a row without any year: not observations. Any other such
 # number raises, so this list is exhaustive for the vendored file.
 KNOWN_STRAY_NUMBERS = {("CN", "AI58")}  # 100 under the Family Reunification block
+# Domain of every value: MIPEX scores are 0-100; years 2007-2019 (the edition) plus the 2020 and
+# 2021 updates a few sheets carry (flagged when staged).
+SCORE_RANGE = (0.0, 100.0)
+YEARS = (2007, 2021)
 UNIT = "score 0-100 (MIPEX 2020 core indicators)"
 DIV0, TEXT = "#DIV/0!", "text"
 OVERALL_HEADER_ROW = 2  # 1-based
@@ -116,6 +120,12 @@ class _Sheet:
         years = np.empty(len(rows), dtype="int64")
         for i, r in enumerate(rows):
             years[i] = self._row_year(r, cells[i])
+            if not YEARS[0] <= years[i] <= YEARS[1]:
+                raise self.error(
+                    f"year {years[i]} is outside the file's coverage {YEARS[0]}-{YEARS[1]}",
+                    r,
+                    year_cols[0],
+                )
         if (np.diff(years) != 1).any():
             i = int(np.flatnonzero(np.diff(years) != 1)[0]) + 1
             raise self.error(
@@ -145,6 +155,12 @@ class _Sheet:
             i = int(np.flatnonzero(odd)[0])
             raise self.error(f"score cell holds {cells[i]!r}", int(rows[i]), col)
         value = np.where(number, cells, np.nan).astype("float64")
+        outside = number & ~((value >= SCORE_RANGE[0]) & (value <= SCORE_RANGE[1]))  # NaN, inf too
+        if outside.any():
+            i = int(np.flatnonzero(outside)[0])
+            raise self.error(
+                f"score {cells[i]!r} is not a finite value in {SCORE_RANGE}", int(rows[i]), col
+            )
         marker = np.array([_label(v) for v in cells], dtype=object)
         flag = np.where(text, np.where(marker == DIV0, DIV0, TEXT), None)
         return value, flag
