@@ -16,6 +16,7 @@ from sources.datasets import eurostat_silc_by_citizenship as silc
 from sources.datasets import oecd_imd_inflows_b11 as imd
 from sources.errors import SourceError
 from sources.validate import validate
+from tests.test_sources_city_eurostat import one
 from tests.test_sources_city_support import mutated_dataset, replace_once
 
 ERGAN = "lfsa_ergan_employment_rates_by_citizenship.csv"
@@ -42,14 +43,6 @@ def staged(module, ds=None) -> StageResult:
 @cache
 def real(module_name: str) -> StageResult:
     return staged({"lfs": lfs, "silc": silc, "imd": imd}[module_name])
-
-
-def one(df: pd.DataFrame, **where: object) -> pd.Series:
-    hit = df
-    for col, val in where.items():
-        hit = hit[hit[col] == val]
-    assert len(hit) == 1, f"{len(hit)} rows for {where}"
-    return hit.iloc[0]
 
 
 def mutated(module, tmp_path: Path, file: str, mutate) -> StageResult:

@@ -8,8 +8,6 @@ A cross-check never changes a value: it makes a disagreement between sources vis
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -18,6 +16,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
+from sources.datasets import discover
 from sources.quality import DQ_COLUMNS, QualityDecisions
 
 # The decision columns, plus what the value was compared with and the signed difference.
@@ -37,11 +36,7 @@ class CrossCheck:
 
 
 def all_crosschecks() -> dict[str, CrossCheck]:
-    checks: dict[str, CrossCheck] = {}
-    for mod in pkgutil.iter_modules(__path__):
-        check = getattr(importlib.import_module(f"{__name__}.{mod.name}"), "CHECK", None)
-        if check is not None:
-            checks[check.check_id] = check
+    checks = {check.check_id: check for check in discover(__name__, __path__, "CHECK")}
     return dict(sorted(checks.items()))
 
 

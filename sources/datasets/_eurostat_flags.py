@@ -21,9 +21,22 @@ from sources.quality import Rule, apply_rule
 # Order = the order rules are applied: the last rule applied names the row in staged.qc_rule,
 # so low reliability, the flag that matters most for a migrant-vs-national gap, comes last
 # among the flags, and every drop comes after every flag.
-FLAG_RULES = {
-    letter: Rule(f"eurostat_{name}", "flag", f"Eurostat flag '{letter}': {meaning}; value kept")
-    for letter, name, meaning in (
+
+
+def status_rules(prefix: str, action: str, label: str, entries) -> dict[str, Rule]:
+    """One rule per publisher status code: (code, name, meaning) -> Rule `<prefix>_<name>`."""
+    kept = "; value kept" if action == "flag" else ""
+    return {
+        code: Rule(f"{prefix}_{name}", action, f"{label} '{code}': {meaning}{kept}")
+        for code, name, meaning in entries
+    }
+
+
+FLAG_RULES = status_rules(
+    "eurostat",
+    "flag",
+    "Eurostat flag",
+    [
         ("d", "definition_differs", "definition differs, see the publisher's metadata"),
         ("e", "estimated", "estimated value"),
         ("f", "forecast", "forecast value"),
@@ -33,16 +46,18 @@ FLAG_RULES = {
         ("n", "not_significant", "not significant"),
         ("b", "series_break", "break in time series, not comparable with earlier years"),
         ("u", "low_reliability", "low reliability (small sample), use with care"),
-    )
-}
-DROP_RULES = {
-    letter: Rule(f"eurostat_{name}", "drop", f"Eurostat flag '{letter}': {meaning}")
-    for letter, name, meaning in (
+    ],
+)
+DROP_RULES = status_rules(
+    "eurostat",
+    "drop",
+    "Eurostat flag",
+    [
         ("c", "confidential", "confidential, must not be published; value not used"),
         ("z", "not_applicable", "not applicable; value not used"),
         ("m", "missing", "missing value; value not used"),
-    )
-}
+    ],
+)
 FLAG_WITHOUT_VALUE = Rule(
     "eurostat_empty_value_with_flag",
     "drop",

@@ -20,6 +20,7 @@ from sources.catalogue import Dataset
 from sources.datasets import SourceSpec, StageResult
 from sources.datasets._country import CountryStaged, keys_from_iso3
 from sources.datasets._domain import COUNT, require_domain
+from sources.datasets._eurostat_flags import status_rules
 from sources.errors import SourceError
 from sources.quality import Rule, apply_rule, concat_decisions
 from sources.readers._common import read_data_files
@@ -39,17 +40,19 @@ LAYOUT = SdmxLayout(
     normal_flags=("A",),
 )
 # OECD OBS_STATUS codes (SDMX CL_OBS_STATUS) other than A, normal value.
-STATUS_FLAG = {
-    code: Rule(f"oecd_status_{name}", "flag", f"OECD OBS_STATUS '{code}': {meaning}; value kept")
-    for code, name, meaning in (
+STATUS_FLAG = status_rules(
+    "oecd_status",
+    "flag",
+    "OECD OBS_STATUS",
+    [
         ("B", "series_break", "break in the series, not comparable with earlier years"),
         ("E", "estimated", "estimated value"),
         ("F", "forecast", "forecast value"),
         ("I", "imputed", "imputed value"),
         ("P", "provisional", "provisional value"),
         ("U", "low_reliability", "low reliability"),
-    )
-}
+    ],
+)
 STATUS_MISSING = Rule(
     "oecd_status_missing",
     "drop",
