@@ -4,10 +4,10 @@ import dagster as dg
 import pandas as pd
 from dagster_duckdb import DuckDBResource
 
+from pipelines.checks import schema_check
 from pipelines.metadata import table_metadata
 from pipelines.resources import DUCKDB_POOL, warehouse_asset
 from sources.geography import cities, countries, map_crosswalk
-from sources.schema_checks import check_table
 from sources.warehouse import read_table, write_tables
 
 CITY_SOURCES = (cities.PERCEP_ID, cities.AUDIT_ID, cities.QOL_ID, cities.NAE_ID, cities.STATCAN_ID)
@@ -111,20 +111,9 @@ def map_crosswalk_table(duckdb: DuckDBResource) -> dg.MaterializeResult:
     )
 
 
-@dg.asset_check(
-    asset=map_crosswalk_table,
-    name="pandera_schema",
-    blocking=True,
-    pool=DUCKDB_POOL,
-    description="The stored staged.map_crosswalk satisfies its pandera model (MapCrosswalk).",
+map_crosswalk_schema = schema_check(
+    dg.AssetKey(["staged", "map_crosswalk"]), "staged.map_crosswalk", map_crosswalk.MapCrosswalk
 )
-def map_crosswalk_schema(duckdb: DuckDBResource) -> dg.AssetCheckResult:
-    with duckdb.get_connection() as con:
-        failures = check_table(con, "staged.map_crosswalk", map_crosswalk.MapCrosswalk)
-    return dg.AssetCheckResult(
-        passed=failures.empty,
-        metadata={"failures": dg.MetadataValue.md(failures.to_markdown(index=False) or "_none_")},
-    )
 
 
 @dg.asset_check(

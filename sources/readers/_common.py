@@ -8,6 +8,7 @@ the reader says otherwise) and the column, with the offending cell quoted.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -76,6 +77,25 @@ def undecodable(ds: Dataset, name: str, data: bytes, encoding: str) -> SourceErr
             row=row,
         )
     return SourceError(f"not {encoding} text (re-encoded?)", dataset=ds.id, file=name)
+
+
+def read_json(ds: Dataset, name: str) -> Any:
+    """A JSON file as Python objects. Bytes that are not UTF-8 (a re-encoded copy) or text the
+    parser rejects (a truncated one) raise `SourceError` at the parser's line and character."""
+    try:
+        return json.loads(ds.path(name).read_bytes().decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise SourceError(
+            f"not UTF-8 encoded JSON (byte {exc.start}): {exc.reason}", dataset=ds.id, file=name
+        ) from None
+    except json.JSONDecodeError as exc:
+        raise SourceError(
+            f"not valid JSON: {exc.msg}",
+            dataset=ds.id,
+            file=name,
+            row=exc.lineno,
+            column=f"char {exc.colno}",
+        ) from None
 
 
 def require_header(ds: Dataset, name: str, columns: Sequence[str], expected: list[str]) -> None:

@@ -14,14 +14,12 @@ is the geometry's 1-based position in `objects.countries.geometries` (the file i
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pandas as pd
 
 from sources.catalogue import Dataset
 from sources.errors import SourceError
-from sources.readers._common import raw_table, read_data_files
+from sources.readers._common import raw_table, read_data_files, read_json
 
 OBJECT = "countries"
 NO_ISO_ID = -99
@@ -29,23 +27,6 @@ SNAPSHOT_YEAR = 2015  # vega-datasets commit of the file (2015-10-15); Natural E
 BBOX = ("bbox_west", "bbox_south", "bbox_east", "bbox_north")
 INDICATORS = {"polygons": "count", **dict.fromkeys(BBOX, "degrees")}
 LON_LAT_RANGE = {"bbox_west": 180.0, "bbox_east": 180.0, "bbox_south": 90.0, "bbox_north": 90.0}
-
-
-def _load(ds: Dataset, name: str) -> dict:
-    raw = ds.path(name).read_bytes()
-    try:
-        return json.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise SourceError(
-            f"not UTF-8 encoded JSON (byte {exc.start}): {exc.reason}", dataset=ds.id, file=name
-        ) from None
-    except json.JSONDecodeError as exc:
-        raise SourceError(
-            f"not well-formed JSON (line {exc.lineno}, column {exc.colno}): {exc.msg}",
-            dataset=ds.id,
-            file=name,
-            row=exc.lineno,
-        ) from None
 
 
 def _require(ok: bool, ds: Dataset, name: str, message: str, index: int | None = None) -> None:
@@ -73,7 +54,7 @@ def _arc_bounds(arcs: list, scale: np.ndarray, translate: np.ndarray) -> np.ndar
 
 
 def read_file(ds: Dataset, name: str) -> pd.DataFrame:
-    doc = _load(ds, name)
+    doc = read_json(ds, name)
     _require(isinstance(doc, dict) and doc.get("type") == "Topology", ds, name, "not a Topology")
     tf = doc.get("transform") or {}
     _require(
