@@ -96,8 +96,9 @@ class _Sheet:
         )
 
     def years(self, first: int, stop: int, year_cols: list[int], score_cols: list[int]) -> tuple:
-        """Rows `first`..: the data rows of a table (until a row without any year cell), their
-        consensus year and, per (row, group), the group's own year cell where it disagrees.
+        """Rows `first`..: the data rows of a table (until a row without any year cell), each
+        row's year (see `_row_year`) and, per (row, group), the group's own year cell where it
+        disagrees with its row (else None).
 
         Notes typed below a table (an answer key in a score column) end it; a number there
         would be a score without a year, and raises."""
