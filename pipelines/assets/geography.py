@@ -10,7 +10,14 @@ from pipelines.resources import DUCKDB_POOL, warehouse_asset
 from sources.geography import cities, countries, map_crosswalk
 from sources.warehouse import read_table, write_tables
 
-CITY_SOURCES = (cities.PERCEP_ID, cities.AUDIT_ID, cities.QOL_ID, cities.NAE_ID, cities.STATCAN_ID)
+CITY_SOURCES = (
+    cities.PERCEP_ID,
+    cities.AUDIT_ID,
+    cities.QOL_ID,
+    cities.NAE_ID,
+    cities.STATCAN_ID,
+    *cities.ARGENTINA_IDS,
+)
 
 
 def _raw_key(ds_id: str) -> dg.AssetKey:
@@ -59,8 +66,8 @@ def qol_city_crosswalk(duckdb: DuckDBResource) -> dg.MaterializeResult:
     group_name="geography",
     deps=[*(_raw_key(d) for d in CITY_SOURCES), dg.AssetKey(["staged", "qol_city_crosswalk"])],
     description="Every city in the city sources: European cities by Eurostat code (CC###C), US "
-    "cities by Census place, Canadian cities by StatCan CMA code, each with its country's ISO3 "
-    "and peer group (eu, us, ca).",
+    "cities by Census place, Canadian cities by StatCan CMA code, the City of Buenos Aires "
+    "(AR-CABA, context only), each with its country's ISO3 and peer group (eu, us, ca, ar).",
 )
 def cities_table(duckdb: DuckDBResource) -> dg.MaterializeResult:
     with duckdb.get_connection() as con:
