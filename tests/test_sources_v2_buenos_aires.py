@@ -13,8 +13,8 @@ from sources.catalogue import dataset
 from sources.datasets import all_specs
 from sources.errors import SourceError
 from sources.geography import cities as geo
-from sources.tidy import RawTidy
-from tests.country_sources_helpers import mutated, replace_text
+from tests.country_sources_helpers import mutated, replace_text, staged_of
+from tests.country_sources_helpers import read_raw as read
 
 RESIDENTS = "argentina_dnm_foreign_residents"
 PERMITS = "argentina_dnm_residence_permits"
@@ -24,19 +24,6 @@ Q3_2019 = "residencias-otorgadas---3-trimestre---ano-2019.csv"
 Q4_2018 = "residencias-otorgadas---4-trimestre---ano-2018.csv"
 Q2_2020 = "residencias-otorgadas---2-trimestre---ano-2020.csv"
 INDICATORS = Path(__file__).resolve().parents[1] / "indicators"
-
-
-def read(ds):
-    return all_specs()[ds.id].read(ds)
-
-
-def staged_of(ds):
-    spec = all_specs()[ds.id]
-    raw = spec.read(ds)
-    RawTidy.validate(raw, lazy=True)
-    result = spec.stage(raw)
-    spec.schema.validate(result.table, lazy=True)
-    return result
 
 
 @pytest.fixture(scope="module")
@@ -190,3 +177,39 @@ def test_city_table_without_argentine_city_rows_has_no_caba():
     raw = {d: all_specs()[d].read(dataset(d)) for d in geo.ARGENTINA_IDS}
     raw = {d: r.assign(geo_level="region") for d, r in raw.items()}
     assert "AR-CABA" not in set(geo.build_cities(raw)["city_key"])
+
+
+def test_new_sources_reach_the_warehouse(source_warehouse):
+    """Materialised with every other source: the rules' decisions and the cross-checks land in
+    quality.*, and the study-city table reports Buenos Aires' city-level context data."""
+    import duckdb
+
+    path, _ = source_warehouse
+    with duckdb.connect(str(path), read_only=True) as con:
+        rules = set(
+            con.execute(
+                "SELECT DISTINCT rule FROM quality.data_quality WHERE dataset IN "
+                f"('knomad_remittance_flows_2023_06', 'rpw_corridors_databank', '{PERMITS}')"
+            ).df()["rule"]
+        )
+        study = con.execute(
+            "SELECT city_key, coverage FROM staged.study_cities WHERE study_city = 'Buenos Aires'"
+        ).fetchone()
+        caba = con.execute(
+            "SELECT sum(value) FROM staged.argentina_dnm_foreign_residents WHERE geo = 'AR-CABA'"
+        ).fetchone()[0]
+        checks = set(con.execute("SELECT DISTINCT rule FROM quality.cross_checks").df()["rule"])
+    assert {
+        "knomad_zero_is_no_data",
+        "knomad_footnote_row",
+        "knomad_inflows_vs_wdi_received",
+        "knomad_outflows_vs_wdi_paid",
+        "knomad_vs_wdi_2023_vintage",
+        "rpw_not_available",
+        "rpw_negative_total_cost",
+        "dnm_permits_file_not_verified",
+        "dnm_permits_header_missing",
+    } <= rules
+    assert {"knomad_inflows_vs_wdi_received", "knomad_vs_wdi_2023_vintage"} <= checks
+    assert study[0] == "AR-CABA" and set(study[1].split(",")) == {RESIDENTS, PERMITS}
+    assert caba == 862_403

@@ -5,6 +5,7 @@ rule and reader is also run on a mutated temporary copy."""
 from __future__ import annotations
 
 import struct
+from collections.abc import Callable
 from pathlib import Path
 
 import openpyxl
@@ -13,10 +14,9 @@ import pytest
 
 from sources.catalogue import dataset
 from sources.crosschecks import CrossCheckDecisions, all_crosschecks, run_crosschecks
-from sources.datasets import all_specs
 from sources.errors import SourceError
-from sources.tidy import RawTidy
-from tests.country_sources_helpers import mutated, replace_text
+from tests.country_sources_helpers import mutated, one_row, replace_text, staged_of
+from tests.country_sources_helpers import read_raw as read
 
 KNOMAD = "knomad_remittance_flows_2023_06"
 WDI = "wdi_remittances_2023_05"
@@ -26,34 +26,12 @@ COST_TO = "sending-cost-to-country.xls"
 RPW_FILE = "36d1ed87-9a2d-41da-8eac-c1c25d45fa65_Data.csv"
 
 
-def read(ds):
-    return all_specs()[ds.id].read(ds)
-
-
-def staged_of(ds):
-    spec = all_specs()[ds.id]
-    raw = spec.read(ds)
-    RawTidy.validate(raw, lazy=True)
-    result = spec.stage(raw)
-    spec.schema.validate(result.table, lazy=True)
-    return result
-
-
 @pytest.fixture(scope="module")
 def real() -> dict:
     return {d: staged_of(dataset(d)) for d in (KNOMAD, WDI, RPW)}
 
 
-def one(frame: pd.DataFrame, **where) -> pd.Series:
-    mask = pd.Series(True, index=frame.index)
-    for k, v in where.items():
-        mask &= frame[k] == v
-    hit = frame[mask]
-    assert len(hit) == 1, f"{where}: {len(hit)} rows"
-    return hit.iloc[0]
-
-
-def edit_cell(name: str, cell: str, value) -> callable:
+def edit_cell(cell: str, value: object) -> Callable[[Path], None]:
     """Mutate one cell of a KNOMAD workbook (openpyxl re-saves the copy)."""
 
     def _mutate(path: Path) -> None:
@@ -70,19 +48,19 @@ def edit_cell(name: str, cell: str, value) -> callable:
 def test_knomad_golden_numbers(real):
     t = real[KNOMAD].table
     # issue 11 / README: UAE outflows 2019 = US$ 44,955.75 million (outflows sheet row 204, column U)
-    uae = one(t, indicator="KNOMAD.OUTFLOWS", geo="ARE", year=2019)
+    uae = one_row(t, indicator="KNOMAD.OUTFLOWS", geo="ARE", year=2019)
     assert uae["value"] == pytest.approx(44955.75, abs=0.005)
     assert (uae["source_file"], uae["source_row"]) == (OUTFLOWS, 204)
     # README: Afghanistan's latest years are rounded estimates (2021 = 300, 2022 = 350)
-    assert one(t, indicator="KNOMAD.INFLOWS", geo="AFG", year=2022)["value"] == 350
+    assert one_row(t, indicator="KNOMAD.INFLOWS", geo="AFG", year=2022)["value"] == 350
     # inflows sheet, row "World", column X (2022)
-    world = one(t, indicator="KNOMAD.INFLOWS", geo="World", year=2022)
+    world = one_row(t, indicator="KNOMAD.INFLOWS", geo="World", year=2022)
     assert world["value"] == pytest.approx(831102.9592088049) and world["geo_level"] == "aggregate"
     # outflows "% of GDP in 2022", Albania (row 4, column Y)
-    alb = one(t, indicator="KNOMAD.OUTFLOWS.PCT_GDP", geo="ALB", year=2022)
+    alb = one_row(t, indicator="KNOMAD.OUTFLOWS.PCT_GDP", geo="ALB", year=2022)
     assert alb["value"] == pytest.approx(0.8076592642072595)
     # World Bank names keyed to the project's ISO3 (Kosovo: XKX), inflows sheet row 105
-    kosovo = one(t, indicator="KNOMAD.INFLOWS", geo="XKX", year=2019)
+    kosovo = one_row(t, indicator="KNOMAD.INFLOWS", geo="XKX", year=2019)
     assert kosovo["geo_label"] == "Kosovo" and kosovo["value"] == pytest.approx(1248.990731)
     countries = t.loc[t["geo_level"].eq("country") & t["value"].notna(), "geo"].nunique()
     # 195 economies have a non-zero value in either sheet (counted with openpyxl: 199 rows
@@ -104,10 +82,12 @@ def test_knomad_zero_rule_on_real_file(real):
 
 def test_knomad_zero_rule_on_mutated_copy(tmp_path, real):
     # Albania inflows 2005 (row 3, column G) is 1,289.70 in the real file; write 0 instead
-    assert one(real[KNOMAD].table, indicator="KNOMAD.INFLOWS", geo="ALB", year=2005)["value"] > 0
-    ds = mutated(KNOMAD, tmp_path, INFLOWS, edit_cell(INFLOWS, "G3", 0))
+    assert (
+        one_row(real[KNOMAD].table, indicator="KNOMAD.INFLOWS", geo="ALB", year=2005)["value"] > 0
+    )
+    ds = mutated(KNOMAD, tmp_path, INFLOWS, edit_cell("G3", 0))
     res = staged_of(ds)
-    row = one(res.table, indicator="KNOMAD.INFLOWS", geo="ALB", year=2005)
+    row = one_row(res.table, indicator="KNOMAD.INFLOWS", geo="ALB", year=2005)
     assert row["qc_rule"] == "knomad_zero_is_no_data" and pd.isna(row["value"])
     n_real = (real[KNOMAD].decisions["rule"] == "knomad_zero_is_no_data").sum()
     assert (res.decisions["rule"] == "knomad_zero_is_no_data").sum() == n_real + 1
@@ -121,15 +101,15 @@ def test_knomad_footnote_rule_on_real_and_mutated_copy(tmp_path, real):
     t = real[KNOMAD].table
     labels = t.loc[t["indicator"] == "footnote", "geo_label"]
     assert labels.str.contains("Date: June 2023").sum() == 2
-    ds = mutated(KNOMAD, tmp_path, INFLOWS, edit_cell(INFLOWS, "A228", "Extra note"))
+    ds = mutated(KNOMAD, tmp_path, INFLOWS, edit_cell("A228", "Extra note"))
     res = staged_of(ds)
     extra = res.decisions[(res.decisions["rule"] == "knomad_footnote_row")]
     assert len(extra) == len(notes) + 1
-    assert one(res.table, geo=f"footnote:{INFLOWS}:228")["geo_label"] == "Extra note"
+    assert one_row(res.table, geo=f"footnote:{INFLOWS}:228")["geo_label"] == "Extra note"
 
 
 def test_knomad_number_in_the_footnotes_is_an_error(tmp_path):
-    ds = mutated(KNOMAD, tmp_path, INFLOWS, edit_cell(INFLOWS, "C221", 12.5))
+    ds = mutated(KNOMAD, tmp_path, INFLOWS, edit_cell("C221", 12.5))
     with pytest.raises(SourceError, match="below the blank row") as err:
         read(ds)
     assert (err.value.file, err.value.row, err.value.column) == (
@@ -140,14 +120,14 @@ def test_knomad_number_in_the_footnotes_is_an_error(tmp_path):
 
 
 def test_knomad_text_value_names_row_and_column(tmp_path):
-    ds = mutated(KNOMAD, tmp_path, OUTFLOWS, edit_cell(OUTFLOWS, "U204", "n/a"))
+    ds = mutated(KNOMAD, tmp_path, OUTFLOWS, edit_cell("U204", "n/a"))
     with pytest.raises(SourceError, match="not a number") as err:
         read(ds)
     assert (err.value.row, err.value.column) == (204, "Outward remittance flows!U")
 
 
 def test_knomad_negative_flow_fails_in_its_own_file_row_and_column(tmp_path):
-    ds = mutated(KNOMAD, tmp_path, OUTFLOWS, edit_cell(OUTFLOWS, "U204", -44955.75))
+    ds = mutated(KNOMAD, tmp_path, OUTFLOWS, edit_cell("U204", -44955.75))
     with pytest.raises(SourceError, match="outside its domain") as err:
         staged_of(ds)
     e = err.value
@@ -178,13 +158,13 @@ def test_knomad_truncated_and_reencoded_workbooks(tmp_path):
 def test_wdi_xls_golden_numbers(real):
     t = real[WDI].table
     # sending-cost-to-country.xls, Data sheet row 159 (Mexico), column 2019
-    mex = one(t, indicator="SI.RMT.COST.IB.ZS", geo="MEX", year=2019)
+    mex = one_row(t, indicator="SI.RMT.COST.IB.ZS", geo="MEX", year=2019)
     assert mex["value"] == pytest.approx(4.610356) and mex["source_row"] == 159
     assert mex["unit"] == "% of amount sent" and mex["vintage"] == "2023-05-10"
     # sending-cost-from-country.xls, row 13 (United Arab Emirates), 2019
-    assert one(t, indicator="SI.RMT.COST.OB.ZS", geo="ARE", year=2019)["value"] == pytest.approx(
-        3.472717, abs=1e-6
-    )
+    assert one_row(t, indicator="SI.RMT.COST.OB.ZS", geo="ARE", year=2019)[
+        "value"
+    ] == pytest.approx(3.472717, abs=1e-6)
     # the README's coverage: at most 104 receiving and 48 sending countries a year, 2011-2020
     cost = t[t["indicator"].str.startswith("SI.RMT") & t["geo_level"].eq("country")]
     per_year = cost.groupby(["indicator", "year"]).size()
@@ -192,7 +172,9 @@ def test_wdi_xls_golden_numbers(real):
     assert per_year["SI.RMT.COST.OB.ZS"].max() == 48
     assert set(cost["year"]) == set(range(2011, 2021))
     # aggregates come from the workbook's own "Metadata - Countries" sheet
-    assert one(t, indicator="BX.TRF.PWKR.CD.DT", geo="WLD", year=2022)["geo_level"] == "aggregate"
+    assert (
+        one_row(t, indicator="BX.TRF.PWKR.CD.DT", geo="WLD", year=2022)["geo_level"] == "aggregate"
+    )
     # no UAE row for remittances paid in this vintage either (the gap KNOMAD fills)
     assert t[(t["indicator"] == "BM.TRF.PWKR.CD.DT") & (t["geo"] == "ARE")].empty
 
@@ -236,7 +218,7 @@ def test_wdi_truncated_and_reencoded_xls(tmp_path):
 def test_rpw_golden_numbers_and_corridor_keys(real):
     t = real[RPW].table
     # file line 5281: United States of America -> Mexico, column 2019Q1 [YR2019Q1]
-    usa_mex = one(t, geo="USA", indicator="ATCR.CORR.Q1:MEX", year=2019)
+    usa_mex = one_row(t, geo="USA", indicator="ATCR.CORR.Q1:MEX", year=2019)
     assert usa_mex["value"] == pytest.approx(4.53357124328613)
     assert usa_mex["source_row"] == 5281 and usa_mex["vintage"] == "2020-12-07"
     # README: 377 priced corridors, 48 sending x 111 receiving countries
@@ -255,7 +237,7 @@ def test_rpw_rules_on_real_file(real):
     neg = d[d["rule"] == "rpw_negative_total_cost"]
     # five corridor-quarters below zero, e.g. Saudi Arabia -> Sudan 2017Q4 (line 3978)
     assert len(neg) == 5 and (neg["action"] == "flag").all()
-    sau = one(neg, geo="SAU", indicator="ATCR.CORR.Q4:SDN", year=2017)
+    sau = one_row(neg, geo="SAU", indicator="ATCR.CORR.Q4:SDN", year=2017)
     assert sau["value"] == pytest.approx(-11.3599996566772) and sau["source_row"] == 3978
     na = d[d["rule"] == "rpw_not_available"]
     assert len(na) == int(real[RPW].table["value_raw"].isna().sum()) > 0
@@ -268,9 +250,9 @@ def test_rpw_rules_on_mutated_copy(tmp_path, real):
         replace_text(",5.52199983596802,", ",-5.52199983596802,")(path)
 
     res = staged_of(mutated(RPW, tmp_path, RPW_FILE, mutate))
-    mex = one(res.table, geo="USA", indicator="ATCR.CORR.Q1:MEX", year=2019)
+    mex = one_row(res.table, geo="USA", indicator="ATCR.CORR.Q1:MEX", year=2019)
     assert mex["qc_rule"] == "rpw_not_available" and pd.isna(mex["value"])
-    yem = one(res.table, geo="USA", indicator="ATCR.CORR.Q1:YEM", year=2014)
+    yem = one_row(res.table, geo="USA", indicator="ATCR.CORR.Q1:YEM", year=2014)
     assert yem["qc_rule"] == "rpw_negative_total_cost" and yem["value"] == pytest.approx(-5.522)
     by_rule = res.decisions.groupby("rule").size()
     real_by_rule = real[RPW].decisions.groupby("rule").size()
@@ -325,7 +307,7 @@ def test_knomad_vs_wdi_differences(crosschecks, real):
         "knomad_vs_wdi_2023_vintage",
     }
     # China 2019 inflows: KNOMAD 68,398.48 vs WDI (2022-04) 18,294.31 US$ million
-    chn = one(d, rule="knomad_inflows_vs_wdi_received", geo="CHN", year=2019)
+    chn = one_row(d, rule="knomad_inflows_vs_wdi_received", geo="CHN", year=2019)
     assert chn["value"] == pytest.approx(68398.47511360464)
     assert chn["other_value"] == pytest.approx(18294.31310425)
     assert chn["difference"] == pytest.approx(50104.16200935, abs=1e-4)
@@ -341,12 +323,12 @@ def test_knomad_vs_wdi_differences(crosschecks, real):
 
 def test_knomad_cross_check_on_mutated_copy(tmp_path, real):
     """A changed KNOMAD value changes exactly its pair's difference."""
-    before = one(real[KNOMAD].table, indicator="KNOMAD.OUTFLOWS", geo="KWT", year=2019)
-    ds = mutated(KNOMAD, tmp_path, OUTFLOWS, edit_cell(OUTFLOWS, f"U{before['source_row']}", 1.0))
+    before = one_row(real[KNOMAD].table, indicator="KNOMAD.OUTFLOWS", geo="KWT", year=2019)
+    ds = mutated(KNOMAD, tmp_path, OUTFLOWS, edit_cell(f"U{before['source_row']}", 1.0))
     tables = {KNOMAD: staged_of(ds).table, WDI: real[WDI].table}
     check = all_crosschecks()["knomad_vs_wdi_2023_vintage"]
     out = run_crosschecks(tables, {check.check_id: check})
-    kwt = one(out, indicator="KNOMAD.OUTFLOWS", geo="KWT", year=2019)
+    kwt = one_row(out, indicator="KNOMAD.OUTFLOWS", geo="KWT", year=2019)
     assert kwt["value"] == 1.0
     assert kwt["difference"] == pytest.approx(1.0 - kwt["other_value"])
     assert "1 US$ million" in kwt["reason"]

@@ -10,18 +10,16 @@ whole non-negative counts, year 2023, ARG.
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
 from sources.catalogue import Dataset
 from sources.datasets import SourceSpec, StageResult
+from sources.datasets._argentina import ArgentinaStaged, keys_from_indec
 from sources.datasets._domain import COUNT, require_domain
-from sources.geography.argentina import CABA_KEY, jurisdiction_key
 from sources.quality import concat_decisions
 from sources.readers import renaper_residents_csv
-from sources.tidy import StagedTidy, to_staged
 
 DATASET_ID = "argentina_dnm_foreign_residents"
 YEAR = 2023  # "Enero 2023"
@@ -40,32 +38,17 @@ def stage(raw: pd.DataFrame) -> StageResult:
         value_column="cantidad",
         year_column="file name",
     )
-    keys = jurisdiction_key(raw["geo"].astype("int64"))
-    staged = to_staged(raw, keys, pd.Series("ARG", index=raw.index))
+    staged = keys_from_indec(raw, raw["geo"].astype("int64"))
     return StageResult(staged, concat_decisions([]))
 
 
-class ForeignResidentsStaged(StagedTidy):
+class ForeignResidentsStaged(ArgentinaStaged):
     """Foreign-resident counts by Argentine jurisdiction (CABA as the city AR-CABA)."""
 
-    geo: Series[str] = pa.Field(str_matches=rf"^({CABA_KEY}|AR-PR-\d{{2}})$")
-    geo_level: Series[str] = pa.Field(isin=["city", "region"])
     indicator: Series[str] = pa.Field(str_matches=rf"^residents:[^:]+:({'|'.join(SEXES)}):[^:]+$")
-    value: Series[float] = pa.Field(ge=0)
     unit: Series[str] = pa.Field(isin=["persons"])
     year: Series[int] = pa.Field(eq=YEAR)
-    country_iso3: Series[str] = pa.Field(isin=["ARG"])
     qc_action: Series[str] = pa.Field(isin=["none"])
-
-    @pa.check("value", error="count is not a whole number")
-    @classmethod
-    def whole(cls, value: Series[float]) -> Series[bool]:
-        return pd.Series(np.mod(value.to_numpy(), 1) == 0, index=value.index)
-
-    @pa.dataframe_check(error="the city level is CABA and only CABA")
-    @classmethod
-    def city_is_caba(cls, df: pd.DataFrame) -> Series[bool]:
-        return df["geo_level"].eq("city") == df["geo"].eq(CABA_KEY)
 
 
 SPEC = SourceSpec(

@@ -14,18 +14,18 @@ never scored. Rules (all flag, values kept):
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
 from sources.catalogue import Dataset
 from sources.datasets import SourceSpec, StageResult
+from sources.datasets._argentina import ArgentinaStaged, keys_from_indec
 from sources.datasets._domain import COUNT, require_domain
-from sources.geography.argentina import CABA_KEY, geo_level, jurisdiction_codes, jurisdiction_key
+from sources.geography.argentina import geo_level, jurisdiction_codes
 from sources.quality import Rule, apply_rule, concat_decisions
 from sources.readers import dnm_permits_csv
-from sources.tidy import RAW_COLUMNS, StagedTidy, to_staged
+from sources.tidy import RAW_COLUMNS
 
 DATASET_ID = "argentina_dnm_residence_permits"
 PERIODS = {  # file -> (year, quarter); the names are the publisher's, typos included
@@ -86,7 +86,7 @@ def stage(raw: pd.DataFrame) -> StageResult:
         year_column="file name",
     )
     codes = jurisdiction_codes(raw["geo"], dataset=DATASET_ID)
-    staged = to_staged(raw, jurisdiction_key(codes), pd.Series("ARG", index=raw.index))
+    staged = keys_from_indec(raw, codes)
     decisions = [
         apply_rule(staged, staged["source_file"].isin(NOT_VERIFIED).to_numpy(), FILE_NOT_VERIFIED),
         apply_rule(staged, staged["flag"].eq(dnm_permits_csv.NO_HEADER).to_numpy(), HEADER_MISSING),
@@ -94,27 +94,13 @@ def stage(raw: pd.DataFrame) -> StageResult:
     return StageResult(staged, concat_decisions(decisions))
 
 
-class ResidencePermitsStaged(StagedTidy):
+class ResidencePermitsStaged(ArgentinaStaged):
     """Residence permits per quarter by Argentine jurisdiction (CABA as the city AR-CABA)."""
 
-    geo: Series[str] = pa.Field(str_matches=rf"^({CABA_KEY}|AR-PR-\d{{2}})$")
-    geo_level: Series[str] = pa.Field(isin=["city", "region"])
     indicator: Series[str] = pa.Field(str_matches=rf"^({'|'.join(dnm_permits_csv.COUNTS)}):Q[1-4]$")
-    value: Series[float] = pa.Field(ge=0)
     unit: Series[str] = pa.Field(isin=["permits"])
     year: Series[int] = pa.Field(ge=2017, le=2020)
-    country_iso3: Series[str] = pa.Field(isin=["ARG"])
     qc_action: Series[str] = pa.Field(isin=["none", "flag"])
-
-    @pa.check("value", error="count is not a whole number")
-    @classmethod
-    def whole(cls, value: Series[float]) -> Series[bool]:
-        return pd.Series(np.mod(value.to_numpy(), 1) == 0, index=value.index)
-
-    @pa.dataframe_check(error="the city level is CABA and only CABA")
-    @classmethod
-    def city_is_caba(cls, df: pd.DataFrame) -> Series[bool]:
-        return df["geo_level"].eq("city") == df["geo"].eq(CABA_KEY)
 
 
 SPEC = SourceSpec(

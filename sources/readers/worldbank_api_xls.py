@@ -18,12 +18,12 @@ import xlrd
 from sources.catalogue import Dataset
 from sources.errors import SourceError
 from sources.readers._common import raw_table, read_data_files
+from sources.readers.worldbank_api_csv import indicator_unit
 
 DATA_SHEET, META_SHEET = "Data", "Metadata - Countries"
 HEADER_ROW = 4  # 1-based sheet row of the column header
 ID_COLUMNS = ["Country Name", "Country Code", "Indicator Name", "Indicator Code"]
 META_COLUMNS = ["Country Code", "Region"]
-_UNIT = re.compile(r"\(([^()]*)\)\s*$")
 
 
 def _open(ds: Dataset, name: str) -> xlrd.book.Book:
@@ -138,10 +138,7 @@ def read_file(ds: Dataset, name: str, units: dict[str, str] | None = None) -> pd
         )
     numeric = types == xlrd.XL_CELL_NUMBER
     ri, cj = np.nonzero(numeric)
-    unit = (units or {}).get(codes[0])
-    if unit is None:
-        found = _UNIT.search(ids["Indicator Name"].iat[0])
-        unit = found.group(1) if found else ids["Indicator Name"].iat[0]
+    unit = indicator_unit(codes[0], ids["Indicator Name"].iat[0], units)
     geo = ids["Country Code"].to_numpy()[ri]
     return raw_table(
         ds,
