@@ -15,13 +15,15 @@ Rules, both on every row (the decisions table holds both; staged rows show the s
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
 from sources.datasets import SourceSpec, StageResult
 from sources.datasets._country import CountryStaged
-from sources.geography.countries import alpha2_to_iso3
+from sources.errors import SourceError
+from sources.geography.countries import alpha2_codes, alpha2_to_iso3
 from sources.quality import Rule, apply_rule, concat_decisions
 from sources.readers import linkedin_talent_csv as reader
 from sources.tidy import to_staged
@@ -41,19 +43,34 @@ WEAK_PROVENANCE = Rule(
 )
 
 
-def stage(raw: pd.DataFrame) -> StageResult:
+def _iso3(raw: pd.DataFrame, codes: pd.Series, column: str) -> pd.Series:
+    """ISO3 of lower-case alpha-2 codes; an unknown code fails at its first file row."""
+    upper = codes.str.upper()
     file = str(raw["source_file"].iat[0]) if len(raw) else "?"
-    base = alpha2_to_iso3(
-        raw["geo"].str.upper(), dataset=DATASET_ID, file=file, column="base_country_code"
-    )
-    target_code = raw["indicator"].str.rsplit(":", n=1).str[1]
-    target = alpha2_to_iso3(
-        target_code.str.upper(), dataset=DATASET_ID, file=file, column="target_country_code"
-    )
+    known = upper.isin(list(alpha2_codes()))
+    if not known.all():
+        i = int(np.flatnonzero(~known.to_numpy())[0])
+        raise SourceError(
+            f"{codes.iat[i]!r} is not an ISO alpha-2 code (nor listed in country_overrides.yaml)",
+            dataset=DATASET_ID,
+            file=file,
+            row=int(raw["source_row"].iat[i]),
+            column=column,
+        )
+    return alpha2_to_iso3(upper, dataset=DATASET_ID, file=file, column=column)
+
+
+def stage(raw: pd.DataFrame) -> StageResult:
+    base = _iso3(raw, raw["geo"], "base_country_code")
+    target = _iso3(raw, raw["indicator"].str.rsplit(":", n=1).str[1], "target_country_code")
     staged = to_staged(raw, base, base)
     staged["indicator"] = (reader.INDICATOR + ":" + target).to_numpy()
     decisions = [
-        apply_rule(staged, staged["flag"].eq(reader.TRAILING_FLAG).to_numpy(), TRAILING),
+        apply_rule(
+            staged,
+            staged["flag"].str.endswith(reader.TRAILING_FLAG).fillna(False).to_numpy(),
+            TRAILING,
+        ),
         apply_rule(staged, pd.Series(True, index=staged.index).to_numpy(), WEAK_PROVENANCE),
     ]
     return StageResult(staged, concat_decisions(decisions))

@@ -127,6 +127,11 @@ def _alpha2_table() -> dict[str, str]:
     return table
 
 
+def alpha2_codes() -> frozenset[str]:
+    """Every two-letter code `alpha2_to_iso3` accepts (so a reader can name the bad row)."""
+    return frozenset(_alpha2_table())
+
+
 def alpha2_to_iso3(
     codes: Iterable[str], *, dataset: str, file: str, column: str = "geo"
 ) -> pd.Series:

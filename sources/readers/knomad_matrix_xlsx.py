@@ -90,6 +90,8 @@ def _grid(ds: Dataset, name: str) -> tuple[str, np.ndarray]:
                     column=sheet.title,
                 )
             rows.append(row)
+    except SourceError:
+        raise
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:  # damaged sheet XML
         raise SourceError(f"not a readable XLSX sheet: {exc}", dataset=ds.id, file=name) from None
     finally:
@@ -156,6 +158,11 @@ def read_file(ds: Dataset, name: str) -> pd.DataFrame:
         raise fail(
             f"cell is not a finite number: {cells[i, j]!r}", HEADER_ROW + int(i) + 1, cols[j]
         )
+
+    negative = number & (np.nan_to_num(values) < 0)
+    if negative.any():  # stocks and flows are counts of people and dollars
+        i, j = np.argwhere(negative)[0]
+        raise fail(f"negative value {cells[i, j]!r}", HEADER_ROW + int(i) + 1, cols[j])
 
     tail = body[end:]
     sums = _check_sums(fail, tail, is_blank[end:], values, labels, cols, HEADER_ROW + end + 1)
