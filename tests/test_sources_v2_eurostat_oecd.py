@@ -137,7 +137,14 @@ def test_real_files_decision_counts() -> None:
         (b"d,definition differs,,", "eurostat_definition_differs", "flag"),
         (b"e,estimated,,", "eurostat_estimated", "flag"),
         (b"p,provisional,,", "eurostat_provisional", "flag"),
+        (b"f,forecast,,", "eurostat_forecast", "flag"),
+        (b"r,revised,,", "eurostat_revised", "flag"),
+        (b"s,Eurostat estimate,,", "eurostat_estimate_by_eurostat", "flag"),
+        (b"n,not significant,,", "eurostat_not_significant", "flag"),
+        (b'bu,"break in time series, low reliability",,', "eurostat_low_reliability", "flag"),
         (b"c,confidential,,", "eurostat_confidential", "drop"),
+        (b"z,not applicable,,", "eurostat_not_applicable", "drop"),
+        (b"m,missing,,", "eurostat_missing", "drop"),
         (b",,C,Confidential", "eurostat_confidential", "drop"),  # CONF_STATUS, not OBS_FLAG
     ],
 )
@@ -240,6 +247,9 @@ def test_silc_unlisted_aggregate_label_fails(tmp_path: Path) -> None:
         (b"E,Estimated value", "oecd_status_estimated", "flag"),
         (b"B,Break", "oecd_status_series_break", "flag"),
         (b"P,Provisional value", "oecd_status_provisional", "flag"),
+        (b"F,Forecast value", "oecd_status_forecast", "flag"),
+        (b"I,Imputed value", "oecd_status_imputed", "flag"),
+        (b"U,Low reliability", "oecd_status_low_reliability", "flag"),
         (b"M,Missing value", "oecd_status_missing", "drop"),
     ],
 )

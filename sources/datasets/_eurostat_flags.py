@@ -42,7 +42,7 @@ FLAG_RULES = status_rules(
         ("f", "forecast", "forecast value"),
         ("p", "provisional", "provisional value"),
         ("r", "revised", "revised value"),
-        ("s", "eurostat_estimate", "Eurostat estimate"),
+        ("s", "estimate_by_eurostat", "Eurostat estimate"),
         ("n", "not_significant", "not significant"),
         ("b", "series_break", "break in time series, not comparable with earlier years"),
         ("u", "low_reliability", "low reliability (small sample), use with care"),
