@@ -33,6 +33,7 @@ class CrossCheck:
     # staged tables by dataset id -> decision rows (CROSSCHECK_COLUMNS, action "flag",
     # rule = check_id, reason states both values and the difference); build them with
     # `paired_decisions`.
+    unit: str = ""  # unit of the compared values and of the difference, for summaries
 
 
 def all_crosschecks() -> dict[str, CrossCheck]:
@@ -165,7 +166,8 @@ def run_crosschecks(
 def crosscheck_summary(
     decisions: pd.DataFrame, checks: Mapping[str, CrossCheck] | None = None
 ) -> pd.DataFrame:
-    """Per check: pairs and countries compared, mean and max |difference| (0 pairs shown too)."""
+    """Per check: pairs and countries compared, mean and max |difference| and their unit
+    (a check that compared nothing is listed with 0 pairs)."""
     checks = all_crosschecks() if checks is None else checks
     absdiff = decisions.assign(abs_difference=decisions["difference"].astype("float64").abs())
     by = absdiff.groupby("rule")
@@ -179,4 +181,5 @@ def crosscheck_summary(
     )
     summary = summary.reindex(sorted(set(checks) | set(summary.index)))
     summary[["pairs", "units"]] = summary[["pairs", "units"]].fillna(0).astype("int64")
+    summary["unit"] = [checks[c].unit if c in checks else "" for c in summary.index]
     return summary.rename_axis("check").reset_index()

@@ -19,7 +19,7 @@ def compare(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     undesa = tables[UNDESA]
     left = oecd[oecd["indicator"].eq(OECD_SERIES) & oecd["geo_level"].eq("country")]
     right = undesa[undesa["indicator"].eq(UNDESA_SERIES) & undesa["geo_level"].eq("country")]
-    return paired_decisions(CHECK.check_id, left, right, unit="% of population")
+    return paired_decisions(CHECK.check_id, left, right, unit=CHECK.unit)
 
 
 CHECK = CrossCheck(
@@ -37,4 +37,5 @@ CHECK = CrossCheck(
     ),
     datasets=(OECD, UNDESA),
     compare=compare,
+    unit="% of population",
 )
