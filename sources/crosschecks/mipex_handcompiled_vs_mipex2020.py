@@ -20,7 +20,7 @@ def compare(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     m2020 = tables[MIPEX2020]
     left = hand[hand["indicator"].eq(HAND_SERIES)]
     right = m2020[m2020["indicator"].eq(MIPEX2020_SERIES) & m2020["year"].eq(YEAR)]
-    return paired_decisions(CHECK.check_id, left, right, on=("geo",), unit="points")
+    return paired_decisions(CHECK.check_id, left, right, on=("geo",), unit=CHECK.unit)
 
 
 CHECK = CrossCheck(
@@ -37,4 +37,5 @@ CHECK = CrossCheck(
     ),
     datasets=(HANDCOMPILED, MIPEX2020),
     compare=compare,
+    unit="MIPEX points (0-100)",
 )
