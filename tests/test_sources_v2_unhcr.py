@@ -23,6 +23,7 @@ from sources.datasets import all_specs
 from sources.datasets.unhcr_refugee_statistics import (
     ORIGIN_RULES,
     PROVISIONAL,
+    SUMMED,
     UNKNOWN_ASYLUM,
 )
 from sources.errors import SourceError
@@ -67,9 +68,10 @@ def edit_rda(obj: str, edit) -> callable:
 def test_raw_is_tidy_and_bilateral(raw):
     assert list(raw.columns) == RAW_COLUMNS
     RawTidy.validate(raw, lazy=True)
-    # one row per non-zero count: population 207,639, solutions 23,477, decisions 324,642
+    # one row per non-zero count: population 207,639, solutions 23,477; decisions summed over
+    # origins per asylum country, year, procedure, level and unit: 19,499
     assert raw.groupby("source_file").size().to_dict() == {
-        "asylum_decisions.rda": 324_642,
+        "asylum_decisions.rda": 19_499,
         "population.rda": 207_639,
         "solutions.rda": 23_477,
     }
@@ -102,12 +104,15 @@ def test_golden_solutions_and_decisions(staged):
     table, _ = staged
     res = table[table["indicator"].str.startswith("sol.resettlement:") & table["year"].eq(2019)]
     assert res.groupby("geo")["value"].sum()[["CAN", "USA"]].tolist() == [30_082, 27_501]
-    dec = table[table["geo"].eq("DEU") & table["year"].eq(2019)].set_index("indicator")["value"]
-    # Germany 2019, Syrians, government procedure, new applications, persons
-    assert dec["dec.recognized.G.NA.P:SYR"] == 22_158
-    assert dec["dec.total.G.NA.P:SYR"] == 44_023
+    dec = table[table["geo"].eq("DEU") & table["year"].eq(2019)].set_index("indicator")
+    # Germany 2019, government procedure, new applications, persons, all origins (pyreadr sum
+    # of the 2019 DEU G/NA/P rows of asylum_decisions.rda; Syrians alone: 22,158 of 44,023)
+    recognized = dec.loc["dec.recognized.G.NA.P"]
+    assert (recognized["value"], recognized["source_row"]) == (43_817, 93_360)
+    assert recognized["flag"] == "sum of 126 rows over origins"
+    assert dec.loc["dec.total.G.NA.P", "value"] == 157_721
     units = table.loc[table["indicator"].str.startswith("dec."), ["indicator", "unit"]]
-    cases = units["indicator"].str.contains(r"\.C:", regex=True)
+    cases = units["indicator"].str.endswith(".C")
     assert set(units.loc[cases, "unit"]) == {"cases"}
     assert set(units.loc[~cases, "unit"]) == {"persons"}
 
@@ -115,6 +120,7 @@ def test_golden_solutions_and_decisions(staged):
 def test_rules_on_the_real_file(staged):
     table, decisions = staged
     counts = decisions.groupby("rule").size()
+    assert counts[SUMMED.name] == table["indicator"].str.startswith("dec.").sum() == 19_499
     origin = table["indicator"].str.rsplit(":", n=1).str[1]
     for code, rule in ORIGIN_RULES.items():
         assert counts[rule.name] == origin.eq(code).sum() > 0

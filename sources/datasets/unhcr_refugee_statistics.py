@@ -1,16 +1,20 @@
 """UNHCR Refugee Population Statistics: population, solutions and asylum decisions.
 
-Kept bilateral: `geo` is the country of asylum (ISO3), the origin is the counterpart in the
-indicator (`pop.refugees:SYR` = refugees from Syria hosted by `geo`). Per-asylum-country
-totals are sums over origins (`indicator LIKE 'pop.refugees:%'`), done where they are used
-(the UNHCR-vs-WDI cross-check, indicator SQL); each staged row stays one row of the file.
-Asylum decisions keep procedure (G/U/J), level (FI, AR, ...) and unit (P persons, C cases) in
-the code, so persons and cases are never added up.
+Population and solutions stay bilateral: `geo` is the country of asylum (ISO3), the origin
+is the counterpart in the indicator (`pop.refugees:SYR` = refugees from Syria hosted by
+`geo`); each staged row is one row of the file. Per-asylum-country totals are sums over
+origins (`indicator LIKE 'pop.refugees:%'`), done where they are used (the UNHCR-vs-WDI
+cross-check, indicator SQL). Asylum decisions are per asylum country, summed over origins by
+the reader (`dec.recognized.G.FI.P`), keeping procedure (G/U/J), level (FI, AR, NA new
+application, ...) and unit (P persons, C cases) in the code, so persons and cases, or first
+instance and appeal, are never added up.
 
 UNRWA-registered Palestine refugees are NOT counted here (UNHCR's mandate excludes them);
 WDI's SM.POP.REFG includes them. See `sources/crosschecks/unhcr_vs_wdi_refugees.py`.
 
 Rules:
+- `unhcr_decisions_summed_over_origins` (flag): every asylum-decision row is a sum of file
+  rows (raw `flag` says how many; `source_row` is the first).
 - `unhcr_unknown_origin` (flag): origin `UNK`: UNHCR does not know the country of origin.
 - `unhcr_stateless_origin` (flag): origin `XXA`: stateless persons (no country of origin).
 - `unhcr_tibetan_origin` (flag): origin `TIB`: UNHCR's own code for Tibetans, not a country.
@@ -23,15 +27,12 @@ Any other non-ISO code fails with the file, row and column (`coo_iso` / `coa_iso
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
 from sources.datasets import SourceSpec, StageResult
 from sources.datasets._country import CountryStaged
-from sources.errors import SourceError
-from sources.geography.countries import iso3_codes
 from sources.quality import Rule, apply_rule, concat_decisions
 from sources.readers import unhcr_rda
 from sources.tidy import to_staged
@@ -64,6 +65,13 @@ UNKNOWN_ASYLUM = Rule(
     reason="asylum country UNK: UNHCR records these people without a country of asylum; kept "
     "as an aggregate so global sums match UNHCR, never scored",
 )
+SUMMED = Rule(
+    name="unhcr_decisions_summed_over_origins",
+    action="flag",
+    reason="asylum decisions summed over countries of origin (unknown and stateless included) "
+    "per asylum country, year, procedure, level and unit; source_row is the first summed row "
+    "of asylum_decisions.rda, which keeps the origin detail",
+)
 PROVISIONAL = Rule(
     name="unhcr_provisional_latest_year",
     action="flag",
@@ -74,40 +82,19 @@ MAX_COUNT = 1e8  # no single asylum x origin cell comes near 100 million people
 
 
 def counterpart(indicator: pd.Series) -> pd.Series:
-    """The origin code after the last ':' of a bilateral indicator."""
+    """The origin code after the ':' of a bilateral indicator (NA for summed decisions)."""
     return indicator.str.rsplit(":", n=1).str[1]
 
 
-def measure(indicator: pd.Series) -> pd.Series:
-    """The measure code before the ':' (e.g. `pop.refugees`)."""
-    return indicator.str.rsplit(":", n=1).str[0]
-
-
-def _fail_unknown(raw: pd.DataFrame, bad: pd.Series, codes: pd.Series, column: str) -> None:
-    if bad.any():
-        i = int(np.flatnonzero(bad.to_numpy())[0])
-        raise SourceError(
-            f"code {codes.iat[i]!r} is neither ISO3 nor one of UNHCR's listed non-country codes "
-            f"{sorted(unhcr_rda.NOT_COUNTRIES)}",
-            dataset=DATASET_ID,
-            file=str(raw["source_file"].iat[i]),
-            row=int(raw["source_row"].iat[i]),
-            column=column,
-        )
-
-
 def stage(raw: pd.DataFrame) -> StageResult:
-    valid = iso3_codes() | set(unhcr_rda.NOT_COUNTRIES)
-    origin = counterpart(raw["indicator"])
-    _fail_unknown(raw, ~origin.isin(valid), origin, "coo_iso")
-    _fail_unknown(raw, ~raw["geo"].isin(valid), raw["geo"], "coa_iso")
     country = raw["geo_level"].eq("country")
-    _fail_unknown(raw, country & ~raw["geo"].isin(iso3_codes()), raw["geo"], "coa_iso")
     staged = to_staged(raw, raw["geo"], raw["geo"].where(country))
+    origin = counterpart(staged["indicator"])
     decisions = [
-        apply_rule(staged, origin.eq(code).to_numpy(), r) for code, r in ORIGIN_RULES.items()
+        apply_rule(staged, staged["flag"].notna().to_numpy(), SUMMED),
+        *(apply_rule(staged, origin.eq(code).to_numpy(), r) for code, r in ORIGIN_RULES.items()),
+        apply_rule(staged, staged["geo"].eq(UNKNOWN).to_numpy(), UNKNOWN_ASYLUM),
     ]
-    decisions.append(apply_rule(staged, staged["geo"].eq(UNKNOWN).to_numpy(), UNKNOWN_ASYLUM))
     latest = staged.groupby("source_file")["year"].transform("max")
     decisions.append(apply_rule(staged, staged["year"].eq(latest).to_numpy(), PROVISIONAL))
     return StageResult(staged, concat_decisions(decisions))
@@ -124,11 +111,13 @@ class UnhcrStaged(CountryStaged):
         v = df["value"]
         return v.between(1, MAX_COUNT) & (v % 1 == 0)
 
-    @pa.dataframe_check(error="indicator is not <table>.<measure>:<origin code>")
+    @pa.dataframe_check(
+        error="indicator is not <pop|sol>.<measure>:<origin> or dec.<measure>.<proc>.<level>.<P|C>"
+    )
     @classmethod
     def bilateral_code(cls, df: pd.DataFrame) -> Series[bool]:
         return df["indicator"].str.fullmatch(
-            r"(pop|sol|dec)\.[a-z_]+(\.[A-Z]+\.[A-Z]+\.[PC])?:[A-Z]{3}"
+            r"(pop|sol)\.[a-z_]+:[A-Z]{3}|dec\.[a-z_]+\.[A-Z]+\.[A-Z]+\.[PC]"
         )
 
     @pa.dataframe_check(error="year outside the table's coverage")
