@@ -68,7 +68,7 @@ def compare(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     hosted = unhcr_refugees_hosted(unhcr)
     if not hosted["geo"].eq(NO_UNHCR_ROWS).any():
         hosted = pd.concat([hosted, _palestine(left)], ignore_index=True)
-    out = paired_decisions(CHECK.check_id, left, hosted, unit="persons")
+    out = paired_decisions(CHECK.check_id, left, hosted, unit=CHECK.unit)
     unrwa = out["geo"].isin(list(UNRWA_FIELDS))
     out.loc[unrwa, "reason"] = out.loc[unrwa, "reason"] + (
         "; UNRWA: WDI adds Palestine refugees registered with UNRWA in "
@@ -97,4 +97,5 @@ CHECK = CrossCheck(
     ),
     datasets=(WDI, UNHCR),
     compare=compare,
+    unit="persons",
 )
