@@ -16,7 +16,12 @@ import pyreadr
 import pytest
 
 from sources.catalogue import dataset
-from sources.crosschecks import CrossCheckDecisions, crosscheck_summary, run_crosschecks
+from sources.crosschecks import (
+    CrossCheckDecisions,
+    all_crosschecks,
+    crosscheck_summary,
+    run_crosschecks,
+)
 from sources.crosschecks.unhcr_vs_wdi_refugees import CHECK as UNHCR_WDI
 from sources.crosschecks.unhcr_vs_wdi_refugees import UNRWA_FIELDS
 from sources.datasets import all_specs
@@ -34,6 +39,7 @@ from tests.country_sources_helpers import mutated
 DS = "unhcr_refugee_statistics"
 SOLUTIONS = "solutions.rda"
 POPULATION = "population.rda"
+DECISIONS = "asylum_decisions.rda"
 
 
 @pytest.fixture(scope="module")
@@ -140,19 +146,59 @@ def test_provisional_rule_follows_the_latest_year(tmp_path):
     assert len(sol) == (table["source_file"].eq(SOLUTIONS) & table["year"].eq(2024)).sum()
 
 
-def test_stateless_origin_rule_on_a_mutated_row(tmp_path):
+@pytest.mark.parametrize("code", sorted(ORIGIN_RULES))
+def test_non_country_origin_rules_on_a_mutated_row(tmp_path, code):
+    picked = {}
+
     def edit(f):
-        f.loc[0, "coo_iso"] = "XXA"  # row 1: Albania -> Canada 1959
+        # the first row whose asylum country and year list no non-country origin yet
+        special = f["coo_iso"].isin(list(ORIGIN_RULES)).groupby([f["coa_iso"], f["year"]])
+        i = int((~special.transform("any")).to_numpy().argmax())
+        picked.update(row=i + 1, geo=f.loc[i, "coa_iso"])
+        f.loc[i, "coo_iso"] = code
         return f
 
     ds = mutated(DS, tmp_path, SOLUTIONS, edit_rda("solutions", edit))
     _, decisions = _stage(ds)
     hit = decisions[
-        decisions["rule"].eq(ORIGIN_RULES["XXA"].name)
-        & decisions["source_file"].eq(SOLUTIONS)
-        & decisions["source_row"].eq(1)
+        decisions["rule"].eq(ORIGIN_RULES[code].name) & decisions["source_row"].eq(picked["row"])
     ]
-    assert hit["indicator"].tolist() == ["sol.resettlement:XXA"]
+    assert hit["indicator"].str.endswith(f":{code}").all() and len(hit) >= 1
+    assert set(hit["geo"]) == {picked["geo"]}
+
+
+def test_unknown_asylum_rule_on_a_mutated_row(tmp_path):
+    def edit(f):
+        f.loc[0, "coa_iso"] = "UNK"
+        return f
+
+    ds = mutated(DS, tmp_path, SOLUTIONS, edit_rda("solutions", edit))
+    table, decisions = _stage(ds)
+    row = table[table["source_row"].eq(1)].iloc[0]
+    assert (row["geo"], row["geo_level"]) == ("UNK", "aggregate")
+    assert pd.isna(row["country_iso3"])
+    assert decisions[decisions["source_row"].eq(1)]["rule"].tolist() == [UNKNOWN_ASYLUM.name]
+
+
+def test_decisions_sum_follows_a_mutated_row(tmp_path):
+    """Raising one decision row (asylum_decisions.rda row 93,468: Germany 2019, Syrians, G/NA/P,
+    22,158 recognised) raises Germany's sum over origins by exactly as much."""
+    row = 93_468
+
+    def edit(f):
+        assert (f.loc[row - 1, "coo_iso"], f.loc[row - 1, "dec_recognized"]) == ("SYR", 22_158)
+        f.loc[row - 1, "dec_recognized"] += 1_000
+        return f
+
+    ds = mutated(DS, tmp_path, DECISIONS, edit_rda("asylum_decisions", edit))
+    table, decisions = _stage(ds, DECISIONS)
+    hit = table[
+        table["geo"].eq("DEU")
+        & table["year"].eq(2019)
+        & table["indicator"].eq("dec.recognized.G.NA.P")
+    ]
+    assert hit[["value", "qc_rule"]].values.tolist() == [[43_817 + 1_000, SUMMED.name]]
+    assert len(decisions[decisions["rule"].eq(SUMMED.name)]) == len(table) == 19_499
 
 
 def test_unlisted_origin_code_names_file_row_and_column(tmp_path):
@@ -221,6 +267,13 @@ def test_truncated_rda_fails_the_sha256_guard(tmp_path):
     ds = mutated(DS, tmp_path, POPULATION, _truncate, rehash=False)
     with pytest.raises(SourceError, match="sha256 mismatch \\(truncated"):
         unhcr_rda.read_file(ds, POPULATION)
+
+
+def test_crosscheck_is_discovered_with_its_datasets():
+    assert all_crosschecks()[UNHCR_WDI.check_id].datasets == (
+        "worldbank_wdi_2022_04_mirror",
+        DS,
+    )
 
 
 def test_crosscheck_against_wdi_explains_unrwa(staged):
