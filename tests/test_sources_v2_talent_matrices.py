@@ -248,6 +248,16 @@ def test_matrix_bad_cells_are_named(tmp_path, name, cells, message, row, column)
         assert err.value.column.endswith(f"!{column}")
 
 
+def test_footnote_rule_on_a_mutated_sheet(tmp_path):
+    ds = mutated(KM, tmp_path, MIGRATION_FILE, edit_sheet(A230="An added note"))
+    table, decisions = stage(KM, ds)
+    notes = decisions[decisions["rule"].eq(FOOTNOTE_ROW.name)]
+    assert len(notes) == 16  # 15 in the real files
+    assert notes.loc[notes["source_file"].eq(MIGRATION_FILE), "source_row"].max() == 230
+    added = table[table["source_row"].eq(230) & table["source_file"].eq(MIGRATION_FILE)]
+    assert added[["geo_label", "qc_action"]].values.tolist() == [["An added note", "drop"]]
+
+
 def test_matrix_total_label_must_be_known(tmp_path):
     ds = mutated(KM, tmp_path, MIGRATION_FILE, edit_sheet(A220="Atlantis"))
     with pytest.raises(SourceError, match="Atlantis"):
