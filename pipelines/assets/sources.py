@@ -70,11 +70,11 @@ def staged_asset(spec: SourceSpec) -> dg.AssetsDefinition:
     )
     def _staged(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
         ds = dataset(ds_id)
+        # One connection for read, stage and write: the asset holds the duckdb pool anyway,
+        # and opening the warehouse file twice per asset costs more than staging most sources.
         with duckdb.get_connection() as con:
-            raw = read_table(con, f"raw.{ds_id}")
-        result = spec.stage(raw)
-        table = validate(result.table, spec.schema, dataset=ds_id, table=f"staged.{ds_id}")
-        with duckdb.get_connection() as con:
+            result = spec.stage(read_table(con, f"raw.{ds_id}"))
+            table = validate(result.table, spec.schema, dataset=ds_id, table=f"staged.{ds_id}")
             write_tables(con, {f"staged.{ds_id}": table, f"quality.{ds_id}": result.decisions})
         context.log.info(
             "staged.%s: %d rows, %d quality decisions", ds_id, len(table), len(result.decisions)
