@@ -9,8 +9,8 @@ AR appeal, ...) and unit (`dec_pc`: P persons, C cases). UNHCR's own 3-letter co
 
 Raw layout (tidy long): `geo` = asylum country code as published. Population and solutions
 stay bilateral: `indicator` = `<table>.<measure>:<origin code>`, e.g. `pop.refugees:SYR`
-(the counterpart convention `<code>:<ISO3>` shared with the other bilateral sources,
-NOTES_SOURCES.md); `source_row` is the 1-based data-frame row. Asylum decisions are summed over
+(the `<code>:<ISO3>` counterpart convention of the bilateral sources: LinkedIn pairs and
+the KNOMAD matrices use it too); `source_row` is the 1-based data-frame row. Asylum decisions are summed over
 origins per asylum country, year, procedure, level and unit (`dec.recognized.G.FI.P`):
 bilateral they would be 325k rows, a third of the sources benchmark; summed they are 19.5k.
 Their `source_row` is the first summed row and `flag` says how many rows were summed.
