@@ -126,6 +126,17 @@ def test_knomad_text_value_names_row_and_column(tmp_path):
     assert (err.value.row, err.value.column) == (204, "Outward remittance flows!U")
 
 
+def test_knomad_changed_year_header_names_its_cell(tmp_path):
+    # inflows header row 1, column G is 2005; a gap in the years means the layout changed
+    ds = mutated(KNOMAD, tmp_path / "a", INFLOWS, edit_cell("G1", "year 2005"))
+    with pytest.raises(SourceError, match="unexpected column header") as err:
+        read(ds)
+    assert (err.value.row, err.value.column) == (1, "Inward remittance flows!G")
+    ds = mutated(KNOMAD, tmp_path / "b", INFLOWS, edit_cell("G1", 2006))
+    with pytest.raises(SourceError, match="not consecutive years"):
+        read(ds)
+
+
 def test_knomad_negative_flow_fails_in_its_own_file_row_and_column(tmp_path):
     ds = mutated(KNOMAD, tmp_path, OUTFLOWS, edit_cell("U204", -44955.75))
     with pytest.raises(SourceError, match="outside its domain") as err:

@@ -42,23 +42,30 @@ def _blank(v: object) -> bool:
     )
 
 
+def _header_text(v: object) -> str:
+    """A header cell as text: 2000 (int), 2000.0 (float) and '2000' (str) all read '2000'."""
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v).strip()
+
+
 def _columns(fail, header: pd.Series) -> tuple[list[int], list[int], list[bool]]:
-    """Value columns after column A: their index, year and whether they are % of GDP."""
+    """Value columns after column A: their index, year and whether they are % of GDP.
+
+    The flow columns must be consecutive years in order, or the layout changed."""
     idx, years, pct = [], [], []
     for j, v in header.iloc[1:].items():
-        text = str(int(v)) if isinstance(v, (int, float)) and not _blank(v) else str(v).strip()
         if _blank(v):
             continue
-        m = PCT_GDP.match(text)
-        if re.fullmatch(r"\d{4}", text):
-            idx.append(j), years.append(int(text)), pct.append(False)
-        elif m:
-            idx.append(j), years.append(int(m.group(1))), pct.append(True)
-        else:
+        text = _header_text(v)
+        year, share = re.fullmatch(r"\d{4}", text), PCT_GDP.match(text)
+        if not (year or share):
             raise fail(f"unexpected column header {v!r}", j)
-    if not idx or sorted(y for y, p in zip(years, pct, strict=True) if not p) != list(
-        range(min(years), min(years) + sum(not p for p in pct))
-    ):
+        idx.append(j)
+        years.append(int(text) if year else int(share.group(1)))
+        pct.append(not year)
+    flows = [y for y, p in zip(years, pct, strict=True) if not p]
+    if not flows or flows != list(range(flows[0], flows[0] + len(flows))):
         raise fail(f"year headers are not consecutive years: {years}", 1)
     return idx, years, pct
 
