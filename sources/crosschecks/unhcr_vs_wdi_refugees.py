@@ -88,11 +88,12 @@ CHECK = CrossCheck(
     check_id="unhcr_vs_wdi_refugees",
     description=(
         "WDI refugee population by country of asylum (SM.POP.REFG, 2022-04 vintage, "
-        "1990-2020) against UNHCR's refugees hosted (population.rda `refugees`, summed over "
+        "1960-2020) against UNHCR's refugees hosted (population.rda `refugees`, summed over "
         "origins incl. unknown and stateless), for the country-years both publish. WDI adds "
         "Palestine refugees registered with UNRWA (Jordan, Lebanon, Syria, Palestine); UNHCR "
         "excludes them, so there the difference is UNRWA's count (Syria 2019: 578,525 vs "
-        "16,213). Elsewhere differences are UNHCR revisions since WDI's vintage. Difference = "
+        "16,213). Elsewhere WDI republishes UNHCR's count; differences are UNHCR's revisions "
+        "since WDI's vintage. Difference = "
         "WDI minus UNHCR, persons."
     ),
     datasets=(WDI, UNHCR),
