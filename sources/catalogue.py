@@ -125,6 +125,10 @@ def verify_file(
 
 
 def load_catalogue(path: Path = CATALOGUE_PATH, raw_dir: Path = RAW_DIR) -> dict[str, Dataset]:
+    """The catalogue, after finishing (or discarding) a refresh that a crash interrupted."""
+    from sources.refresh_journal import recover
+
+    recover(path, raw_dir)
     try:
         doc = load_yaml(path)
     except YamlError as err:
