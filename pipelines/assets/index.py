@@ -47,6 +47,7 @@ def _coverage_md(units: pd.DataFrame, long: pd.DataFrame) -> str:
     "indicators.study_cities.",
     kinds=KINDS,
     pool=DUCKDB_POOL,
+    code_version="1",
 )
 def indicator_values(
     context: dg.AssetExecutionContext, duckdb: DuckDBResource
@@ -107,6 +108,7 @@ def ranking_markdown(table: pd.DataFrame, n: int = 25) -> str:
     "index.coherence, index.weights, index.runs.",
     kinds=KINDS,
     pool=DUCKDB_POOL,
+    code_version="1",
 )
 def dividend_index(
     context: dg.AssetExecutionContext, config: IndexConfig, duckdb: DuckDBResource

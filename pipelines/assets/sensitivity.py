@@ -67,6 +67,7 @@ def replace_partition(con, tables: dict[str, pd.DataFrame], scenario: str) -> No
     "sensitivity.",
     kinds={"duckdb", "pandas", "dask"},
     pool=DUCKDB_POOL,
+    code_version="1",
 )
 def dividend_sensitivity(
     context: dg.AssetExecutionContext,
