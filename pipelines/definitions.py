@@ -9,7 +9,6 @@ from pipelines.assets.release import release
 from pipelines.assets.sensitivity import sensitivity_assets
 from pipelines.assets.sources import source_assets
 from pipelines.checks import source_checks
-from pipelines.partitions import scenario_partitions
 from pipelines.resources import warehouse_resource
 from pipelines.resources_dask import DaskResource
 
@@ -37,7 +36,6 @@ sources_and_indicators = dg.define_asset_job(
 scenario_release = dg.define_asset_job(
     "scenario_release",
     selection=PARTITIONED,
-    partitions_def=scenario_partitions,
     description="For one weight scenario: the index, its sensitivity analysis and the release.",
 )
 all_jobs = [sources_and_indicators, scenario_release]

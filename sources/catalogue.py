@@ -160,8 +160,13 @@ def _cached_catalogue(path: Path, raw: Path) -> dict[str, Dataset]:
     return load_catalogue(path, raw)
 
 
+def catalogue_path() -> Path:
+    """The catalogue; `DIVIDEND_CATALOGUE` lets tests run the pipeline on a mutated copy."""
+    return Path(os.environ.get("DIVIDEND_CATALOGUE", CATALOGUE_PATH))
+
+
 def catalogue() -> dict[str, Dataset]:
-    return _cached_catalogue(CATALOGUE_PATH, raw_dir())
+    return _cached_catalogue(catalogue_path(), raw_dir())
 
 
 def dataset(ds_id: str) -> Dataset:
