@@ -128,6 +128,7 @@ def load_catalogue(path: Path = CATALOGUE_PATH, raw_dir: Path = RAW_DIR) -> dict
     """The catalogue, after finishing (or discarding) a refresh that a crash interrupted."""
     from sources.refresh_journal import recover
 
+    path, raw_dir = Path(path), Path(raw_dir)
     recover(path, raw_dir)
     try:
         doc = load_yaml(path)
