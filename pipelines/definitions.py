@@ -6,6 +6,7 @@ from pipelines.assets.geography import geography_assets, geography_checks
 from pipelines.assets.index import dividend_index, indicator_values
 from pipelines.assets.quality import data_quality
 from pipelines.assets.release import release
+from pipelines.assets.scenario_files import scenario_file_assets
 from pipelines.assets.sensitivity import sensitivity_assets
 from pipelines.assets.sources import source_assets
 from pipelines.checks import source_checks
@@ -13,6 +14,7 @@ from pipelines.resources import warehouse_resource
 from pipelines.resources_dask import DaskResource
 
 all_assets = [
+    *scenario_file_assets,
     *source_assets(),
     *geography_assets,
     data_quality,
@@ -25,7 +27,14 @@ all_checks = [*source_checks(), *geography_checks]
 
 # `make run` and the UI run these two named jobs (not Dagster's anonymous __ASSET_JOB):
 # everything computed once, then the scenario-partitioned chain once per weight scenario.
-PARTITIONED = dg.AssetSelection.assets(*(k for a in all_assets if a.partitions_def for k in a.keys))
+PARTITIONED = dg.AssetSelection.assets(
+    *(
+        k
+        for a in all_assets
+        if isinstance(a, dg.AssetsDefinition) and a.partitions_def
+        for k in a.keys
+    )
+)
 UNPARTITIONED = dg.AssetSelection.all() - PARTITIONED
 sources_and_indicators = dg.define_asset_job(
     "sources_and_indicators",

@@ -11,8 +11,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import dagster as dg
+from dagster._core.definitions.observe import observe  # dagster 1.13 exports it only here
 from dagster_duckdb import DuckDBResource
 
+from pipelines.assets.scenario_files import scenario_file_assets
 from pipelines.console import step_console
 from pipelines.definitions import (
     PARTITIONED,
@@ -77,6 +79,15 @@ def step_count(job: dg.JobDefinition) -> int:
     return len(job.graph.node_dict)
 
 
+def observe_scenario_files(
+    instance: dg.DagsterInstance, tags: dict[str, str] | None = None
+) -> None:
+    """Record the framework and weight files' sha256 as data versions (staleness in the UI)."""
+    quiet = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
+    for asset in scenario_file_assets:
+        observe([asset], instance=instance, run_config=quiet, tags=tags)
+
+
 def materialise_everything(
     warehouse: Path,
     *,
@@ -95,6 +106,7 @@ def materialise_everything(
     if on_plan is not None:
         on_plan(step_count(once) + len(order) * step_count(per))
     kwargs = {"instance": instance, "run_config": run_config, "tags": tags, "raise_on_error": False}
+    observe_scenario_files(instance, tags)
     if on_run is not None:
         on_run(None)
     results = [once.execute_in_process(**kwargs)]

@@ -40,7 +40,11 @@ def _coverage_md(units: pd.DataFrame, long: pd.DataFrame) -> str:
 @dg.asset(
     key=["indicators", "indicator_values"],
     group_name="index",
-    deps=[*_staged_deps(), dg.AssetKey(["staged", "study_cities"])],
+    deps=[
+        *_staged_deps(),
+        dg.AssetKey(["staged", "study_cities"]),
+        dg.AssetKey(["indicators", "framework_files"]),
+    ],
     description="Every indicator of indicators/*.yaml evaluated against the staged tables: one value "
     "per unit with the year used, sources, files and treatment (observed, carried back, rescaled, "
     "imputed). Writes indicators.long, indicators.units, indicators.<framework> and "
@@ -100,7 +104,11 @@ def ranking_markdown(table: pd.DataFrame, n: int = 25) -> str:
 @dg.asset(
     key=["index", "dividend_index"],
     group_name="index",
-    deps=[indicator_values],
+    deps=[
+        indicator_values,
+        dg.AssetKey(["indicators", "framework_files"]),
+        dg.AssetKey(["indicators", "weight_files"]),
+    ],
     partitions_def=scenario_partitions,
     description="Signed migration dividend per country and per city (ranked within its peer group) "
     "for the partition's weight scenario: pillars, benefit and cost, coverage, net-loss flag, "
