@@ -114,10 +114,9 @@ def verify_file(
             file=path.name,
         )
     digest = sha256_of(path)
-    if digest != entry.sha256:
-        detail = "truncated" if size < entry.bytes else "changed or corrupted"
+    if digest != entry.sha256:  # same size, other bytes
         raise SourceError(
-            f"sha256 mismatch ({detail}: {size} bytes, catalogue says {entry.bytes}); "
+            f"sha256 mismatch (changed or corrupted, same {size:,} bytes); "
             f"expected {entry.sha256[:12]}…, got {digest[:12]}…",
             dataset=dataset,
             file=path.name,
