@@ -71,7 +71,7 @@ def make_run_jobs(warehouse: Path) -> dict[str, dg.JobDefinition]:
         loggers={"console": step_console},
         executor=dg.in_process_executor,
     )
-    return {job.name: bound.get_job_def(job.name) for job in all_jobs}
+    return {job.name: bound.resolve_job_def(job.name) for job in all_jobs}
 
 
 def step_count(job: dg.JobDefinition) -> int:

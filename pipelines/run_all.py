@@ -60,7 +60,8 @@ def summary(
     if ok:
         return ok, [f"materialised {len(done)} assets", *lines]
     failed = next(r for r in results if not r.success)
-    all_keys = sorted(k.to_user_string() for k in defs.resolve_asset_graph().get_all_asset_keys())
+    nodes = defs.resolve_asset_graph().asset_nodes
+    all_keys = sorted(n.key.to_user_string() for n in nodes if n.is_materializable)
     replaced = sorted({d.split(" [")[0] for d in done})
     kept = [k for k in all_keys if k not in replaced]
     lines = [
