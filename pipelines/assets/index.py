@@ -41,13 +41,18 @@ def _coverage_md(units: pd.DataFrame, long: pd.DataFrame) -> str:
 @dg.asset(
     key=["indicators", "indicator_values"],
     group_name="index",
-    deps=[*_staged_deps(), dg.AssetKey(["staged", "study_cities"])],
+    deps=[
+        *_staged_deps(),
+        dg.AssetKey(["staged", "study_cities"]),
+        dg.AssetKey(["indicators", "framework_files"]),
+    ],
     description="Every indicator of indicators/*.yaml evaluated against the staged tables: one value "
     "per unit with the year used, sources, files and treatment (observed, carried back, rescaled, "
     "imputed). Writes indicators.long, indicators.units, indicators.<framework> and "
     "indicators.study_cities.",
     kinds=KINDS,
     pool=DUCKDB_POOL,
+    code_version="1",
 )
 def indicator_values(
     context: dg.AssetExecutionContext, duckdb: DuckDBResource
@@ -101,7 +106,11 @@ def ranked_markdown(table: pd.DataFrame, top: int, bottom: int) -> str:
 @dg.asset(
     key=["index", "dividend_index"],
     group_name="index",
-    deps=[indicator_values],
+    deps=[
+        indicator_values,
+        dg.AssetKey(["indicators", "framework_files"]),
+        dg.AssetKey(["indicators", "weight_files"]),
+    ],
     partitions_def=scenario_partitions,
     description="Signed migration dividend per country and per city (ranked within its peer group) "
     "for the partition's weight scenario: pillars, benefit and cost, coverage, net-loss flag, "
@@ -109,6 +118,7 @@ def ranked_markdown(table: pd.DataFrame, top: int, bottom: int) -> str:
     "index.coherence, index.weights, index.runs.",
     kinds=KINDS,
     pool=DUCKDB_POOL,
+    code_version="1",
 )
 def dividend_index(
     context: dg.AssetExecutionContext, config: IndexConfig, duckdb: DuckDBResource

@@ -43,6 +43,7 @@ def exports_dir() -> Path:
     "written atomically to exports/<date>_<scenario>_<hash>/ and exports/latest.",
     kinds={"csv", "excel"},
     pool=DUCKDB_POOL,
+    code_version="1",
 )
 def release(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
     name = context.partition_key

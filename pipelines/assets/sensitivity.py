@@ -67,6 +67,7 @@ def replace_scenario_rows(con, tables: dict[str, pd.DataFrame], scenario: str) -
     "sensitivity.",
     kinds={"duckdb", "pandas", "dask"},
     pool=DUCKDB_POOL,
+    code_version="1",
 )
 def dividend_sensitivity(
     context: dg.AssetExecutionContext,
