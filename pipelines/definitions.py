@@ -11,6 +11,7 @@ from pipelines.assets.scenario_files import scenario_file_assets
 from pipelines.assets.sensitivity import sensitivity_assets
 from pipelines.assets.sources import source_assets
 from pipelines.checks import source_checks
+from pipelines.checks_outputs import output_checks
 from pipelines.resources import warehouse_resource
 from pipelines.resources_dask import DaskResource
 
@@ -25,7 +26,7 @@ all_assets = [
     *sensitivity_assets,
     release,
 ]
-all_checks = [*source_checks(), *geography_checks, cross_checks_schema]
+all_checks = [*source_checks(), *geography_checks, cross_checks_schema, *output_checks]
 
 # `make run` and the UI run these two named jobs (not Dagster's anonymous __ASSET_JOB):
 # everything computed once, then the scenario-partitioned chain once per weight scenario.

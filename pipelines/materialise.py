@@ -8,12 +8,13 @@ scenario last so that `exports/latest` points to it.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from pathlib import Path
 
 import dagster as dg
 from dagster._core.definitions.observe import observe  # dagster 1.13 exports it only here
-from dagster_duckdb import DuckDBResource
 
+from dividend.index.definition import ConfigError, load_definition
 from pipelines.assets.scenario_files import scenario_file_assets
 from pipelines.console import step_console
 from pipelines.definitions import (
@@ -25,6 +26,7 @@ from pipelines.definitions import (
     sources_and_indicators,
 )
 from pipelines.partitions import DEFAULT_SCENARIO, SCENARIOS
+from pipelines.resources import warehouse_db
 from pipelines.resources_dask import DaskResource
 
 __all__ = ["PARTITIONED", "UNPARTITIONED", "materialise", "materialise_everything"]
@@ -35,7 +37,7 @@ def partitioned_keys() -> list[dg.AssetKey]:
 
 
 def _resources(warehouse: Path) -> dict:
-    return {"duckdb": DuckDBResource(database=str(warehouse)), "dask": DaskResource()}
+    return {"duckdb": warehouse_db(warehouse), "dask": DaskResource()}
 
 
 def materialise(
@@ -56,9 +58,19 @@ def materialise(
     )
 
 
-def scenario_order() -> list[str]:
-    """Every scenario partition, the default last (the newest release becomes `latest`)."""
-    return [s for s in SCENARIOS if s != DEFAULT_SCENARIO] + [DEFAULT_SCENARIO]
+def skipped_scenarios() -> dict[str, str]:
+    """Scenario files that do not validate, with the reason (a broken framework file is not
+    a scenario problem: the index step reports it)."""
+    try:
+        return load_definition().skipped
+    except ConfigError:
+        return {}
+
+
+def scenario_order(skip: Collection[str] = ()) -> list[str]:
+    """Every valid scenario partition, the default last."""
+    order = [s for s in SCENARIOS if s != DEFAULT_SCENARIO] + [DEFAULT_SCENARIO]
+    return [s for s in order if s in SCENARIOS and s not in skip]
 
 
 def make_run_jobs(warehouse: Path) -> dict[str, dg.JobDefinition]:
@@ -102,7 +114,7 @@ def materialise_everything(
     `on_run(partition_key or None)` before each run."""
     jobs = make_run_jobs(warehouse)
     once, per = jobs[sources_and_indicators.name], jobs[scenario_release.name]
-    order = scenario_order()
+    order = scenario_order(skip=skipped_scenarios())  # a broken file never blocks the others
     if on_plan is not None:
         on_plan(step_count(once) + len(order) * step_count(per))
     kwargs = {"instance": instance, "run_config": run_config, "tags": tags, "raise_on_error": False}

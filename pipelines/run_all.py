@@ -21,7 +21,7 @@ from dividend.release.writer import latest
 from pipelines.assets.release import exports_dir
 from pipelines.console import PROGRESS, Progress, run_config
 from pipelines.definitions import defs
-from pipelines.materialise import materialise_everything
+from pipelines.materialise import materialise_everything, skipped_scenarios
 from pipelines.run_guard import (
     LAUNCHER,
     LAUNCHER_TAG,
@@ -94,6 +94,8 @@ def main() -> int:
         if cleaned:
             print(f"recovered: exports/ {'; '.join(cleaned)}")
         latest_before = latest(exports)
+        for name, why in skipped_scenarios().items():
+            print(f"skipped scenario {name}: {why}", file=sys.stderr, flush=True)
         PROGRESS.__dict__.update(Progress(log_file=log_file).__dict__)
         print(f"Dagster event log (DEBUG): {log_file}", flush=True)
 

@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import fcntl
 import os
-import re
-import shutil
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,6 +23,8 @@ from pathlib import Path
 
 import dagster as dg
 from dagster._core.storage.dagster_run import DagsterRunStatus, RunsFilter
+
+from dividend.release.writer import clean_stale, write_lock
 
 LAUNCHER_TAG = "dividend/launcher"
 LAUNCHER = "make-run"
@@ -35,8 +35,6 @@ UNFINISHED = [
     DagsterRunStatus.STARTED,
     DagsterRunStatus.CANCELING,
 ]
-# `.<release-id>.old.<pid>`: a release moved aside by a same-day rebuild (dividend.release)
-_MOVED_ASIDE = re.compile(r"^\.(?P<rid>.+)\.old\.\d+$")
 
 
 @contextmanager
@@ -108,23 +106,10 @@ def release_orphans(instance: dg.DagsterInstance) -> list[str]:
 
 
 def clean_exports(exports: Path) -> list[str]:
-    """Restore releases moved aside by an interrupted rebuild, then remove hidden temp entries.
-
-    Only hidden (dot) entries are touched: release directories and `latest` never are.
-    """
+    """Restore releases moved aside by an interrupted rebuild, then remove hidden temp entries;
+    under the release writer's own lock, so a `dividend build` writing right now is waited
+    for, never cut short (one implementation: dividend.release.writer.clean_stale)."""
     if not exports.is_dir():
         return []
-    done = []
-    for entry in sorted(exports.iterdir()):
-        moved = _MOVED_ASIDE.match(entry.name)
-        if moved and entry.is_dir() and not (exports / moved["rid"]).exists():
-            os.replace(entry, exports / moved["rid"])
-            done.append(f"restored {moved['rid']}")
-    for entry in sorted(exports.iterdir()):
-        if entry.name.startswith(".") and not entry.name.endswith(".lock"):
-            if entry.is_dir() and not entry.is_symlink():
-                shutil.rmtree(entry, ignore_errors=True)
-            else:
-                entry.unlink(missing_ok=True)
-            done.append(f"removed {entry.name}")
-    return done
+    with write_lock(exports):
+        return clean_stale(exports)

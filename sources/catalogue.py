@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+from dividend.safe_yaml import YamlError, load_yaml
 from sources.errors import SourceError
-from sources.safe_yaml import YamlError, load_yaml
 
 SOURCES_DIR = Path(__file__).resolve().parent
 CATALOGUE_PATH = SOURCES_DIR / "catalogue.yaml"

@@ -33,6 +33,7 @@ from pathlib import Path
 
 import yaml
 
+from dividend.safe_yaml import load_yaml
 from sources.catalogue import (
     CATALOGUE_PATH,
     RAW_DIR,
@@ -43,7 +44,6 @@ from sources.catalogue import (
 from sources.errors import SourceError
 from sources.readers._common import require_safe_zip
 from sources.refresh_journal import JOURNAL_FILES, begin, commit, recover
-from sources.safe_yaml import load_yaml
 
 DEFAULT_TIMEOUT_S = 30.0  # per read
 DEFAULT_DEADLINE_S = 600.0  # the whole download of one dataset

@@ -13,6 +13,8 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
+from dividend.xml_text import XML_FORBIDDEN
+
 GEO_LEVELS = ("country", "aggregate", "city", "region")
 QC_ACTIONS = ("none", "flag", "rescale", "drop")
 
@@ -34,9 +36,8 @@ STAGED_COLUMNS = [*RAW_COLUMNS, "country_iso3", "value_raw", "qc_action", "qc_ru
 # Larger than any statistic a publisher reports (world GDP in US$ is ~1e14): 1e308 is a
 # corrupted cell, not a value. Non-finite values (inf) are refused outright.
 MAX_ABS_VALUE = 1e16
-# Characters XML 1.0 forbids (C0 controls except tab/newline/CR, U+FFFE, U+FFFF, lone
-# surrogates): a release cannot carry them into XLSX, so a source string with one is refused.
-XML_FORBIDDEN = r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]"
+# Characters XML 1.0 forbids (dividend.xml_text, one definition): a release cannot carry
+# them into XLSX, so a source string with one is refused.
 TEXT_COLUMNS = ("indicator", "geo", "geo_label", "unit", "flag", "vintage", "source_file")
 
 

@@ -192,7 +192,7 @@ def test_vendored_workbooks_pass_the_zip_caps():
 
 
 def test_ordinary_yaml_aliases_still_load(tmp_path):
-    from sources.safe_yaml import load_yaml
+    from dividend.safe_yaml import load_yaml
 
     f = tmp_path / "ok.yaml"
     f.write_text("base: &b {x: 1}\nuse: [*b, *b]\n")

@@ -72,6 +72,7 @@ def test_clean_exports_restores_a_moved_aside_release_and_removes_temp_entries(t
 
     assert (exports / "latest" / "country_index.csv").read_text() == "iso3\n"
     assert sorted(p.name for p in exports.iterdir()) == [
+        ".write.lock",  # the release writer's lock, taken while cleaning
         "2026-11-25_equal_0123456789ab",
         rid,
         "latest",

@@ -19,12 +19,12 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
+from dividend.safe_yaml import load_yaml
 from sources.catalogue import dataset
 from sources.errors import SourceError
 from sources.geography._model import StrictModel
 from sources.geography.argentina import CABA_KEY, CABA_NAME
 from sources.geography.countries import alpha2_to_iso3
-from sources.safe_yaml import load_yaml
 
 GEO_DIR = Path(__file__).resolve().parent
 OVERRIDES_PATH = GEO_DIR / "city_overrides.yaml"

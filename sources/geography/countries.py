@@ -23,9 +23,9 @@ import pandera.pandas as pa
 import pycountry
 from pandera.typing import Series
 
+from dividend.safe_yaml import load_yaml
 from sources.errors import SourceError
 from sources.geography._model import StrictModel
-from sources.safe_yaml import load_yaml
 
 OVERRIDES_PATH = Path(__file__).with_name("country_overrides.yaml")
 AGGREGATE_M49_MIN = 900  # UN M49: codes >= 900 are world, regional and income aggregates

@@ -7,8 +7,8 @@ constructing anything, the event stream is walked once and the *expanded* node c
 alias counts as the size of what it points to) is capped, as is the file size. Only then is
 the document built, with libyaml's C loader when PyYAML has it.
 
-No import from the rest of the project: `dividend` (frameworks, scenarios, recipes) can use
-`load_yaml` as is.
+No import from the rest of the project, so both `sources` (catalogue, geography overrides) and
+`dividend` (frameworks, scenarios, recipes, sensitivity files) use this one implementation.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ class YamlError(ValueError):
     """A YAML file that is unreadable, malformed or over a limit; names the file and line."""
 
     def __init__(self, message: str, *, file: str, line: int | None = None) -> None:
-        self.file, self.line = file, line
+        self.file, self.line, self.detail = file, line, message
         where = f"file {file!r}" + (f", line {line}" if line is not None else "")
         super().__init__(f"{where}: {message}")
 
