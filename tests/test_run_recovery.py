@@ -64,8 +64,14 @@ def _start(env: dict[str, str]) -> subprocess.Popen:
     )
 
 
-def _run_and_kill(env: dict[str, str], when: Callable[[str], bool], delay: float) -> list[str]:
-    """Start `make run`'s main, kill -9 it `delay` s after the first console line `when` accepts."""
+def _run_and_kill(
+    env: dict[str, str],
+    when: Callable[[str], bool],
+    delay: float = 0.0,
+    until: Callable[[], bool] | None = None,
+) -> list[str]:
+    """Start `make run`'s main; after the first console line `when` accepts, wait `delay` s,
+    or until `until()` holds (polled every 10 ms), then kill -9 it."""
     proc = _start(env)
     lines = []
     deadline = time.monotonic() + RUN_TIMEOUT_S
@@ -74,6 +80,9 @@ def _run_and_kill(env: dict[str, str], when: Callable[[str], bool], delay: float
         lines.append(line)
         if when(line):
             time.sleep(delay)
+            while until is not None and not until():
+                assert proc.poll() is None, "the run ended before the kill point"
+                time.sleep(0.01)
             proc.send_signal(signal.SIGKILL)
             break
         assert time.monotonic() < deadline, "".join(lines[-20:])
@@ -95,9 +104,20 @@ def test_make_run_completes_unattended_after_kill_9_at_three_points(run_env):
     # 2. inside the indicator tables' asset, which ends in one DuckDB write transaction
     second = _run_and_kill(run_env, _step("staged/study_cities"), delay=1.5)
     assert any(line.startswith("recovered: marked") for line in second), "".join(second[:5])
-    # 3. during the release: sensitivity done, the release writer is writing files
-    _run_and_kill(run_env, _step("sensitivity/dividend_sensitivity"), delay=1.0)
-    assert any(p.name.startswith(".") for p in exports.iterdir()), "no temp entry to clean"
+
+    # 3. during the release: killed as soon as the writer's temporary directory exists
+    def temp_entries() -> list[str]:  # the writer's lock file is not a temp entry
+        return [
+            p.name
+            for p in exports.iterdir()
+            if p.name.startswith(".") and not p.name.endswith(".lock")
+        ]
+
+    def writing() -> bool:
+        return exports.is_dir() and bool(temp_entries())
+
+    _run_and_kill(run_env, _step("sensitivity/dividend_sensitivity"), until=writing)
+    assert writing(), "no temp entry to clean"
 
     final = subprocess.run(
         [sys.executable, "-m", "pipelines.run_all"],
@@ -112,7 +132,7 @@ def test_make_run_completes_unattended_after_kill_9_at_three_points(run_env):
     assert "recovered: exports/" in final.stdout
     latest = exports / "latest"
     assert (latest / "country_index.csv").is_file() and (latest / "datapackage.json").is_file()
-    assert not [p.name for p in exports.iterdir() if p.name.startswith(".")]
+    assert not temp_entries()
 
     instance = dg.DagsterInstance.from_config(run_env["DAGSTER_HOME"])
     try:
