@@ -28,7 +28,14 @@ from dividend.index.definition import (
     scenario_paths,
 )
 from dividend.index.formulas import IndicatorError, evaluate
-from dividend.release.writer import ReleaseError, ReleaseTables, latest, neutralise, write_release
+from dividend.release.writer import (
+    DEFAULT_SCENARIO,
+    ReleaseError,
+    ReleaseTables,
+    latest,
+    neutralise,
+    write_release,
+)
 
 FRAMEWORKS = load_frameworks()
 
@@ -238,9 +245,11 @@ EVIL_NEUTRALISED = [
 ]
 
 
-def _release(tables: dict[str, pd.DataFrame], digest: str = "ab" * 32) -> ReleaseTables:
+def _release(
+    tables: dict[str, pd.DataFrame], digest: str = "ab" * 32, scenario: str = DEFAULT_SCENARIO
+) -> ReleaseTables:
     return ReleaseTables(
-        scenario="test",
+        scenario=scenario,
         tables=tables,
         methodology="# m\n",
         notes=[("scenario", "test"), ("evil", "=1+1")],
@@ -301,16 +310,20 @@ def test_failed_release_leaves_no_partial_dir_and_latest_unchanged(tmp_path):
         )
     assert written == ["a.csv", "b.csv"]
     assert latest(tmp_path) == good.resolve()
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([good.name, "latest"])
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [good.name, "latest", f"latest-{DEFAULT_SCENARIO}", ".write.lock"]
+    )
 
 
 def test_new_release_switches_latest(tmp_path):
     a = write_release(_release({"a": EVIL}, digest="11" * 32), tmp_path)
     b = write_release(_release({"a": EVIL.head(2)}, digest="33" * 32), tmp_path)
     assert a != b and latest(tmp_path) == b.resolve() and a.exists()
-    # same inputs again: the release is replaced as a whole, latest still valid
+    # same inputs again: a new directory, then one atomic switch; the old copy goes only
+    # after the link points at the new one, so latest never points at nothing
     b2 = write_release(_release({"a": EVIL.head(2)}, digest="33" * 32), tmp_path)
-    assert b2 == b and latest(tmp_path) == b.resolve()
+    assert b2.name == f"{b.name}-r2" and latest(tmp_path) == b2.resolve()
+    assert not b.exists() and a.exists()
 
 
 def test_xlsx_keeps_nullable_types_and_leaves_missing_cells_empty(tmp_path):
@@ -378,7 +391,9 @@ def test_site_builder_runs_inside_the_atomic_write(tmp_path):
     with pytest.raises(ReleaseError, match="latest unchanged"):
         write_release(_release({"a": EVIL}, digest="22" * 32), tmp_path, site_builder=broken)
     assert latest(tmp_path) == d.resolve()
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([d.name, "latest"])
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [d.name, "latest", f"latest-{DEFAULT_SCENARIO}", ".write.lock"]
+    )
 
 
 def test_resolved_weights_from_the_index_table_rebuild_the_scenario_trees():

@@ -22,11 +22,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from dividend.engine.framework import Framework
 from dividend.engine.scoring import PEER_MEDIAN, ROLES, ScoringSpec
 from dividend.paths import INDICATORS_DIR, WEIGHTS_DIR
+from dividend.safe_yaml import YamlError, load_yaml
 
 PILLARS = ("financial", "economic", "social", "political", "human_development", "perception")
 DIMENSIONS = ("actuality", "perception")
@@ -59,17 +59,13 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-# libyaml's C parser when PyYAML has it (same safe semantics, ~10x faster on the frameworks)
-SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
 def read_yaml(path: Path) -> dict[str, Any]:
+    """A framework or scenario file through the bounded loader (size and alias caps)."""
     try:
-        doc = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
-    except FileNotFoundError:
-        raise ConfigError("file not found", file=path) from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"not valid YAML: {exc}", file=path) from None
+        doc = load_yaml(path)
+    except YamlError as exc:
+        line = f" (line {exc.line})" if exc.line is not None else ""
+        raise ConfigError(f"{exc.detail}{line}", file=path) from None
     if not isinstance(doc, dict):
         raise ConfigError("top level must be a mapping", file=path)
     return doc
@@ -497,6 +493,8 @@ class IndexDefinition:
 
     frameworks: dict[str, FrameworkConfig]
     scenarios: dict[str, Scenario]
+    # scenario files that did not validate: name -> why (they never block the valid ones)
+    skipped: dict[str, str] = field(default_factory=dict)
 
     def scenario(self, path: str | Path) -> Scenario:
         """The scenario of ``path``: the one already read when it is one of :attr:`scenarios`."""
@@ -510,7 +508,17 @@ class IndexDefinition:
 def load_definition(
     indicators_dir: str | Path = INDICATORS_DIR, weights_dir: str | Path | None = None
 ) -> IndexDefinition:
-    """Read the framework files and every scenario of ``weights_dir`` (see :func:`scenario_paths`)."""
+    """Read the framework files and every scenario of ``weights_dir`` (see :func:`scenario_paths`).
+
+    A scenario file that does not validate (syntax, unknown code, alias bomb, …) is skipped
+    and listed in :attr:`IndexDefinition.skipped` with the reason: one broken file never
+    blocks the other scenarios. A broken framework file still stops everything.
+    """
     frameworks = load_frameworks(indicators_dir)
-    scenarios = {n: load_scenario(p, frameworks) for n, p in scenario_paths(weights_dir).items()}
-    return IndexDefinition(frameworks, scenarios)
+    scenarios, skipped = {}, {}
+    for n, p in scenario_paths(weights_dir).items():
+        try:
+            scenarios[n] = load_scenario(p, frameworks)
+        except ConfigError as exc:
+            skipped[n] = str(exc)
+    return IndexDefinition(frameworks, scenarios, skipped)

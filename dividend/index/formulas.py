@@ -6,7 +6,9 @@ year actually used, the source ids and files, and a plain-words *treatment* ("ob
 with no value in the reference window stays missing: nothing is interpolated or invented
 here, so coverage in the index is honest.
 
-Only a DuckDB connection is needed (``duckdb.DuckDBPyConnection``), no Dagster.
+Only a DuckDB connection is needed (``duckdb.DuckDBPyConnection``), no Dagster. Every formula
+runs through :mod:`dividend.index.sql_sandbox`: one SELECT, checked by DuckDB's parser, in a
+transaction that is rolled back.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from dividend.index.definition import FrameworkConfig, IndicatorDef
+from dividend.index.sql_sandbox import SqlRefused, run_select
 
 LONG_COLUMNS = [
     "framework",
@@ -43,7 +46,9 @@ class IndicatorError(ValueError):
 def _run(con, fw: FrameworkConfig, ind: IndicatorDef) -> pd.DataFrame:
     where = f"{fw.path.name}, indicator {ind.code!r}"
     try:
-        df = con.execute(ind.formula).df()
+        df = run_select(con, ind.formula, where=where)
+    except SqlRefused as exc:
+        raise IndicatorError(str(exc)) from None
     except Exception as exc:  # duckdb raises many types; the message is what matters
         raise IndicatorError(f"{where}: formula failed: {exc}") from None
     missing = [c for c in ("geo", "year", "value") if c not in df.columns]
@@ -127,8 +132,11 @@ def evaluate_indicator(
 
 def load_units(con, fw: FrameworkConfig) -> pd.DataFrame:
     """The framework's units (geo, name, country_iso3), from its ``units`` query."""
+    where = f"{fw.path.name}, key 'units'"
     try:
-        units = con.execute(fw.units_sql).df()
+        units = run_select(con, fw.units_sql, where=where)
+    except SqlRefused as exc:
+        raise IndicatorError(str(exc)) from None
     except Exception as exc:
         raise IndicatorError(f"{fw.path.name}, key 'units': query failed: {exc}") from None
     missing = [c for c in ("geo", "name", "country_iso3") if c not in units.columns]

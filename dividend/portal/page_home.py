@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 
@@ -23,7 +25,23 @@ def _scenario_label(name: str) -> str:
     return name.replace("_", " ").capitalize()
 
 
-def home(rel: Release, scenarios: dict[str, pd.DataFrame], descriptions: dict[str, str]) -> str:
+def _skipped_note(skipped: Mapping[str, str]) -> str:
+    """Scenario files the switcher leaves out, each with why (a broken file blocks nothing)."""
+    if not skipped:
+        return ""
+    items = "".join(
+        f"<li><strong>{esc(name)}</strong>: {esc(why)}</li>"
+        for name, why in sorted(skipped.items())
+    )
+    return f'<div class="note" role="note"><p>Scenario files skipped (not valid):</p><ul>{items}</ul></div>'
+
+
+def home(
+    rel: Release,
+    scenarios: dict[str, pd.DataFrame],
+    descriptions: dict[str, str],
+    skipped: Mapping[str, str] | None = None,
+) -> str:
     country = with_sensitivity(rel.country, rel.sensitivity)
     has_sens = country["score_lo"].notna().any()
     n_ranked = int(country["rank"].notna().sum())
@@ -85,6 +103,7 @@ def home(rel: Release, scenarios: dict[str, pd.DataFrame], descriptions: dict[st
         "Select a country's name to open its profile: pillar scores, every indicator with "
         "its year, source and treatment.</p>"
         + f'<div data-switcher="scenario">{"".join(sections)}</div>'
+        + _skipped_note(skipped or {})
         + _pillar_section(rel)
         + _perception_section(rel)
         + _study_section(rel)

@@ -56,10 +56,33 @@ def interval_text(
     return txt.where(lo.notna() & hi.notna(), DASH)
 
 
+def release_notices(rel: Release) -> list[str]:
+    """What every page must say about the release itself (from its datapackage.json): weight
+    overrides on top of the scenario file, and a release without uncertainty intervals."""
+    dp = rel.datapackage or {}
+    out = []
+    overrides = dp.get("weight_overrides") or {}
+    if overrides:
+        pairs = ", ".join(f"{k} = {v:g}" for k, v in sorted(overrides.items()))
+        out.append(
+            f"Weights overridden for this release: {pairs}. It is not the published scenario "
+            f"{rel.scenario} as its file defines it."
+        )
+    if rel.sensitivity is None or isinstance(dp.get("sensitivity"), str):
+        out.append(
+            "This release has no uncertainty intervals: it was built without the sensitivity analysis."
+        )
+    return out
+
+
 def page_footer(rel: Release, depth: int) -> str:
     up = "../" * depth
+    notices = "".join(
+        f'<p class="release-notice" role="note"><strong>{esc(n)}</strong></p>'
+        for n in release_notices(rel)
+    )
     return (
-        f"Release <strong>{esc(rel.release_id)}</strong>, weight scenario "
+        notices + f"Release <strong>{esc(rel.release_id)}</strong>, weight scenario "
         f"<strong>{esc(rel.scenario)}</strong>. Every number links back to its source on "
         f'the profiles; all files are on the <a href="{up}downloads.html">downloads page</a>. '
         "Works offline: no external resources are loaded."

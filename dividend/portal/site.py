@@ -57,7 +57,9 @@ def build_site(
     frameworks = definition.frameworks
     descriptions = {n: sc.description for n, sc in definition.scenarios.items()}
     pages = {
-        "index.html": home(rel, country_scenarios(rel, definition), descriptions),
+        "index.html": home(
+            rel, country_scenarios(rel, definition), descriptions, definition.skipped
+        ),
         "countries.html": countries_page(rel),
         "cities.html": cities_page(rel),
         "methodology.html": methodology_page(

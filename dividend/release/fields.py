@@ -6,6 +6,10 @@ means the same thing in every file that carries it.
 
 from __future__ import annotations
 
+import re
+
+import pandas as pd
+
 FIELD_DOCS = {
     "dividend": "Signed migration dividend in [-100, 100]: weighted benefits minus weighted costs "
     "(docs/scoring.md). Negative = net migration loss.",
@@ -36,8 +40,246 @@ TABLE_DOCS = {
 }
 
 
+# --- the rest of the registry: every other published column, its unit and constraints --------
+# Descriptions above (FIELD_DOCS) and here (MORE_DOCS) are the only place a column is described;
+# datapackage.json, the Dagster column schemas and the pandera checks all read them from here.
+
+MORE_DOCS = {
+    "p_net_loss": "Share of the Monte Carlo runs in which the unit's dividend is below zero.",
+    "reference_year": "Reference year of the indicator: its latest value in "
+    "[reference_year - lookback, reference_year] is used (the year used is in column year).",
+    "scenario": "Weight scenario (indicators/weights/<scenario>.yaml) the row was computed under.",
+    "framework": "Framework (indicators/<framework>.yaml): country, city_eu, city_us or city_ca.",
+    "peer_group": "Peer group a unit is ranked in (countries: world; cities: eu, us, ca).",
+    "geo": "Unit key: ISO 3166-1 alpha-3 for countries, the city key for cities.",
+    "uCode": "Unit key (as geo): ISO3 for countries, the city key for cities.",
+    "name": "Unit or indicator name.",
+    "country_iso3": "ISO 3166-1 alpha-3 code of the unit's country.",
+    "n_ranked": "Units ranked in the peer group.",
+    "benefit": "Weighted mean score of the benefit indicators (0-100).",
+    "cost": "Weighted mean score of the cost indicators (0-100).",
+    "actuality_index": "Dividend of the actuality dimension (Faal's pillars without perception).",
+    "perception_index": "Dividend of the perception dimension (public opinion).",
+    "n_indicators": "Scored indicators of the unit's framework.",
+    "n_observed": "Scored indicators observed for the unit.",
+    "imputed_indicators": "Codes of the indicators whose value was imputed, comma-separated.",
+    "study_city": "Study city name where the row is one of the eight study cities, else empty.",
+    "city_data": "Whether the row carries city-level data or national values only.",
+    "note": "Plain-words note on the row.",
+    "indicator": "Indicator code (indicators/<framework>.yaml) or publisher indicator code.",
+    "pillar": "Pillar of the indicator (Faal's pillars, or perception).",
+    "role": "benefit | cost | context: how the indicator enters the dividend.",
+    "unit": "Unit of the indicator's value.",
+    "qc": "Staging quality-rule decisions behind the value (rule names), if any.",
+    "level": "Tree level of the node: indicator, pillar, dimension or index.",
+    "code": "Node code: indicator code, pillar, <dimension>_dim or index.",
+    "parent": "Code of the node's parent (empty for the index).",
+    "dataset": "Catalogue dataset id (sources/catalogue.yaml).",
+    "rule": "Named staging quality rule (sources/datasets/<dataset>.py).",
+    "action": "What the rule did: drop, flag or rescale.",
+    "reason": "Why the rule fired, in words.",
+    "value_raw": "Publisher value before the rule.",
+    "source_row": "Row of the publisher file (1-based, header included).",
+    "check": "Coherence check: collinearity, negative correlation or Cronbach's alpha.",
+    "group": "Node (pillar or dimension) whose children the check compares.",
+    "item_1": "First item compared.",
+    "item_2": "Second item compared (empty for Cronbach's alpha).",
+    "flag": "True where the check is outside its threshold.",
+    "nominal_score": "Dividend under the nominal configuration (the published one).",
+    "nominal_rank": "Rank under the nominal configuration (the published one).",
+    "mean_rank": "Mean rank over the Monte Carlo runs.",
+    "median_rank": "Median rank over the Monte Carlo runs.",
+    "rank_q05": "5th percentile of the rank over the Monte Carlo runs.",
+    "rank_q95": "95th percentile of the rank over the Monte Carlo runs.",
+    "score_q05": "5th percentile of the dividend over the Monte Carlo runs.",
+    "score_median": "Median dividend over the Monte Carlo runs.",
+    "score_q95": "95th percentile of the dividend over the Monte Carlo runs.",
+    "n_runs": "Monte Carlo runs that produced a value.",
+    "input": "Uncertain input of the sensitivity analysis.",
+    "kind": "Kind of the uncertain input (weights_noise, weights_scenarios, neutral, goalpost, ...).",
+    "Si": "First-order Sobol index of the input (share of the variance it explains alone).",
+    "Si_lo": "Lower bound of the bootstrap 95 % interval of Si.",
+    "Si_hi": "Upper bound of the bootstrap 95 % interval of Si.",
+    "STi": "Total-order Sobol index of the input (alone and in interactions).",
+    "STi_lo": "Lower bound of the bootstrap 95 % interval of STi.",
+    "STi_hi": "Upper bound of the bootstrap 95 % interval of STi.",
+    "n_used": "Model runs the index was estimated from.",
+    "dropped": "Indicator left out of this run.",
+    "mean_abs_rank_shift": "Mean absolute rank change when the indicator is left out.",
+    "max_abs_rank_shift": "Largest absolute rank change when the indicator is left out.",
+    "status": "ok or failed: a failed run is a row with its error, never a silent NaN.",
+    "error": "Error message of a failed run; empty otherwise.",
+    "run": "Run number of the sensitivity design.",
+    "block": "Design block the run belongs to (A, B or AB_<input>).",
+    "mean_abs_rank_change": "Mean absolute rank change of this run against the nominal ranks.",
+    "base_year": "Reference year the change is measured from.",
+    "nominal_change": "Dividend change under the nominal configuration.",
+    "change_q05": "5th percentile of the change over the Monte Carlo runs.",
+    "change_median": "Median change over the Monte Carlo runs.",
+    "change_q95": "95th percentile of the change over the Monte Carlo runs.",
+    "geo_label": "The publisher's name for the unit.",
+    "geo_level": "country, city or aggregate: what the publisher's unit is.",
+    "vintage": "The publisher's release (date or edition) the value comes from.",
+    "qc_action": "What the staging quality rules did to the row: none, flag, rescale or drop.",
+    "qc_rule": "Named staging quality rule that acted on the row, if any.",
+    "reference": "Independent reference series (external validation).",
+    "reference_indicator": "Indicator of the reference series.",
+    "target": "Index or pillar compared with the reference.",
+    "n": "Units in the comparison.",
+    "country_rank": "The country's rank (city rows).",
+    "country_coverage": "The country's coverage (city rows).",
+    "country_net_migration_loss": "True where the country's dividend is below zero (city rows).",
+}
+
+SCORE = "score (-100..100)"
+SHARE = "share (0-1)"
+COUNT = "count"
+RANK = "rank (1 = largest dividend)"
+FIELD_UNITS = {
+    "dividend": SCORE,
+    "benefit": "score (0..100)",
+    "cost": "score (0..100)",
+    "actuality_index": SCORE,
+    "perception_index": SCORE,
+    "perception_gap": "score difference (-200..200)",
+    "coverage": SHARE,
+    "relative_share": SHARE,
+    "rank": RANK,
+    "n_ranked": COUNT,
+    "n_indicators": COUNT,
+    "n_observed": COUNT,
+    "pillars_observed": COUNT,
+    "p_net_loss": "probability (0-1)",
+    "p_improved": "probability (0-1)",
+    "change_5y": "score difference",
+    "reference_year": "year",
+    "headline_year": "year",
+    "national_reference_year": "year",
+    "base_year": "year",
+    "year": "year",
+    "value": "the indicator's unit (column unit)",
+    "value_raw": "the publisher's unit",
+    "source_row": "file row number",
+    "weight": "relative weight",
+    "effective_weight": SHARE,
+    "nominal_score": SCORE,
+    "nominal_rank": RANK,
+    "mean_rank": RANK,
+    "median_rank": RANK,
+    "rank_q05": RANK,
+    "rank_q95": RANK,
+    "score_q05": SCORE,
+    "score_median": SCORE,
+    "score_q95": SCORE,
+    "n_runs": COUNT,
+    "n_used": COUNT,
+    "n": COUNT,
+    "run": "run number",
+    "Si": "Sobol index (0-1)",
+    "Si_lo": "Sobol index (0-1)",
+    "Si_hi": "Sobol index (0-1)",
+    "STi": "Sobol index (0-1)",
+    "STi_lo": "Sobol index (0-1)",
+    "STi_hi": "Sobol index (0-1)",
+    "mean_abs_rank_shift": "ranks",
+    "max_abs_rank_shift": "ranks",
+    "mean_abs_rank_change": "ranks",
+    "nominal_change": "score difference",
+    "change_q05": "score difference",
+    "change_median": "score difference",
+    "change_q95": "score difference",
+    "spearman_rho": "correlation (-1..1)",
+    "p_value": "probability (0-1)",
+    "country_rank": RANK,
+    "country_coverage": SHARE,
+}
+
+# Table Schema constraints the published values satisfy (checked by frictionless validate).
+FIELD_CONSTRAINTS = {
+    "dividend": {"minimum": -100, "maximum": 100},
+    "actuality_index": {"minimum": -100, "maximum": 100},
+    "perception_index": {"minimum": -100, "maximum": 100},
+    "coverage": {"minimum": 0, "maximum": 1},
+    "p_net_loss": {"minimum": 0, "maximum": 1},
+    "p_improved": {"minimum": 0, "maximum": 1},
+    "rank": {"minimum": 1},
+    "verdict": {"enum": ["net gain", "too close to call", "net loss", "insufficient data"]},
+}
+
+# Columns named after pillars, inputs or carried values: described by pattern, once.
+_PATTERNS: tuple[tuple[str, str, str | None], ...] = (
+    (r"(?P<x>[a-z_]+)_dividend", "Dividend of pillar {x}: its benefit minus its cost.", SCORE),
+    (r"(?P<x>[a-z_]+)_benefit", "Weighted mean benefit score of pillar {x}.", "score (0..100)"),
+    (r"(?P<x>[a-z_]+)_cost", "Weighted mean cost score of pillar {x}.", "score (0..100)"),
+    (r"(?P<x>[a-z_]+)_coverage", "Share of pillar {x}'s scored indicators observed.", SHARE),
+    (r"(?P<x>[A-Za-z_]+)\.code", "Numeric code of the level input {x} took in this run.", "code"),
+)
+
+
+def describe(column: str) -> str | None:
+    """The registry's description of ``column`` (exact name first, then the patterns)."""
+    if column in FIELD_DOCS:
+        return FIELD_DOCS[column]
+    if column in MORE_DOCS:
+        return MORE_DOCS[column]
+    for carry in ("country_", "national_"):
+        if column.startswith(carry) and describe(column[len(carry) :]):
+            return f"The country's value on a city row: {describe(column[len(carry) :])}"
+    for pattern, text, _ in _PATTERNS:
+        m = re.fullmatch(pattern, column)
+        if m:
+            return text.format(**m.groupdict())
+    return None
+
+
+def unit_of(column: str) -> str | None:
+    """The unit of a numeric column (exact name, carried value or pattern)."""
+    if column in FIELD_UNITS:
+        return FIELD_UNITS[column]
+    for carry in ("country_", "national_"):
+        if column.startswith(carry) and unit_of(column[len(carry) :]):
+            return unit_of(column[len(carry) :])
+    for pattern, _, unit in _PATTERNS:
+        if re.fullmatch(pattern, column):
+            return unit
+    return None
+
+
+def input_doc(table: str, column: str) -> str | None:
+    """Sensitivity runs carry one text column per uncertain input: the level it took."""
+    if table == "sensitivity_runs" and re.fullmatch(r"[A-Za-z_]+", column):
+        return f"Level the uncertain input {column} took in this run."
+    return None
+
+
+def _per_column(tables: dict, lookup, numeric_only: bool, what: str) -> dict[str, dict[str, str]]:
+    """Per table, ``lookup(table, column)`` for each (numeric) column; a gap raises, so no
+    release ships a column the registry does not define."""
+    out: dict[str, dict[str, str]] = {}
+    for name, t in tables.items():
+        found = {}
+        for c in t.columns:
+            s = t[c]
+            if numeric_only and not (
+                pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s)
+            ):
+                continue
+            value = lookup(name, str(c))
+            if value is None:
+                raise ValueError(
+                    f"column {c!r} of release table {name!r} has no {what} in the field "
+                    "registry (dividend/release/fields.py)"
+                )
+            found[str(c)] = value
+        out[name] = found
+    return out
+
+
 def field_docs(tables: dict) -> dict[str, dict[str, str]]:
-    """Per table, the registry's description of each of its columns that has one."""
-    return {
-        name: {c: FIELD_DOCS[c] for c in t.columns if c in FIELD_DOCS} for name, t in tables.items()
-    }
+    """Per table, the description of every column."""
+    return _per_column(tables, lambda t, c: describe(c) or input_doc(t, c), False, "description")
+
+
+def field_units(tables: dict) -> dict[str, dict[str, str]]:
+    """Per table, the unit of every numeric column."""
+    return _per_column(tables, lambda t, c: unit_of(c), True, "unit")

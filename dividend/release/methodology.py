@@ -2,15 +2,42 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from dividend.index.definition import FrameworkConfig, Scenario
 from dividend.index.unit_tables import NO_CITY_DATA
 
+NO_INTERVALS = "none: this release has no uncertainty intervals (built without the sensitivity)"
 
-def methodology(frameworks: dict[str, FrameworkConfig], scenario: Scenario, rid_hash: str) -> str:
+
+def override_text(overrides: Mapping[str, float]) -> str:
+    """The Launchpad overrides in words ("none" for the scenario file as it is)."""
+    if not overrides:
+        return "none (the scenario file as it is)"
+    return "OVERRIDDEN: " + ", ".join(f"{k} = {v:g}" for k, v in sorted(overrides.items()))
+
+
+def sensitivity_text(sensitivity: Mapping | None) -> str:
+    """How the uncertainty intervals were computed, or that there are none."""
+    if sensitivity is None:
+        return NO_INTERVALS
+    keys = ("design", "n", "seed", "vary", "weight_noise", "neutral_shift", "goalpost_scale")
+    return ", ".join(f"{k} {sensitivity[k]}" for k in keys if k in sensitivity)
+
+
+def methodology(
+    frameworks: dict[str, FrameworkConfig],
+    scenario: Scenario,
+    rid_hash: str,
+    overrides: Mapping[str, float] | None = None,
+    sensitivity: Mapping | None = None,
+) -> str:
     lines = [
         "# Migration-dividend index: methodology",
         "",
         f"Scenario **{scenario.name}**: {scenario.description} (weights file sha256 `{scenario.sha256}`).",
+        f"Weight overrides: **{override_text(overrides or {})}**.",
+        f"Uncertainty intervals: {sensitivity_text(sensitivity)}.",
         f"Inputs hash `{rid_hash}`.",
         "",
         "Gibril Faal's migration dividend is the surplus of financial, economic, social, political and "

@@ -41,6 +41,7 @@ import pandas as pd
 import yaml
 
 from dividend.engine.methods.aggregate import METHODS
+from dividend.safe_yaml import YamlError, load_yaml
 
 
 class SensitivityError(ValueError):
@@ -277,7 +278,10 @@ def _load_weights(where: str, item: Any, base_dir: Path | None) -> tuple[dict[st
             path = base_dir / path
         if not path.is_file():
             raise SensitivityError(f"{where}: weight scenario file not found: {path}")
-        raw = yaml.safe_load(path.read_text())
+        try:
+            raw = load_yaml(path)
+        except YamlError as exc:
+            raise SensitivityError(f"{where}: {exc}") from None
         label = str(item)
         if isinstance(raw, Mapping) and "weights" in raw:
             raw = raw["weights"]

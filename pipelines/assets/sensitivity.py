@@ -20,9 +20,12 @@ import dagster as dg
 import pandas as pd
 from dagster_duckdb import DuckDBResource
 
-from dividend.index.definition import load_definition
+from dividend.index.definition import load_definition, scenario_paths
 from dividend.index.formulas import wide
 from dividend.index.uncertainty import VARY, IndexSettings, index_sensitivity, resolved_trees
+from dividend.release.contents import SENSITIVITY_SETTINGS
+from dividend.release.from_warehouse import sensitivity_config
+from pipelines.metadata import column_schema
 from pipelines.partitions import scenario_partitions
 from pipelines.resources import DUCKDB_POOL
 from pipelines.resources_dask import DaskResource
@@ -50,9 +53,12 @@ class SensitivityRunConfig(dg.Config):
 
 
 def replace_scenario_rows(con, tables: dict[str, pd.DataFrame], scenario: str) -> None:
-    """Replace one scenario's rows in each ``sensitivity`` table, in one transaction."""
+    """Replace one scenario's rows in each ``sensitivity`` table, in one transaction; rows of
+    scenarios whose file was deleted go too."""
     qualified = {f"{SCHEMA}.{t}": f for t, f in tables.items()}
-    warehouse.replace_partition(con, qualified, key_column="scenario", key=scenario)
+    warehouse.replace_partition(
+        con, qualified, key_column="scenario", key=scenario, keep=scenario_paths()
+    )
 
 
 @dg.asset(
@@ -67,6 +73,7 @@ def replace_scenario_rows(con, tables: dict[str, pd.DataFrame], scenario: str) -
     "sensitivity.",
     kinds={"duckdb", "pandas", "dask"},
     pool=DUCKDB_POOL,
+    code_version="1",
 )
 def dividend_sensitivity(
     context: dg.AssetExecutionContext,
@@ -75,7 +82,9 @@ def dividend_sensitivity(
     dask: DaskResource,
 ) -> dg.MaterializeResult:
     name = context.partition_key
-    definition = load_definition()  # every scenario: the scenario choice is an input
+    definition = load_definition()  # every valid scenario: the scenario choice is an input
+    if name not in definition.scenarios:
+        raise dg.Failure(f"scenario {name!r} skipped: {definition.skipped.get(name, 'no file')}")
     frameworks = definition.frameworks
     with duckdb.get_connection() as con:
         units = read_table(con, "indicators.units")
@@ -124,12 +133,20 @@ def dividend_sensitivity(
     failed = runs[runs["status"] == "failed"]
     for row in failed.head(20).itertuples():  # failed runs are rows, never NaN in disguise
         context.log.warning("failed run %s (%s): %s", row.run, row.framework, row.error)
+    # how these rows were made, so a release can prove they belong to its weights
+    config = sensitivity_config(settings, weights)
+    tables[SENSITIVITY_SETTINGS] = pd.DataFrame(
+        {"scenario": [name], "settings": [json.dumps(config, sort_keys=True)]}
+    )
     with duckdb.get_connection() as con:
         replace_scenario_rows(con, tables, name)
     inputs = tables.get("inputs")
     return dg.MaterializeResult(
         metadata={
             "runs": len(runs),
+            "dagster/column_schema": column_schema(
+                tables.get("units", pd.DataFrame()), "sensitivity_units"
+            ),
             "min_coverage": min_coverage,
             "weight_overrides": dg.MetadataValue.json(overrides),
             "failed_runs": len(failed),
