@@ -26,6 +26,10 @@ Kinds (YAML ``kind:``), recipe mode unless noted:
 * ``neutral`` (scoring mode): shift of the neutral values by ``range: [lo, hi]`` (or
   discrete ``values``) goalposts, for the listed indicators (default all scored).
 * ``goalpost`` (scoring mode): multiplicative factor on the goalposts, same keys.
+  Both also take ``bounds: {iCode: [lo, hi]}`` instead: documented absolute ranges of the
+  break-even or goalpost per indicator (``neutral_range`` / ``goalpost_range`` in a
+  framework file); one code in [0, 1] places every listed indicator at the same relative
+  position of its own range.
 """
 
 from __future__ import annotations
@@ -198,8 +202,12 @@ class IndicatorSwitch(UncertainInput):
 
 @dataclass(frozen=True)
 class DataChoice(_Choice):
-    """Choice among alternative unit-data tables, paths or DataFrames (code 0: the first)."""
+    """Choice among alternative unit-data tables, paths or DataFrames (code 0: the first).
 
+    ``keep_coverage``: the alternatives fill gaps of the first (imputations), so coverage,
+    the aggregates' masks and the ranking rule stay those of the observed data."""
+
+    keep_coverage: bool = False
     stage: ClassVar[str] = "upstream"
 
 
@@ -212,6 +220,9 @@ class ScoringFactor(UncertainInput):
     low: float = 0.0
     high: float = 0.0
     values: tuple[float, ...] | None = None
+    # documented per-indicator ranges (absolute, the indicator's unit), aligned with
+    # ``indicators``: the code u in [0, 1] puts every listed indicator at lo + u (hi - lo)
+    bounds: tuple[tuple[float, float], ...] | None = None
 
     @property
     def n_choices(self) -> int | None:
@@ -231,6 +242,8 @@ class ScoringFactor(UncertainInput):
         return np.asarray(self.values, dtype=np.float64)[codes.astype(np.intp)]
 
     def label(self, code: float) -> str:
+        if self.bounds is not None:
+            return f"{self.what} at {float(code):.4g} of each indicator's documented range"
         v = float(self.factor(np.array([code]))[0])
         return f"{self.what} {'shift' if self.what == 'neutral' else 'scale'} {v!r}"
 
@@ -243,8 +256,8 @@ _KEYS: dict[str, set[str]] = {
     "weights_scenarios": {"kind", "choices"},
     "include": {"kind", "indicators", "p_exclude"},
     "data": {"kind", "choices"},
-    "neutral": {"kind", "indicators", "range", "values"},
-    "goalpost": {"kind", "indicators", "range", "values"},
+    "neutral": {"kind", "indicators", "range", "values", "bounds"},
+    "goalpost": {"kind", "indicators", "range", "values", "bounds"},
 }
 
 
@@ -396,6 +409,8 @@ def parse_input(
             labels.append(str(c))
         return [DataChoice(name, tuple(paths), tuple(labels))]
     # neutral / goalpost
+    if "bounds" in spec:
+        return [_bounded_factor(where, name, kind, spec)]
     inds = spec.get("indicators")
     if inds is not None:
         inds = tuple(str(c) for c in _nonempty_list(where, "indicators", inds))
@@ -410,6 +425,24 @@ def parse_input(
     if kind == "goalpost" and lo <= 0:
         raise SensitivityError(f"{where}.range: goalpost scale factors must be > 0")
     return [ScoringFactor(name, kind, inds, lo, hi, None)]
+
+
+def _bounded_factor(where: str, name: str, kind: str, spec: Mapping[str, Any]) -> ScoringFactor:
+    """``bounds: {iCode: [lo, hi]}``: documented absolute ranges, all moved by one code."""
+    extra = sorted(set(spec) & {"indicators", "range", "values"})
+    if extra:
+        raise SensitivityError(f"{where}: 'bounds' replaces {extra}; give one of them")
+    raw = spec["bounds"]
+    if not isinstance(raw, Mapping) or not raw:
+        raise SensitivityError(f"{where}.bounds: must map iCode -> [low, high], got {raw!r}")
+    codes, bounds = [], []
+    for code, rng in raw.items():
+        lo, hi = _range(f"{where}.bounds.{code}", rng)
+        if kind == "goalpost" and lo <= 0:
+            raise SensitivityError(f"{where}.bounds.{code}: goalposts must be > 0, got {lo}")
+        codes.append(str(code))
+        bounds.append((lo, hi))
+    return ScoringFactor(name, kind, tuple(codes), 0.0, 1.0, None, tuple(bounds))
 
 
 @dataclass(frozen=True)

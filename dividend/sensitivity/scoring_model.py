@@ -13,6 +13,8 @@ from dividend.engine.scoring import ScoringSpec, indicator_scores, score
 from dividend.sensitivity.batch import (
     RunFailures,
     aggregate_runs,
+    level_slices,
+    memberships,
 )
 from dividend.sensitivity.inputs import (
     AggregationChoice,
@@ -25,6 +27,7 @@ from dividend.sensitivity.inputs import (
     expand_include,
 )
 from dividend.sensitivity.model_base import BlockOutput, ModelBase
+from dividend.sensitivity.signed_means import SIGNED_METHODS, signed_level
 
 
 class ScoringModel(ModelBase):
@@ -74,11 +77,19 @@ class ScoringModel(ModelBase):
     def bind(self, inputs: Sequence[UncertainInput], ss: np.random.SeedSequence) -> ScoringModel:
         self.inputs = expand_include(inputs, self.framework.indicators)
         for inp in self.inputs:
-            if isinstance(inp, StepChoice | StepRange | AggregationChoice):
+            if isinstance(inp, StepChoice | StepRange):
                 raise SensitivityError(
-                    f"inputs.{inp.name}: kind {'aggregation' if isinstance(inp, AggregationChoice) else 'step'!r} "
-                    "needs a recipe; the scoring model aggregates with its signed arithmetic mean"
+                    f"inputs.{inp.name}: kind 'step' needs a recipe; the scoring model has no steps"
                 )
+            if isinstance(inp, AggregationChoice):
+                bad = [m for m in inp.choices if m not in SIGNED_METHODS]
+                levels = inp.levels or tuple(range(3, self.framework.levels + 1))
+                if bad or min(levels) < 3:
+                    raise SensitivityError(
+                        f"inputs.{inp.name}: the signed dividend varies its aggregation of pillar "
+                        f"dividends only (levels >= 3, methods {list(SIGNED_METHODS)}); got "
+                        f"methods {list(inp.choices)}, levels {list(levels)}"
+                    )
             if isinstance(inp, ScoringFactor) and inp.indicators is not None:
                 bad = [c for c in inp.indicators if c not in self.spec.indicators]
                 if bad:
@@ -91,6 +102,7 @@ class ScoringModel(ModelBase):
         self._bind_weights(ss)
         self._up = [k for k, i in enumerate(self.inputs) if isinstance(i, DataChoice)]
         self._sc = [k for k, i in enumerate(self.inputs) if isinstance(i, ScoringFactor)]
+        self._agg = [k for k, i in enumerate(self.inputs) if isinstance(i, AggregationChoice)]
         return self
 
     def upstream(self, key: tuple[float, ...] | None):
@@ -130,6 +142,15 @@ class ScoringModel(ModelBase):
             for lev in range(2, fw.levels + 1)
         }
         rankable = cov[self.target].to_numpy() >= self.rank_min_coverage
+        if key is not None and any(
+            getattr(self.inputs[k], "keep_coverage", False) and code
+            for k, code in zip(self._up, key, strict=True)
+        ):  # imputed table: coverage is the observed data's
+            _, _, masks, rows0, _, rankable = self._upstream(None)
+            if not np.array_equal(rows, rows0):
+                out = "imputed table: its units differ from the observed table's"
+                self._cache[key] = out
+                return out
         out = (x, neutral, masks, rows, {}, rankable)
         self._cache[key] = out
         return out
@@ -147,6 +168,15 @@ class ScoringModel(ModelBase):
                 if inp.indicators is None
                 else np.array([self.spec.indicators.index(c) for c in inp.indicators])
             )
+            if inp.bounds is not None:  # absolute values from documented ranges
+                lo, hi = np.asarray(inp.bounds, dtype=np.float64).T
+                v = lo[None, :] + P[:, k][:, None] * (hi - lo)[None, :]
+                g0 = self.spec.goalpost[cols]
+                if inp.what == "neutral":
+                    shift[:, cols] += (v - self.spec.neutral[cols]) / g0
+                else:
+                    scale[:, cols] *= v / g0
+                continue
             f = inp.factor(P[:, k])[:, None]
             if inp.what == "neutral":
                 shift[:, cols] += f
@@ -180,9 +210,37 @@ class ScoringModel(ModelBase):
                 upto=self.target_level,
                 cache=None if self._sc else tcache,
             )
+            if self._agg:
+                self._reaggregate(
+                    levels, P[runs], np.where(fails.failed[runs, None], 1.0, W[runs]), masks
+                )
             scores[np.ix_(runs, rows)] = levels[self.target_level][:, :, self.target_col]
         scores[fails.failed] = np.nan
         return BlockOutput(scores, fails.failed, fails.message, rankable)
+
+    def _reaggregate(self, levels, P: np.ndarray, W: np.ndarray, masks) -> None:
+        """Levels >= 3 again for the runs whose aggregation choice is not the arithmetic mean
+        (:mod:`dividend.sensitivity.signed_means`); a loop over the few choices only."""
+        slices = level_slices(self.framework)
+        for k in self._agg:
+            inp = self.inputs[k]
+            assert isinstance(inp, AggregationChoice)
+            varied = inp.levels or tuple(range(3, self.framework.levels + 1))
+            code = P[:, k].astype(np.intp)
+            for c, method in enumerate(inp.choices):
+                runs = np.flatnonzero(code == c)
+                if method == "amean" or runs.size == 0:
+                    continue
+                V = levels[2][runs]
+                for lev in range(3, self.target_level + 1):
+                    M = memberships(self.framework)[lev]
+                    if lev in varied:
+                        V = signed_level(V, W[runs][:, slices[lev]], M, method)
+                    else:
+                        V = signed_level(V, W[runs][:, slices[lev]], M, "amean")
+                    if lev in masks:
+                        V = np.where(masks[lev], V, np.nan)
+                    levels[lev][runs] = V
 
     def cells_per_run(self) -> int:
         """Floats per run in a block: indicator scores are per run when neutrals or
