@@ -203,3 +203,32 @@ def test_p_improved_counts_paired_runs():
     ch = change_table(r1, r0, slice(None)).set_index("uCode")
     assert ch.loc["a", "p_improved"] == pytest.approx((d[:, 0] > 0).mean())
     assert ch.loc["a", "p_improved"] == 1.0  # i3 is a benefit: every weighting rises
+
+
+def test_survey_sampling_redraws_net_balances_with_their_sample_size():
+    """Net balance 100 (p+ - p-) redrawn from Multinomial(N, ...): centred on the published
+    value, with the sampling spread sqrt(p+ + p- - d^2) / sqrt(N) (d = p+ - p-)."""
+    from dividend.sensitivity.inputs import SurveyDraws, survey_deltas
+
+    table = pd.DataFrame(
+        {
+            "uCode": ["a", "b"],
+            "indicator": ["i1", "i1"],
+            "p_pos": [0.5, 0.5],
+            "p_neg": [0.2, 0.2],
+            "n": [100, 2500],
+        }
+    )
+    d = survey_deltas(
+        table, np.array(["a", "b", "c"]), ["i1", "i2"], 4000, np.random.default_rng(1)
+    )
+    sd = 100 * np.sqrt((0.7 - 0.3**2) / np.array([100, 2500]))
+    np.testing.assert_allclose(d[:, :2, 0].std(axis=0), sd, rtol=0.05)
+    assert abs(d[:, 0, 0].mean()) < 4 * sd[0] / np.sqrt(4000)
+    assert (d[:, 2] == 0).all() and (d[:, :, 1] == 0).all()  # only the listed cells move
+    # in the model: unit a's index moves with its redrawn i1 (score = 10 x value / goalpost 10)
+    inp = SurveyDraws("survey_sampling", table=table.assign(indicator="i1"), n_sets=50)
+    res = run_sensitivity(_model(), [inp], 32, 2, design="ua", nboot=0)
+    s = _scores(res)
+    assert s["a"].std() > s["b"].std() > 0  # the smaller sample moves more
+    assert (s["c"] == s["c"].iloc[0]).all()  # no survey data: no sampling error

@@ -22,7 +22,10 @@ Inputs that vary are named in ``vary`` (any subset); in the tables they are call
   year, or EM under a multivariate normal with a ridge prior of ``em_ridge`` pseudo-units
   (default: one per scored indicator). Only rankable units' gaps are filled and coverage,
   masks and the ranking rule stay those of the observed data, so a unit the index does not
-  rank never gets a value from imputation.
+  rank never gets a value from imputation;
+* ``survey`` -> ``survey_sampling``: survey net balances with a published number of
+  respondents (an indicator's ``sampling:`` key, e.g. QoL 2023) redrawn from their
+  multinomial sampling distribution (:class:`dividend.sensitivity.inputs.SurveyDraws`).
 
 The same design rows (same seed: same codes, same noise sets) are evaluated for every
 reference year, so the 5-year change of a unit's dividend is paired run by run:
@@ -42,13 +45,13 @@ from dividend.engine.framework import Framework
 from dividend.engine.methods.impute_em import impute_em
 from dividend.engine.scoring import ScoringSpec
 from dividend.index.definition import FrameworkConfig, Scenario
-from dividend.sensitivity.inputs import DataChoice, SensitivityError, parse_inputs
+from dividend.sensitivity.inputs import DataChoice, SensitivityError, SurveyDraws, parse_inputs
 from dividend.sensitivity.models import ScoringModel
 from dividend.sensitivity.results import SensitivityResult, column_stats
 from dividend.sensitivity.runner import run_sensitivity
 from dividend.sensitivity.signed_means import SIGNED_METHODS
 
-VARY = ("weights", "scenario", "neutral", "goalpost", "aggregation", "imputation")
+VARY = ("weights", "scenario", "neutral", "goalpost", "aggregation", "imputation", "survey")
 TABLES = ("units", "inputs", "unit_indices", "runs", "leave_one_out")
 IMPUTATIONS = ("none", "group_mean", "em")
 CHANGE_YEARS = 5  # the panel's change horizon (issue 12: the 5-year change)
@@ -146,6 +149,38 @@ def documented_ranges(fw: FrameworkConfig) -> dict[str, dict[str, tuple[float, f
         if gr is not None:
             out["goalpost"][ind.code] = (float(gr[0]), float(gr[1]))
     return out
+
+
+def survey_table(con: Any, fw: FrameworkConfig) -> pd.DataFrame:
+    """uCode, indicator, p_pos, p_neg, n for every scored indicator with a ``sampling:`` key
+    ({dataset, positive, negative, n}: the staged indicator codes of the two shares and of
+    the number of respondents), from ``staged.<dataset>`` (city rows)."""
+    parts = []
+    for ind in fw.indicators:
+        sm = getattr(ind, "sampling", None)
+        if not sm or ind.role == "context":
+            continue
+        q = (
+            f"SELECT p.geo AS uCode, ? AS indicator, p.value AS p_pos, m.value AS p_neg, "
+            f"k.value AS n FROM staged.{sm['dataset']} p "
+            f"JOIN staged.{sm['dataset']} m ON m.geo = p.geo AND m.year = p.year "
+            f"JOIN staged.{sm['dataset']} k ON k.geo = p.geo AND k.year = p.year "
+            "WHERE p.indicator = ? AND m.indicator = ? AND k.indicator = ?"
+        )
+        parts.append(con.execute(q, [ind.code, sm["positive"], sm["negative"], sm["n"]]).df())
+    cols = ["uCode", "indicator", "p_pos", "p_neg", "n"]
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=cols)
+
+
+def matching_survey(survey: pd.DataFrame | None, table: pd.DataFrame) -> pd.DataFrame | None:
+    """The survey rows whose published net balance is the value the table scores (a panel
+    year that carries another wave or source for a unit gets no draws for it)."""
+    if survey is None or survey.empty:
+        return None
+    long = table.stack().rename("value").rename_axis(["uCode", "indicator"]).reset_index()
+    m = survey.merge(long, on=["uCode", "indicator"], how="inner")
+    same = np.isclose(m["value"], 100.0 * (m["p_pos"] - m["p_neg"]), rtol=0, atol=1e-6)
+    return m.loc[same, list(survey.columns)].reset_index(drop=True)
 
 
 def imputed_tables(
@@ -255,6 +290,7 @@ def index_sensitivity(
     progress: Callable[[str, int, int], None] | None = None,
     client: Any = None,
     nominal: Mapping[str, Framework] | None = None,
+    surveys: Mapping[str, pd.DataFrame] | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Run the analysis for every framework and reference year with data; tables
     concatenated over both (plus ``changes``: the paired 5-year change).
@@ -264,7 +300,7 @@ def index_sensitivity(
     indicators table (``dividend.index.formulas.wide``), or name -> {reference_year: table}
     for the panel. ``nominal``: the trees the index scored with (:func:`resolved_trees`);
     default: the scenario's own. ``client``: a ``distributed.Client`` to run the blocks on
-    (same results as locally).
+    (same results as locally). ``surveys``: name -> :func:`survey_table`.
     """
     parts: dict[str, list[pd.DataFrame]] = {t: [] for t in (*TABLES, "changes")}
     for name, fw in frameworks.items():
@@ -277,8 +313,18 @@ def index_sensitivity(
         for year, table in sorted(years.items(), key=lambda kv: (kv[0] is None, kv[0])):
             if table.empty:
                 continue
+            survey = matching_survey((surveys or {}).get(name), table)
             res = framework_year(
-                fw, name, scenario, all_scenarios, table, settings, progress, client, nominal
+                fw,
+                name,
+                scenario,
+                all_scenarios,
+                table,
+                settings,
+                progress,
+                client,
+                nominal,
+                survey,
             )
             results[year] = res
             for t, frame in result_tables(res, scenario.name, name, year).items():
@@ -303,6 +349,7 @@ def framework_year(
     progress: Callable[[str, int, int], None] | None,
     client: Any,
     nominal: Mapping[str, Framework] | None,
+    survey: pd.DataFrame | None = None,
 ) -> SensitivityResult:
     """One framework in one reference year (same seed, so the same design in every year)."""
     if nominal is not None and name in nominal:
@@ -332,6 +379,8 @@ def framework_year(
         mask[order[fill]] = True
         tables, labels = imputed_tables(table, scored, mask, settings.em_ridge)
         inputs.append(DataChoice("imputation", tuple(tables), tuple(labels), keep_coverage=True))
+    if "survey" in settings.vary and survey is not None and len(survey):
+        inputs.append(SurveyDraws("survey_sampling", table=survey, n_sets=settings.n_sets))
     report = None if progress is None else (lambda d, t, n=name: progress(n, d, t))
     return run_sensitivity(
         model,

@@ -212,6 +212,59 @@ class DataChoice(_Choice):
 
 
 @dataclass(frozen=True)
+class SurveyDraws(UncertainInput):
+    """Sampling error of survey net balances (scoring mode): ``n_sets`` redraws of each
+    listed (unit, indicator) value ``100 (k+ - k-) / N`` with ``(k+, k-, rest)`` ~
+    Multinomial(N, (p+, p-, 1 - p+ - p-)), N the published number of respondents; the input
+    chooses among the sets. ``table``: columns uCode, indicator, p_pos, p_neg, n. Drawn by
+    the model's ``bind`` from the seed (``deltas``: set x units x indicators, drawn minus
+    observed)."""
+
+    table: pd.DataFrame | None = None
+    n_sets: int = 200
+    deltas: np.ndarray | None = None
+
+    @property
+    def n_choices(self) -> int:
+        return self.n_sets
+
+    stage: ClassVar[str] = "scoring"
+
+    def label(self, code: float) -> str:
+        return f"survey draw {int(code)}"
+
+
+def survey_deltas(
+    table: pd.DataFrame,
+    units: np.ndarray,
+    indicators: Sequence[str],
+    n_sets: int,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """(n_sets, units, indicators) redrawn minus published net balances (0 elsewhere), one
+    vectorised multinomial draw for every (set, unit, indicator)."""
+    out = np.zeros((n_sets, len(units), len(indicators)))
+    t = table.dropna(subset=["p_pos", "p_neg", "n"])
+    t = t[t["n"] > 0]
+    ui = pd.Index(units).get_indexer(t["uCode"])
+    ii = pd.Index(indicators).get_indexer(t["indicator"])
+    keep = (ui >= 0) & (ii >= 0)
+    if not keep.any():
+        return out
+    t, ui, ii = t[keep], ui[keep], ii[keep]
+    p = t[["p_pos", "p_neg"]].to_numpy(dtype=np.float64)
+    if (p < 0).any() or (p.sum(axis=1) > 1 + 1e-9).any():
+        raise SensitivityError("survey: shares must be >= 0 and sum to at most 1 per unit")
+    n = t["n"].to_numpy(dtype=np.int64)
+    pv = np.column_stack([p, np.clip(1.0 - p.sum(axis=1), 0.0, 1.0)])
+    pv = pv / pv.sum(axis=1, keepdims=True)
+    k = rng.multinomial(n, pv, size=(n_sets, len(n)))  # (sets, cells, 3)
+    drawn = 100.0 * (k[..., 0] - k[..., 1]) / n
+    out[:, ui, ii] = drawn - 100.0 * (p[:, 0] - p[:, 1])
+    return out
+
+
+@dataclass(frozen=True)
 class ScoringFactor(UncertainInput):
     """Neutral shift (in goalpost units) or goalpost scale factor for some indicators."""
 

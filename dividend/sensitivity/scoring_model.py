@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any, ClassVar
 
 import numpy as np
@@ -23,8 +24,10 @@ from dividend.sensitivity.inputs import (
     SensitivityError,
     StepChoice,
     StepRange,
+    SurveyDraws,
     UncertainInput,
     expand_include,
+    survey_deltas,
 )
 from dividend.sensitivity.model_base import BlockOutput, ModelBase
 from dividend.sensitivity.signed_means import SIGNED_METHODS, signed_level
@@ -100,6 +103,19 @@ class ScoringModel(ModelBase):
                 tabs = [c if isinstance(c, pd.DataFrame) else pd.read_csv(c) for c in inp.choices]
                 self._tables[inp.name] = tabs
         self._bind_weights(ss)
+        self._sv = [k for k, i in enumerate(self.inputs) if isinstance(i, SurveyDraws)]
+        children = np.random.SeedSequence(ss.entropy, spawn_key=(*ss.spawn_key, 7919))
+        for k, child in zip(self._sv, children.spawn(len(self._sv)), strict=True):
+            inp = self.inputs[k]
+            assert isinstance(inp, SurveyDraws) and inp.table is not None
+            d = survey_deltas(
+                inp.table,
+                self.units,
+                self.spec.indicators,
+                inp.n_sets,
+                np.random.default_rng(child),
+            )
+            self.inputs = (*self.inputs[:k], replace(inp, deltas=d), *self.inputs[k + 1 :])
         self._up = [k for k, i in enumerate(self.inputs) if isinstance(i, DataChoice)]
         self._sc = [k for k, i in enumerate(self.inputs) if isinstance(i, ScoringFactor)]
         self._agg = [k for k, i in enumerate(self.inputs) if isinstance(i, AggregationChoice)]
@@ -192,10 +208,16 @@ class ScoringModel(ModelBase):
         for runs, up in self._upstream_groups(P, fails):
             x, n0, masks, rows, tcache, rank_ok = up
             rankable[np.ix_(runs, rows)] = rank_ok[None, :]
-            if self._sc:
+            if self._sv:  # survey redraws: per-run raw values
+                xr = np.broadcast_to(x, (runs.size, *x.shape)).copy()
+                for k in self._sv:
+                    d = self.inputs[k].deltas  # type: ignore[union-attr]
+                    xr += d[P[runs, k].astype(np.intp)][:, rows]
+            if self._sc or self._sv:
                 shift, scale = self._factors(P[runs])
                 neutral = n0[None] + (shift * g0)[:, None, :]
-                S = indicator_scores(x[None], neutral, (g0 * scale)[:, None, :]) * self.sign
+                xs = xr if self._sv else x[None]
+                S = indicator_scores(xs, neutral, (g0 * scale)[:, None, :]) * self.sign
             else:
                 S = indicator_scores(x, n0, g0) * self.sign
             sub_f = RunFailures(runs.size)
@@ -208,7 +230,7 @@ class ScoringModel(ModelBase):
                 masks=masks,
                 units=self.units[rows],
                 upto=self.target_level,
-                cache=None if self._sc else tcache,
+                cache=None if (self._sc or self._sv) else tcache,
             )
             if self._agg:
                 self._reaggregate(
@@ -245,7 +267,8 @@ class ScoringModel(ModelBase):
     def cells_per_run(self) -> int:
         """Floats per run in a block: indicator scores are per run when neutrals or
         goalposts vary, else shared."""
-        width = len(self.spec.indicators) if self._sc else len(self.framework.codes[1]) + 8
+        per_run = self._sc or getattr(self, "_sv", None)
+        width = len(self.spec.indicators) if per_run else len(self.framework.codes[1]) + 8
         return self.units.size * width
 
     def nominal(self) -> np.ndarray:

@@ -1,10 +1,12 @@
 """Sensitivity assets (thin wrappers over dividend.index.uncertainty), one per scenario partition.
 
 dividend_sensitivity: for the partition's weight scenario, every framework's signed dividend
-re-scored under uncertain weights, weight scenario, neutral values and goalposts
-(Saltelli design, Sobol indices with bootstrap intervals, per-unit rank intervals and
-net-loss probabilities, leave-one-indicator-out shifts, every run's parameters). Writes
-schema ``sensitivity`` (units, inputs, unit_indices, runs, leave_one_out), replacing the
+re-scored, for every reference year of the panel, under uncertain weights (noise applied after
+the scenario choice), weight scenario, neutral values and goalposts (documented ranges),
+aggregation of pillar dividends, imputation and survey sampling error (Saltelli design, Sobol indices with bootstrap intervals, per-unit rank intervals and
+net-loss probabilities, leave-one-indicator-out shifts, every run's parameters, the paired 5-year change with
+P(improved)). Writes schema ``sensitivity`` (units, inputs, unit_indices, runs, leave_one_out,
+changes), replacing the
 partition's rows; the release exports that schema. Runs locally, or on Dask with
 ``use_dask`` (resource ``dask``: LocalCluster, or a scheduler address). The nominal
 configuration is the partition's index run: the resolved weights stored in ``index.weights``
@@ -22,7 +24,14 @@ from dagster_duckdb import DuckDBResource
 
 from dividend.index.definition import load_definition
 from dividend.index.formulas import wide
-from dividend.index.uncertainty import VARY, IndexSettings, index_sensitivity, resolved_trees
+from dividend.index.uncertainty import (
+    VARY,
+    IndexSettings,
+    index_sensitivity,
+    resolved_trees,
+    survey_table,
+)
+from dividend.sensitivity.signed_means import SIGNED_METHODS
 from pipelines.partitions import scenario_partitions
 from pipelines.resources import DUCKDB_POOL
 from pipelines.resources_dask import DaskResource
@@ -45,8 +54,27 @@ class SensitivityRunConfig(dg.Config):
     n_sets: int = 200
     neutral_shift: float = 0.25
     goalpost_scale: list[float] = [0.75, 1.33]  # noqa: RUF012
+    aggregation: list[str] = list(SIGNED_METHODS)  # noqa: RUF012
+    em_ridge: float | None = None  # None: one pseudo-unit per scored indicator
     min_coverage: float | None = None  # None: as the partition's index run (index.runs)
     use_dask: bool = False
+
+
+def panel_tables(
+    units: pd.DataFrame, long: pd.DataFrame, framework: str, codes: tuple[str, ...]
+) -> dict[int | None, pd.DataFrame]:
+    """reference_year -> units x indicators table of one framework. The panel is keyed by
+    the units table's ``reference_year`` (one row per unit and panel year); without it (a
+    single-year index, where ``long.reference_year`` is each indicator's own target year)
+    there is one entry, year None."""
+    u = units[units["framework"] == framework]
+    lg = long[long["framework"] == framework]
+    if "reference_year" not in u.columns:
+        return {None: wide(u, lg, codes)}
+    out: dict[int | None, pd.DataFrame] = {}
+    for year, uy in u.groupby("reference_year", sort=True):  # a loop over panel years
+        out[int(year)] = wide(uy, lg[lg["reference_year"] == year], codes)
+    return out
 
 
 def replace_scenario_rows(con, tables: dict[str, pd.DataFrame], scenario: str) -> None:
@@ -93,10 +121,9 @@ def dividend_sensitivity(
     overrides = json.loads(index_run[0][1])
     nominal = resolved_trees(frameworks, weights)
     min_coverage = index_run[0][0] if config.min_coverage is None else config.min_coverage
-    data = {
-        n: wide(units[units["framework"] == n], long[long["framework"] == n], fw.codes)
-        for n, fw in frameworks.items()
-    }
+    data = {n: panel_tables(units, long, n, fw.codes) for n, fw in frameworks.items()}
+    with duckdb.get_connection() as con:
+        surveys = {n: survey_table(con, fw) for n, fw in frameworks.items()}
     settings = IndexSettings(
         **{**config.model_dump(exclude={"use_dask"}), "min_coverage": min_coverage}
     )
@@ -118,6 +145,7 @@ def dividend_sensitivity(
             progress,
             client,
             nominal=nominal,
+            surveys=surveys,
         )
     elapsed = time.perf_counter() - t0
     runs = tables.get("runs", pd.DataFrame(columns=["status"]))
