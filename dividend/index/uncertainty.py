@@ -305,7 +305,7 @@ def index_sensitivity(
     parts: dict[str, list[pd.DataFrame]] = {t: [] for t in (*TABLES, "changes")}
     for name, fw in frameworks.items():
         years = data.get(name)
-        if years is None:
+        if years is None or not getattr(fw, "scored", True):  # context-only frame: unranked
             continue
         if isinstance(years, pd.DataFrame):
             years = {None: years}
