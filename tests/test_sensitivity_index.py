@@ -88,13 +88,39 @@ def test_local_then_dask_give_the_same_tables(built, local):
     assert set(units["scenario"]) == {SCENARIO}
     assert (local["runs"]["status"] == "ok").all()
     inputs = local["inputs"]
-    assert set(inputs["input"]) == {
+    names = set(inputs["input"])
+    assert {"weight_noise", "weight_scenario", "aggregation", "imputation"} <= names
+    assert names & {"neutral_shift", "neutral_range"} and names & {
+        "goalpost_scale",
+        "goalpost_range",
+    }
+    assert names <= {
         "weight_noise",
         "weight_scenario",
         "neutral_shift",
+        "neutral_range",
         "goalpost_scale",
+        "goalpost_range",
+        "aggregation",
+        "imputation",
+        "survey_sampling",
     }
     assert set(inputs["framework"]) == set(units["framework"])
+
+
+def test_weight_noise_matters_and_leave_one_out_never_fails(built, local):
+    """Issue 12: the weight noise had Si = STi = 0 in every framework (the scenario choice
+    overwrote it) and leave-one-out failed for single-indicator pillars."""
+    inputs = local["inputs"]
+    noise = inputs[inputs["input"] == "weight_noise"]
+    assert len(noise) == inputs["framework"].nunique()
+    assert (noise["STi"] > 0).all(), noise
+    assert (noise["Si"] != 0).all(), noise
+    loo = _q(built["wh"], "SELECT * FROM sensitivity.leave_one_out")
+    assert (loo["status"] == "ok").all(), loo[loo["status"] != "ok"]
+    single = loo[loo["dropped"].str.contains("emptied")]
+    for row in single.itertuples():  # the emptied pillar really had this indicator alone
+        assert row.dropped.startswith(row.indicator + ", ")
 
 
 def test_nominal_dividend_equals_the_index_table(built, local):
