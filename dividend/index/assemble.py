@@ -75,6 +75,8 @@ def node_weights(frameworks: dict[str, FrameworkConfig], scenario: Scenario) -> 
     """Every node's nominal and effective weight per framework under the scenario."""
     rows = []
     for fw in frameworks.values():
+        if not fw.scored:
+            continue
         f = fw.framework(scenario)
         eff = f.effective_weights()
         level = {1: "indicator", 2: "pillar", 3: "dimension", 4: "index"}

@@ -19,7 +19,6 @@ import pandas as pd
 
 from dividend.engine.analysis import corr_flags
 from dividend.engine.analysis.correlation import cronbach
-from dividend.engine.ranking import rank_min
 from dividend.engine.scoring import score
 from dividend.index.definition import (
     DIMENSIONS,
@@ -30,6 +29,7 @@ from dividend.index.definition import (
     dim_code,
 )
 from dividend.index.formulas import wide
+from dividend.index.verdict import rank_sufficient, sufficiency
 
 NO_CITY_DATA = "no city-level data"
 PILLAR_COLUMNS = [f"{p}_{k}" for p in PILLARS for k in ("dividend", "benefit", "cost", "coverage")]
@@ -48,6 +48,8 @@ UNIT_COLUMNS = [
     "cost",
     "coverage",
     "relative_share",
+    "pillars_observed",
+    "verdict_reason",
     "net_migration_loss",
     "actuality_index",
     "perception_index",
@@ -77,12 +79,6 @@ class FrameworkIndex:
     coherence: pd.DataFrame
 
 
-def _rank(dividend: pd.Series, rankable: pd.Series) -> pd.Series:
-    """Rank 1 = largest dividend; ties share the best rank; no value or thin coverage, no rank."""
-    ranks = rank_min(dividend.where(rankable).to_numpy(dtype=np.float64))
-    return pd.Series(ranks, index=dividend.index).astype("Int64")
-
-
 def score_framework(
     fw: FrameworkConfig,
     scenario: Scenario,
@@ -91,6 +87,8 @@ def score_framework(
     min_coverage: float = 0.0,
 ) -> FrameworkIndex:
     """Signed dividend, pillars, coverage, rank and coherence for one framework."""
+    if not fw.scored:
+        return unranked_frame(fw, scenario, units)
     spec = fw.scoring_spec(scenario)
     data = wide(units, long, fw.codes)
     res = score(data, spec, min_coverage=min_coverage)
@@ -107,8 +105,13 @@ def score_framework(
     out["benefit"] = col(res.benefit, INDEX_CODE)
     out["cost"] = col(res.cost, INDEX_CODE)
     out["coverage"] = col(res.coverage, INDEX_CODE)
-    out["ranked"] = out["dividend"].notna() & (out["coverage"] >= fw.rank_min_coverage)
-    out["rank"] = _rank(out["dividend"], out["ranked"])
+    for p in PILLARS:  # pillar columns first: the sufficiency rule counts observed pillars
+        out[f"{p}_coverage"] = col(res.coverage, p)
+    suff = sufficiency(out, fw)
+    out["pillars_observed"] = suff["pillars_observed"]
+    out["verdict_reason"] = suff["verdict_reason"]
+    out["ranked"] = suff["sufficient"]
+    out["rank"] = rank_sufficient(out["dividend"], out["ranked"])
     out["n_ranked"] = int(out["ranked"].sum())
     out["relative_share"] = col(res.relative_share, INDEX_CODE)
     out["net_migration_loss"] = pd.array(out["dividend"] < 0, dtype="boolean")
@@ -129,6 +132,27 @@ def score_framework(
     out["imputed_indicators"] = out["geo"].map(imp_list).astype(object).fillna("")
     out["imputed"] = out["imputed_indicators"] != ""
     return FrameworkIndex(out[UNIT_COLUMNS], coherence(fw, scenario, data, spec.framework, res))
+
+
+def unranked_frame(fw: FrameworkConfig, scenario: Scenario, units: pd.DataFrame) -> FrameworkIndex:
+    """A context-only frame's rows: no dividend, no rank; the frame's reason says why."""
+    out = units.reset_index(drop=True).copy()
+    out.insert(0, "scenario", scenario.name)
+    for c in UNIT_COLUMNS:
+        if c not in out.columns:
+            out[c] = np.nan
+    out["ranked"] = False
+    out["rank"] = pd.array([pd.NA] * len(out), dtype="Int64")
+    out["n_ranked"] = 0
+    out["pillars_observed"] = 0
+    out["verdict_reason"] = fw.unranked_reason
+    out["n_indicators"] = 0
+    out["n_observed"] = 0
+    out["net_migration_loss"] = pd.array([pd.NA] * len(out), dtype="boolean")
+    out["imputed"] = False
+    out["imputed_indicators"] = ""
+    empty = pd.DataFrame(columns=COHERENCE_COLUMNS)
+    return FrameworkIndex(out[UNIT_COLUMNS], empty)
 
 
 def coherence(
@@ -191,7 +215,7 @@ def city_table(
         "ranked within peer group "
         + cities["peer_group"]
         + "; city frameworks differ between peer groups"
-    )
+    ).where(cities["n_indicators"] > 0, "unranked: " + cities["verdict_reason"].astype(str))
     covered = set(cities["geo"])
     nodata = study[~study["city_key"].isin(covered)].copy()
     scenario = country["scenario"].iloc[0] if len(country) else ""
@@ -215,11 +239,13 @@ def city_table(
             ),
             "n_indicators": 0,
             "n_observed": 0,
+            "pillars_observed": 0,
             "ranked": False,
             "imputed": False,
             "imputed_indicators": "",
         }
     )
+    extra["verdict_reason"] = extra["note"]
     out = pd.concat([cities, extra], ignore_index=True)
     out = out.join(carry, on="country_iso3")
     out["n_ranked"] = out["n_ranked"].fillna(0).astype("int64")

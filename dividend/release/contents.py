@@ -15,6 +15,7 @@ import pandas as pd
 from dividend.index.assemble import IndexTables, IndicatorTables
 from dividend.index.definition import PILLARS, FrameworkConfig, Scenario
 from dividend.index.unit_tables import NO_CITY_DATA
+from dividend.index.verdict import assign_verdicts, headline
 from dividend.release.fields import TABLE_DOCS, field_docs
 from dividend.release.methodology import methodology
 from dividend.release.timestamps import release_created
@@ -69,9 +70,11 @@ def release_tables(
             "weights_used": frame_bytes(idx.weights),
         }
     )
+    sens_units = (extra_tables or {}).get("sensitivity_units")
+    country, city = (with_verdicts(t, sens_units) for t in (idx.country, idx.city))
     tables = {
-        "country_index": idx.country,
-        "city_index": idx.city,
+        "country_index": headline(country),
+        "city_index": headline(city),
         "indicators_long": ind.long,
         "weights": idx.weights,
         "data_quality": data_quality,
@@ -111,6 +114,22 @@ def release_tables(
         sources=sources,
         licences=licences,
     )
+
+
+def with_verdicts(table: pd.DataFrame, sens_units: pd.DataFrame | None) -> pd.DataFrame:
+    """The index table with ``p_net_loss`` (from ``sensitivity.units``, matched on framework,
+    unit and, where both carry it, reference year) and the verdict of dividend.index.verdict."""
+    key = ["framework", "geo"]
+    if sens_units is None or sens_units.empty or "p_net_loss" not in sens_units.columns:
+        p = pd.Series(float("nan"), index=table.index)
+        return assign_verdicts(table, p)
+    su = sens_units.rename(columns={"uCode": "geo"})
+    if "reference_year" in su.columns and "reference_year" in table.columns:
+        key.append("reference_year")
+    elif "reference_year" in su.columns:  # one reference year per run: the latest
+        su = su[su["reference_year"].isna() | (su["reference_year"] == su["reference_year"].max())]
+    p = table[key].merge(su[[*key, "p_net_loss"]].drop_duplicates(key), on=key, how="left")
+    return assign_verdicts(table, pd.Series(p["p_net_loss"].to_numpy(), index=table.index))
 
 
 def read_data_quality(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:

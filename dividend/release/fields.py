@@ -10,8 +10,14 @@ FIELD_DOCS = {
     "dividend": "Signed migration dividend in [-100, 100]: weighted benefits minus weighted costs "
     "(docs/scoring.md). Negative = net migration loss.",
     "rank": "Rank within the peer group (1 = largest dividend); cities are never ranked across peer groups.",
-    "ranked": "False where the unit's coverage is below the framework's rank_min_coverage: its "
-    "dividend is shown but not ranked.",
+    "ranked": "False where the verdict is insufficient data (see verdict_reason): no rank, and in "
+    "the headline tables no dividend and no p_net_loss.",
+    "verdict": "net gain (P(net loss) <= 0.10) | too close to call | net loss (P(net loss) >= 0.90) "
+    "| insufficient data (fewer than min(3, the frame's pillars) pillars observed, coverage < 0.5, "
+    "no dividend, context-only frame, or no uncertainty result).",
+    "verdict_reason": "Why a unit is insufficient data; empty otherwise.",
+    "p_net_loss": "Share of the sensitivity runs with a dividend below zero (Monte Carlo).",
+    "pillars_observed": "Pillars the verdict rule counts that have at least one observed value.",
     "coverage": "Share of the framework's scored indicators observed for this unit (0-1).",
     "relative_share": "Weight share of indicators scored against the peer median (sign = vs peers, not gain/loss).",
     "net_migration_loss": "True where the dividend is below zero.",

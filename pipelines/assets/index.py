@@ -94,6 +94,9 @@ class IndexConfig(dg.Config):
 def ranked_markdown(table: pd.DataFrame, top: int, bottom: int) -> str:
     """The portal's markdown ranking (one implementation) of the units the index ranks."""
     ranked = table[table["ranked"].astype(bool)]
+    if ranked.empty:  # a context-only frame (city_ca) is unranked: say why, no table
+        reason = table["note"].iloc[0] if "note" in table.columns and len(table) else ""
+        return f"_unranked: {reason}_"
     frame = ranked.rename(columns={"dividend": "score", "net_migration_loss": "net_loss"})
     return ranking_markdown(frame[["name", "score", "net_loss"]], top=top, bottom=bottom)
 
