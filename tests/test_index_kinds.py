@@ -4,6 +4,7 @@ context never scored, generic prosperity never scored, and the loader names file
 from __future__ import annotations
 
 import re
+
 import pytest
 import yaml
 
