@@ -161,10 +161,18 @@ def dividend_sensitivity(
             "min_coverage": min_coverage,
             "weight_overrides": dg.MetadataValue.json(overrides),
             "failed_runs": len(failed),
+            "reference_years": dg.MetadataValue.json(
+                sorted({int(y) for y in tables["units"]["reference_year"].dropna()})
+                if "units" in tables
+                else []
+            ),
+            "paired_changes": len(tables.get("changes", [])),
             "elapsed_s": round(elapsed, 2),
             "tables": dg.MetadataValue.json(sorted(f"{SCHEMA}.{t}" for t in tables)),
             "indices": dg.MetadataValue.md(
-                inputs[["framework", "input", "Si", "STi"]].round(3).to_markdown(index=False)
+                inputs[["framework", "reference_year", "input", "Si", "STi"]]
+                .round(3)
+                .to_markdown(index=False)
                 if inputs is not None
                 else "_design ua: no indices_"
             ),
