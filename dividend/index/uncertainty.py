@@ -55,6 +55,7 @@ VARY = ("weights", "scenario", "neutral", "goalpost", "aggregation", "imputation
 TABLES = ("units", "inputs", "unit_indices", "runs", "leave_one_out")
 IMPUTATIONS = ("none", "group_mean", "em")
 CHANGE_YEARS = 5  # the panel's change horizon (issue 12: the 5-year change)
+MIN_RANKED = 2  # rankable units a framework-year needs for a rank-based analysis
 
 
 @dataclass
@@ -326,6 +327,8 @@ def index_sensitivity(
                 nominal,
                 survey,
             )
+            if res is None:
+                continue
             results[year] = res
             for t, frame in result_tables(res, scenario.name, name, year).items():
                 parts[t].append(frame)
@@ -350,8 +353,10 @@ def framework_year(
     client: Any,
     nominal: Mapping[str, Framework] | None,
     survey: pd.DataFrame | None = None,
-) -> SensitivityResult:
-    """One framework in one reference year (same seed, so the same design in every year)."""
+) -> SensitivityResult | None:
+    """One framework in one reference year (same seed, so the same design in every year);
+    None when fewer than :data:`MIN_RANKED` units are rankable (ranks, the Sobol target,
+    need at least two)."""
     if nominal is not None and name in nominal:
         spec = ScoringSpec.from_framework(nominal[name])
     else:
@@ -372,6 +377,8 @@ def framework_year(
         min_coverage=settings.min_coverage,
         rank_min_coverage=fw.rank_min_coverage,  # the index's ranking rule
     )
+    if model.nominal_rankable().sum() < MIN_RANKED:
+        return None  # nothing to rank in this year: no uncertainty result (verdict: I-A)
     if "imputation" in settings.vary:
         fill = np.isin(model.units, model.units[model.nominal_rankable()])
         order = pd.Index(table.index).get_indexer(model.units)
