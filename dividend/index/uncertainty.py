@@ -45,6 +45,7 @@ from dividend.engine.framework import Framework
 from dividend.engine.methods.impute_em import impute_em
 from dividend.engine.scoring import ScoringSpec
 from dividend.index.definition import FrameworkConfig, Scenario
+from dividend.index.verdict import counted_pillars, required_pillars
 from dividend.sensitivity.inputs import DataChoice, SensitivityError, SurveyDraws, parse_inputs
 from dividend.sensitivity.models import ScoringModel
 from dividend.sensitivity.results import SensitivityResult, column_stats
@@ -376,6 +377,7 @@ def framework_year(
         table,
         min_coverage=settings.min_coverage,
         rank_min_coverage=fw.rank_min_coverage,  # the index's ranking rule
+        rank_pillars=(counted_pillars(fw), required_pillars(fw)),
     )
     if model.nominal_rankable().sum() < MIN_RANKED:
         return None  # nothing to rank in this year: no uncertainty result (verdict: I-A)

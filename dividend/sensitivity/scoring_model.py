@@ -39,8 +39,9 @@ class ScoringModel(ModelBase):
 
     Ranks follow the index's rule (:func:`dividend.index.unit_tables.score_framework`): a unit is
     ranked only where its coverage of the target's scored indicators is at least
-    ``rank_min_coverage`` (the framework's ``rank_min_coverage``); ties share the best
-    rank. Units below it keep their scores (intervals, net-loss probability) but no rank.
+    ``rank_min_coverage`` (the framework's ``rank_min_coverage``) and, with
+    ``rank_pillars = (pillars, k)``, at least k of those pillars are observed; ties share
+    the best rank. Units below it keep their scores (intervals, net-loss probability) but no rank.
     """
 
     mode = "scoring"
@@ -54,12 +55,14 @@ class ScoringModel(ModelBase):
         min_coverage: float = 0.0,
         target: str | None = None,
         rank_min_coverage: float = 0.0,
+        rank_pillars: tuple[tuple[str, ...], int] = ((), 0),
     ) -> None:
         for key, v in (("min_coverage", min_coverage), ("rank_min_coverage", rank_min_coverage)):
             if not 0.0 <= v <= 1.0:
                 raise SensitivityError(f"{key}: must be in [0, 1], got {v}")
         self.spec, self.data, self.peer_group = spec, data, peer_group
         self.min_coverage, self.rank_min_coverage = min_coverage, rank_min_coverage
+        self.rank_pillars = rank_pillars  # (aggregates counted, how many must be observed)
         self.framework = fw = spec.framework
         self.base_weights = spec.nominal_weights.copy()
         self.target = target or fw.index_code
@@ -158,6 +161,9 @@ class ScoringModel(ModelBase):
             for lev in range(2, fw.levels + 1)
         }
         rankable = cov[self.target].to_numpy() >= self.rank_min_coverage
+        counted, need = self.rank_pillars
+        if need:  # the index's sufficiency rule: enough pillars observed
+            rankable &= (cov[list(counted)].fillna(0).to_numpy() > 0).sum(axis=1) >= need
         if key is not None and any(
             getattr(self.inputs[k], "keep_coverage", False) and code
             for k, code in zip(self._up, key, strict=True)
