@@ -128,12 +128,21 @@ class FrameworkConfig:
     # a frame with nothing migration-specific to score (only context) is published unranked,
     # with this reason on every row (issue 12, item 4: no pretending)
     unranked_reason: str = ""
+    # reference years of the panel (`panel: [first, last]`); empty = one cross-section
+    panel_years: tuple[int, ...] = ()
     # the nominal tree and scoring spec, built once (see :meth:`framework`)
     built: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def codes(self) -> tuple[str, ...]:
         return tuple(i.code for i in self.indicators)
+
+    @property
+    def unit_year(self) -> int:
+        """The frame's reference year: the last panel year, else its latest indicator year."""
+        if self.panel_years:
+            return self.panel_years[-1]
+        return max(i.reference_year for i in self.indicators)
 
     @property
     def scored(self) -> bool:
@@ -357,6 +366,21 @@ def _indicator(raw: Any, i: int, defaults: dict[str, Any], path: Path) -> Indica
 RANGE_KEYS = ("neutral_range", "goalpost_range")
 
 
+def _panel(value: Any, path: Path) -> tuple[int, ...]:
+    """``panel: [first, last]`` -> every year in between (empty when absent)."""
+    if value is None:
+        return ()
+    ok = (
+        isinstance(value, list)
+        and len(value) == 2
+        and all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+        and value[0] <= value[1]
+    )
+    if not ok:
+        raise ConfigError(f"{value!r} must be [first year, last year]", file=path, key="panel")
+    return tuple(range(value[0], value[1] + 1))
+
+
 def _range(value: Any, *, file: Path, key: str) -> tuple[float, float] | None:
     """An optional ``[lo, hi]`` pair of numbers with lo <= hi."""
     if value is None:
@@ -410,6 +434,7 @@ def load_framework(path: str | Path, known_datasets: set[str] | None = None) -> 
             doc.get("rank_min_coverage", 0.5), file=path, key="rank_min_coverage"
         ),
         unranked_reason=" ".join(str(doc.get("unranked_reason") or "").split()),
+        panel_years=_panel(doc.get("panel"), path),
     )
     if not 0 <= cfg.rank_min_coverage <= 1:
         raise ConfigError("must be in [0, 1]", file=path, key="rank_min_coverage")

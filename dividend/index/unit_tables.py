@@ -40,6 +40,8 @@ UNIT_COLUMNS = [
     "geo",
     "name",
     "country_iso3",
+    "reference_year",
+    "headline_year",
     "dividend",
     "rank",
     "n_ranked",
@@ -60,15 +62,33 @@ UNIT_COLUMNS = [
     "imputed",
     "imputed_indicators",
 ]
-COUNTRY_CARRY = [
-    "dividend",
-    "rank",
-    "coverage",
-    "net_migration_loss",
-    *[f"{p}_dividend" for p in PILLARS],
+COUNTRY_CARRY = ["dividend", "rank", "coverage", "net_migration_loss"]
+# The country's actuality pillars on every city row, labelled national context (issue 12,
+# item 4): a city frame that cannot measure them at city level never borrows them as a score.
+NATIONAL_PILLARS = tuple(p for p in PILLARS if p != "perception")
+NATIONAL_COLUMNS = [f"national_{p}_dividend" for p in NATIONAL_PILLARS]
+CITY_EXTRA = [
+    "study_city",
+    "city_data",
+    "note",
+    *[f"country_{c}" for c in COUNTRY_CARRY],
+    *NATIONAL_COLUMNS,
+    "national_reference_year",
 ]
-CITY_EXTRA = ["study_city", "city_data", "note", *[f"country_{c}" for c in COUNTRY_CARRY]]
-COHERENCE_COLUMNS = ["scenario", "framework", "check", "group", "item_1", "item_2", "value", "flag"]
+COHERENCE_COLUMNS = [
+    "scenario",
+    "framework",
+    "reference_year",
+    "check",
+    "group",
+    "item_1",
+    "item_2",
+    "value",
+    "flag",
+]
+# headline year: the latest reference year in which at least this share of the frame's units
+# with any data are rankable (sufficient for a verdict)
+HEADLINE_MIN_RANKABLE = 0.6
 
 
 @dataclass(frozen=True)
@@ -77,6 +97,38 @@ class FrameworkIndex:
 
     table: pd.DataFrame
     coherence: pd.DataFrame
+
+
+def score_panel(
+    fw: FrameworkConfig,
+    scenario: Scenario,
+    units: pd.DataFrame,
+    long: pd.DataFrame,
+    min_coverage: float = 0.0,
+) -> FrameworkIndex:
+    """:func:`score_framework` per reference year, stacked, with the frame's headline year."""
+    tables, coh = [], []
+    for year, u in units.groupby("reference_year", sort=True):
+        res = score_framework(fw, scenario, u, long[long["reference_year"] == year], min_coverage)
+        tables.append(res.table)
+        coh.append(res.coherence.assign(reference_year=year))
+    table = pd.concat(tables, ignore_index=True)
+    table["headline_year"] = headline_year(table)
+    return FrameworkIndex(table[UNIT_COLUMNS], pd.concat(coh, ignore_index=True))
+
+
+def headline_year(table: pd.DataFrame) -> int:
+    """Latest reference year where >= 60 % of the units with any data are rankable. Where no
+    year reaches it (countries: most have only two pillars outside Europe), the year with the
+    largest rankable share, the latest of ties; the latest year for a frame without any data."""
+    has_data = table["n_observed"] > 0
+    if not has_data.any():
+        return int(table["reference_year"].max())
+    share = table["ranked"][has_data].groupby(table["reference_year"][has_data]).mean()
+    ok = share[share >= HEADLINE_MIN_RANKABLE]
+    if len(ok):
+        return int(ok.index.max())
+    return int(share[share == share.max()].index.max())
 
 
 def score_framework(
@@ -108,6 +160,7 @@ def score_framework(
     for p in PILLARS:  # pillar columns first: the sufficiency rule counts observed pillars
         out[f"{p}_coverage"] = col(res.coverage, p)
     suff = sufficiency(out, fw)
+    out["headline_year"] = pd.NA  # set per frame by score_panel
     out["pillars_observed"] = suff["pillars_observed"]
     out["verdict_reason"] = suff["verdict_reason"]
     out["ranked"] = suff["sufficient"]
@@ -193,7 +246,7 @@ def coherence(
                 bool(np.isfinite(r) and r < 0),
             )
         )
-    out = pd.DataFrame(rows, columns=COHERENCE_COLUMNS[2:])
+    out = pd.DataFrame(rows, columns=COHERENCE_COLUMNS[3:])
     out.insert(0, "framework", fw.name)
     out.insert(0, "scenario", scenario.name)
     return out
@@ -207,7 +260,14 @@ def city_table(
     ``study`` has columns study_city, country_iso3, city_key (NaN where no city source).
     """
     cities = pd.concat(city_parts, ignore_index=True)
-    carry = country.set_index("geo")[COUNTRY_CARRY].add_prefix("country_")
+    head = country[country["reference_year"] == country["headline_year"]]
+    by_geo = head.set_index("geo")
+    carry = by_geo[COUNTRY_CARRY].add_prefix("country_")
+    for p in NATIONAL_PILLARS:
+        carry[f"national_{p}_dividend"] = by_geo[f"{p}_dividend"]
+    carry["national_reference_year"] = (
+        by_geo["reference_year"] if "reference_year" in by_geo.columns else pd.NA
+    )
     sc = study.dropna(subset=["city_key"]).set_index("city_key")["study_city"]
     cities["study_city"] = cities["geo"].map(sc)
     cities["city_data"] = "yes"
@@ -219,6 +279,7 @@ def city_table(
     covered = set(cities["geo"])
     nodata = study[~study["city_key"].isin(covered)].copy()
     scenario = country["scenario"].iloc[0] if len(country) else ""
+    nat_year = int(head["reference_year"].iloc[0]) if len(head) else pd.NA
     extra = pd.DataFrame(
         {
             "scenario": scenario,
@@ -237,6 +298,8 @@ def city_table(
                 + "), no scored city framework: national values only",
                 NO_CITY_DATA + " in the open sources: national values only",
             ),
+            "reference_year": nat_year,
+            "headline_year": nat_year,
             "n_indicators": 0,
             "n_observed": 0,
             "pillars_observed": 0,

@@ -98,7 +98,8 @@ def assign_verdicts(table: pd.DataFrame, p_net_loss: pd.Series) -> pd.DataFrame:
     out["p_net_loss"] = p.where(out["ranked"])
     out["verdict"] = verdict_of(out["p_net_loss"].to_numpy(), out["ranked"].to_numpy())
     if missing.any():
-        for _, g in out.groupby("framework", sort=False):
+        keys = [c for c in ("framework", "reference_year") if c in out.columns]
+        for _, g in out.groupby(keys, sort=False, dropna=False):
             out.loc[g.index, "rank"] = rank_sufficient(g["dividend"], g["ranked"])
             out.loc[g.index, "n_ranked"] = int(g["ranked"].sum())
     return out
@@ -112,6 +113,14 @@ def headline(table: pd.DataFrame) -> pd.DataFrame:
         if c in out.columns:
             out[c] = out[c].astype("Float64" if c != "rank" else "Int64").mask(bad)
     return out
+
+
+def headline_rows(table: pd.DataFrame) -> pd.DataFrame:
+    """The rows of each frame's headline year (the panel's other years are in *_panel)."""
+    if "headline_year" not in table.columns:
+        return table
+    keep = table["reference_year"].astype("Int64") == table["headline_year"].astype("Int64")
+    return table[keep.fillna(False).to_numpy(dtype=bool)].reset_index(drop=True)
 
 
 def verdict_counts(table: pd.DataFrame) -> Mapping[str, Mapping[str, int]]:

@@ -15,7 +15,8 @@ import pandas as pd
 from dividend.index.assemble import IndexTables, IndicatorTables
 from dividend.index.definition import PILLARS, FrameworkConfig, Scenario
 from dividend.index.unit_tables import NO_CITY_DATA
-from dividend.index.verdict import assign_verdicts, headline
+from dividend.index.validation import external_validation, validation_markdown
+from dividend.index.verdict import assign_verdicts, headline, headline_rows
 from dividend.release.fields import TABLE_DOCS, field_docs
 from dividend.release.methodology import methodology
 from dividend.release.timestamps import release_created
@@ -72,9 +73,18 @@ def release_tables(
     )
     sens_units = (extra_tables or {}).get("sensitivity_units")
     country, city = (with_verdicts(t, sens_units) for t in (idx.country, idx.city))
+    validation = external_validation(
+        dict(frameworks),
+        pd.concat([idx.country, idx.city], ignore_index=True),
+        ind.long,
+        scenario.name,
+    )
     tables = {
-        "country_index": headline(country),
-        "city_index": headline(city),
+        "country_index": headline(headline_rows(country)),
+        "city_index": headline(headline_rows(city)),
+        "country_index_panel": headline(country),
+        "city_index_panel": headline(city),
+        "external_validation": validation,
         "indicators_long": ind.long,
         "weights": idx.weights,
         "data_quality": data_quality,
@@ -106,7 +116,9 @@ def release_tables(
     return ReleaseTables(
         scenario=scenario.name,
         tables=tables,
-        methodology=methodology(frameworks, scenario, digest),
+        methodology=methodology(frameworks, scenario, digest)
+        + "\n"
+        + validation_markdown(validation),
         notes=notes,
         input_hash=digest,
         field_docs=field_docs(tables),

@@ -17,6 +17,11 @@ FIELD_DOCS = {
     "no dividend, context-only frame, or no uncertainty result).",
     "verdict_reason": "Why a unit is insufficient data; empty otherwise.",
     "p_net_loss": "Share of the sensitivity runs with a dividend below zero (Monte Carlo).",
+    "reference_year": "Reference year of the row: each indicator's latest value in "
+    "[reference_year - lookback, reference_year] (the year used is in indicators_long).",
+    "headline_year": "The frame's headline year: the latest with >= 60 % of units with data "
+    "rankable (else the most rankable); country_index / city_index show this year only.",
+    "national_reference_year": "Reference year of the national pillar dividends on a city row.",
     "pillars_observed": "Pillars the verdict rule counts that have at least one observed value.",
     "coverage": "Share of the framework's scored indicators observed for this unit (0-1).",
     "relative_share": "Weight share of indicators scored against the peer median (sign = vs peers, not gain/loss).",
@@ -35,6 +40,11 @@ FIELD_DOCS = {
 TABLE_DOCS = {
     "country_index": "Signed migration dividend per country, pillars, coverage and rank.",
     "city_index": "Per city within its peer group, with its country's index; study cities always present.",
+    "country_index_panel": "country_index for every reference year (unit x reference_year), "
+    "with verdict and p_net_loss.",
+    "city_index_panel": "city_index for every reference year of each city frame.",
+    "external_validation": "Spearman rho, n and p of the index and each pillar against "
+    "independent references (circular = the reference is also an input).",
     "indicators_long": "Every indicator value used: year, source, file and treatment.",
     "weights": "Nominal and effective weights of every node under the scenario.",
     "data_quality": "Every staging quality-rule decision (drop, flag, rescale) with its reason.",

@@ -16,6 +16,7 @@ from dagster_duckdb import DuckDBResource
 from dividend.index.assemble import IndicatorTables, evaluate_all, index_tables, study_cities
 from dividend.index.definition import load_frameworks, load_scenario, scenario_paths
 from dividend.index.formulas import wide
+from dividend.index.verdict import headline_rows
 from dividend.portal.charts import ranking_markdown
 from pipelines.metadata import table_metadata
 from pipelines.partitions import scenario_partitions
@@ -144,6 +145,7 @@ def dividend_index(
             con, {f"index.{t}": f for t, f in tables.items()}, key_column="scenario", key=name
         )
     flagged = idx.coherence[idx.coherence["flag"]]
+    head_country, head_city = headline_rows(idx.country), headline_rows(idx.city)
     return dg.MaterializeResult(
         metadata={
             "scenario": name,
@@ -152,12 +154,18 @@ def dividend_index(
             "weight_overrides": dg.MetadataValue.json(dict(config.weight_overrides)),
             "countries": len(idx.country),
             "cities": len(idx.city),
-            "net_loss_countries": int(idx.country["net_migration_loss"].fillna(False).sum()),
-            "ranking_countries": dg.MetadataValue.md(ranked_markdown(idx.country, 25, 10)),
+            "reference_years": dg.MetadataValue.json(
+                sorted(int(y) for y in idx.country["reference_year"].unique())
+            ),
+            "headline_year_country": int(head_country["reference_year"].iloc[0]),
+            "net_loss_countries": int(
+                (head_country["net_migration_loss"].fillna(False) & head_country["ranked"]).sum()
+            ),
+            "ranking_countries": dg.MetadataValue.md(ranked_markdown(head_country, 25, 10)),
             "ranking_cities": dg.MetadataValue.md(
                 "\n\n".join(
                     f"**{fw}**\n\n" + ranked_markdown(g, 10, 5)
-                    for fw, g in idx.city[idx.city["framework"] != "none"].groupby("framework")
+                    for fw, g in head_city[head_city["framework"] != "none"].groupby("framework")
                 )
             ),
             "coherence": dg.MetadataValue.md(
