@@ -185,7 +185,7 @@ def test_p_improved_with_zero_noise_is_the_nominal_change():
     inputs = parse_inputs({"w": {"kind": "weights_noise", "noise": {1: 0.0}, "n_sets": 4}})
     r0 = run_sensitivity(_model(DATA), inputs, 16, 9, design="ua", nboot=0)
     r1 = run_sensitivity(_model(later), inputs, 16, 9, design="ua", nboot=0)
-    ch = change_table(r1, r0, slice(None)).set_index("uCode")
+    ch = change_table(r1, r0).set_index("uCode")
     assert ch.loc["a", "nominal_change"] == pytest.approx(2.5)  # i1 +1 -> p1 +5 -> index +2.5
     assert ch.loc["a", "p_improved"] == 1.0
     assert ch.loc["b", "p_improved"] == 0.0
@@ -200,7 +200,7 @@ def test_p_improved_counts_paired_runs():
     r1 = run_sensitivity(_model(later), inputs, 32, 9, design="ua", nboot=0)
     np.testing.assert_array_equal(r0.runs["w.code"], r1.runs["w.code"])  # same design rows
     d = r1.scores - r0.scores
-    ch = change_table(r1, r0, slice(None)).set_index("uCode")
+    ch = change_table(r1, r0).set_index("uCode")
     assert ch.loc["a", "p_improved"] == pytest.approx((d[:, 0] > 0).mean())
     assert ch.loc["a", "p_improved"] == 1.0  # i3 is a benefit: every weighting rises
 
@@ -232,3 +232,23 @@ def test_survey_sampling_redraws_net_balances_with_their_sample_size():
     s = _scores(res)
     assert s["a"].std() > s["b"].std() > 0  # the smaller sample moves more
     assert (s["c"] == s["c"].iloc[0]).all()  # no survey data: no sampling error
+
+
+def test_design_ab_is_the_a_and_b_rows_of_sa():
+    """A panel's non-headline years run only the A and B rows of the Saltelli design: the same
+    points, so the per-unit table (which uses A and B only) is identical, and a change
+    between an ``sa`` year and an ``ab`` year pairs the same runs."""
+    inputs = parse_inputs(
+        {
+            "w": {"kind": "weights_noise", "noise": {1: 0.5, 2: 0.5}, "n_sets": 30},
+            "n": {"kind": "neutral", "range": [-0.3, 0.3]},
+        }
+    )
+    sa = run_sensitivity(_model(), inputs, 32, 11, design="sa", nboot=0)
+    ab = run_sensitivity(_model(), inputs, 32, 11, design="ab", nboot=0)
+    assert len(ab.runs) == 64 and ab.inputs is None
+    np.testing.assert_array_equal(ab.scores, sa.scores[:64])
+    pd.testing.assert_frame_equal(ab.units, sa.units)
+    ch = change_table(sa, ab)
+    np.testing.assert_array_equal(ch["change_median"], 0.0)  # same data: every run unchanged
+    assert (ch["p_improved"] == 0).all()

@@ -35,7 +35,7 @@ reference year, so the 5-year change of a unit's dividend is paired run by run:
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -240,16 +240,21 @@ def keyed(
     return t.reset_index(drop=True)
 
 
-def change_table(
-    now: SensitivityResult, base: SensitivityResult, design_rows: slice
-) -> pd.DataFrame:
+def draw_rows(res: SensitivityResult) -> slice:
+    """The runs that are independent draws (A and B of a Saltelli design; all otherwise)."""
+    return slice(0, 2 * res.meta["n"]) if res.meta["design"] == "sa" else slice(None)
+
+
+def change_table(now: SensitivityResult, base: SensitivityResult) -> pd.DataFrame:
     """Per unit present in both years: the nominal change of the dividend and, from the same
     design rows evaluated in both years (paired), its 5/50/95% quantiles and the share of
     runs in which it rose (``p_improved``). Failed runs (NaN) drop out."""
     units = pd.Index(now.units["uCode"]).intersection(pd.Index(base.units["uCode"]), sort=False)
     i = pd.Index(now.units["uCode"]).get_indexer(units)
     j = pd.Index(base.units["uCode"]).get_indexer(units)
-    d = now.scores[design_rows][:, i].astype(np.float64) - base.scores[design_rows][:, j]
+    if now.meta["seed"] != base.meta["seed"] or now.meta["n"] != base.meta["n"]:
+        raise SensitivityError("change: both years must share the design (seed and n)")
+    d = now.scores[draw_rows(now)][:, i].astype(np.float64) - base.scores[draw_rows(base)][:, j]
     st = column_stats(d, [0.05, 0.5, 0.95])
     ok = ~np.isnan(d)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -293,6 +298,7 @@ def index_sensitivity(
     client: Any = None,
     nominal: Mapping[str, Framework] | None = None,
     surveys: Mapping[str, pd.DataFrame] | None = None,
+    headline: Mapping[str, int] | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Run the analysis for every framework and reference year with data; tables
     concatenated over both (plus ``changes``: the paired 5-year change).
@@ -302,7 +308,11 @@ def index_sensitivity(
     indicators table (``dividend.index.formulas.wide``), or name -> {reference_year: table}
     for the panel. ``nominal``: the trees the index scored with (:func:`resolved_trees`);
     default: the scenario's own. ``client``: a ``distributed.Client`` to run the blocks on
-    (same results as locally). ``surveys``: name -> :func:`survey_table`.
+    (same results as locally). ``surveys``: name -> :func:`survey_table`. ``headline``:
+    name -> the frame's headline reference year (default: its latest): with design ``sa``,
+    that year gets the full Saltelli design (Sobol indices) and the other years its A and B
+    rows only (design ``ab``: the same points, so every per-unit statistic is as under
+    ``sa`` and changes pair run by run, at 2 / (d + 2) of the cost).
     """
     parts: dict[str, list[pd.DataFrame]] = {t: [] for t in (*TABLES, "changes")}
     for name, fw in frameworks.items():
@@ -312,17 +322,19 @@ def index_sensitivity(
         if isinstance(years, pd.DataFrame):
             years = {None: years}
         results: dict[Any, SensitivityResult] = {}
+        top = (headline or {}).get(name, max((y for y in years if y is not None), default=None))
         for year, table in sorted(years.items(), key=lambda kv: (kv[0] is None, kv[0])):
             if table.empty:
                 continue
             survey = matching_survey((surveys or {}).get(name), table)
+            design = "ab" if settings.design == "sa" and year != top else settings.design
             res = framework_year(
                 fw,
                 name,
                 scenario,
                 all_scenarios,
                 table,
-                settings,
+                replace(settings, design=design),
                 progress,
                 client,
                 nominal,
@@ -333,11 +345,10 @@ def index_sensitivity(
             results[year] = res
             for t, frame in result_tables(res, scenario.name, name, year).items():
                 parts[t].append(frame)
-        rows = slice(0, 2 * settings.n) if settings.design == "sa" else slice(None)
         for year, res in results.items():
             base = None if year is None else results.get(year - CHANGE_YEARS)
             if base is not None:
-                ch = keyed(change_table(res, base, rows), scenario.name, name, year)
+                ch = keyed(change_table(res, base), scenario.name, name, year)
                 ch.insert(3, "base_year", year - CHANGE_YEARS)
                 parts["changes"].append(ch)
     return {t: pd.concat(v, ignore_index=True) for t, v in parts.items() if v}

@@ -77,6 +77,27 @@ def panel_tables(
     return out
 
 
+def headline_years(con, scenario: str) -> dict[str, int]:
+    """framework -> the headline reference year the index chose for it (the year whose
+    sensitivity runs the full Saltelli design); empty for a single-year index."""
+    out: dict[str, int] = {}
+    for table in ("country", "city"):
+        cols = con.execute(
+            "SELECT column_name FROM information_schema.columns "
+            "WHERE table_schema = 'index' AND table_name = ?",
+            [table],
+        ).fetchall()
+        if ("headline_year",) not in cols:
+            continue
+        rows = con.execute(
+            f'SELECT DISTINCT framework, headline_year FROM "index".{table} '
+            "WHERE scenario = ? AND headline_year IS NOT NULL",
+            [scenario],
+        ).fetchall()
+        out.update({f: int(y) for f, y in rows})
+    return out
+
+
 def replace_scenario_rows(con, tables: dict[str, pd.DataFrame], scenario: str) -> None:
     """Replace one scenario's rows in each ``sensitivity`` table, in one transaction."""
     qualified = {f"{SCHEMA}.{t}": f for t, f in tables.items()}
@@ -124,6 +145,7 @@ def dividend_sensitivity(
     data = {n: panel_tables(units, long, n, fw.codes) for n, fw in frameworks.items()}
     with duckdb.get_connection() as con:
         surveys = {n: survey_table(con, fw) for n, fw in frameworks.items()}
+        headline = headline_years(con, name)
     settings = IndexSettings(
         **{**config.model_dump(exclude={"use_dask"}), "min_coverage": min_coverage}
     )
@@ -146,6 +168,7 @@ def dividend_sensitivity(
             client,
             nominal=nominal,
             surveys=surveys,
+            headline=headline,
         )
     elapsed = time.perf_counter() - t0
     runs = tables.get("runs", pd.DataFrame(columns=["status"]))
