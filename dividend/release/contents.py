@@ -73,6 +73,7 @@ def release_tables(
     )
     sens_units = (extra_tables or {}).get("sensitivity_units")
     country, city = (with_verdicts(t, sens_units) for t in (idx.country, idx.city))
+    city = with_country_verdict(city, headline_rows(country))
     validation = external_validation(
         dict(frameworks),
         pd.concat([idx.country, idx.city], ignore_index=True),
@@ -126,6 +127,19 @@ def release_tables(
         sources=sources,
         licences=licences,
     )
+
+
+def with_country_verdict(city: pd.DataFrame, country: pd.DataFrame) -> pd.DataFrame:
+    """City rows get their country's headline verdict; the country's dividend and rank are
+    blanked where that verdict is insufficient data, as in country_index."""
+    v = country.set_index("geo")["verdict"]
+    out = city.copy()
+    out["country_verdict"] = out["country_iso3"].map(v)
+    bad = (out["country_verdict"] == "insufficient data").to_numpy()
+    for c in ("country_dividend", "country_rank"):
+        if c in out.columns:
+            out[c] = out[c].astype("Float64" if c != "country_rank" else "Int64").mask(bad)
+    return out
 
 
 def with_verdicts(table: pd.DataFrame, sens_units: pd.DataFrame | None) -> pd.DataFrame:

@@ -21,6 +21,7 @@ FIELD_DOCS = {
     "[reference_year - lookback, reference_year] (the year used is in indicators_long).",
     "headline_year": "The frame's headline year: the latest with >= 60 % of units with data "
     "rankable (else the most rankable); country_index / city_index show this year only.",
+    "country_verdict": "The country's verdict in its headline year (city rows).",
     "national_reference_year": "Reference year of the national pillar dividends on a city row.",
     "pillars_observed": "Pillars the verdict rule counts that have at least one observed value.",
     "coverage": "Share of the framework's scored indicators observed for this unit (0-1).",
