@@ -72,7 +72,10 @@ def release_tables(
         }
     )
     sens_units = (extra_tables or {}).get("sensitivity_units")
-    country, city = (with_verdicts(t, sens_units) for t in (idx.country, idx.city))
+    changes = (extra_tables or {}).get("sensitivity_changes")
+    country, city = (
+        with_changes(with_verdicts(t, sens_units), changes) for t in (idx.country, idx.city)
+    )
     city = with_country_verdict(city, headline_rows(country))
     validation = external_validation(
         dict(frameworks),
@@ -127,6 +130,29 @@ def release_tables(
         sources=sources,
         licences=licences,
     )
+
+
+def with_changes(table: pd.DataFrame, changes: pd.DataFrame | None) -> pd.DataFrame:
+    """The 5-year change of the dividend and P(improved) from the same Monte Carlo runs
+    (``sensitivity.changes``), for units with a verdict in both years."""
+    out = table.copy()
+    cols = ["change_5y", "p_improved"]
+    if changes is None or changes.empty or "reference_year" not in out.columns:
+        for c in cols:
+            out[c] = float("nan")
+        return out
+    ch = changes.rename(columns={"uCode": "geo", "nominal_change": "change_5y"})[
+        ["framework", "geo", "reference_year", *cols]
+    ]
+    ch = ch.drop_duplicates(["framework", "geo", "reference_year"])
+    m = out[["framework", "geo", "reference_year"]].merge(
+        ch, on=["framework", "geo", "reference_year"], how="left"
+    )
+    ok = (out["verdict"] != "insufficient data").to_numpy()
+    for c in cols:
+        out[c] = pd.to_numeric(m[c], errors="coerce").to_numpy()
+        out.loc[~ok, c] = float("nan")
+    return out
 
 
 def with_country_verdict(city: pd.DataFrame, country: pd.DataFrame) -> pd.DataFrame:

@@ -21,11 +21,19 @@ FIELD_DOCS = {
     "[reference_year - lookback, reference_year] (the year used is in indicators_long).",
     "headline_year": "The frame's headline year: the latest with >= 60 % of units with data "
     "rankable (else the most rankable); country_index / city_index show this year only.",
+    "spearman_rho": "Spearman rank correlation with the reference (external_validation).",
+    "p_value": "Two-sided p of the Spearman correlation.",
+    "circular": "True where the reference is also an input of the target (agreement partly by "
+    "construction).",
+    "change_5y": "Dividend minus the same unit's dividend five reference years earlier.",
+    "p_improved": "Share of the Monte Carlo runs (same design rows in both years) in which the "
+    "dividend rose over the five years.",
     "country_verdict": "The country's verdict in its headline year (city rows).",
     "national_reference_year": "Reference year of the national pillar dividends on a city row.",
     "pillars_observed": "Pillars the verdict rule counts that have at least one observed value.",
     "coverage": "Share of the framework's scored indicators observed for this unit (0-1).",
-    "relative_share": "Weight share of indicators scored against the peer median (sign = vs peers, not gain/loss).",
+    "relative_share": "Weight share of indicators scored against the peer median (sign = vs peers, "
+    "not gain/loss); 0 for every v2 indicator.",
     "net_migration_loss": "True where the dividend is below zero.",
     "perception_gap": "Perception index minus actuality index (EU cities only).",
     "imputed": "True if any scored value was imputed (see indicators_long treatment).",
