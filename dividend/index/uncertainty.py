@@ -248,7 +248,8 @@ def draw_rows(res: SensitivityResult) -> slice:
 def change_table(now: SensitivityResult, base: SensitivityResult) -> pd.DataFrame:
     """Per unit present in both years: the nominal change of the dividend and, from the same
     design rows evaluated in both years (paired), its 5/50/95% quantiles and the share of
-    runs in which it rose (``p_improved``). Failed runs (NaN) drop out."""
+    runs in which it rose (``p_improved``). Failed runs (NaN) drop out; a unit without a
+    dividend in either year has no change row."""
     units = pd.Index(now.units["uCode"]).intersection(pd.Index(base.units["uCode"]), sort=False)
     i = pd.Index(now.units["uCode"]).get_indexer(units)
     j = pd.Index(base.units["uCode"]).get_indexer(units)
@@ -260,7 +261,7 @@ def change_table(now: SensitivityResult, base: SensitivityResult) -> pd.DataFram
     with np.errstate(invalid="ignore", divide="ignore"):
         p_up = np.where(st["count"] > 0, (d > 0).sum(axis=0) / st["count"], np.nan)
     nominal = now.units["nominal_score"].to_numpy()[i] - base.units["nominal_score"].to_numpy()[j]
-    return pd.DataFrame(
+    out = pd.DataFrame(
         {
             "uCode": units.to_numpy(dtype=object),
             "nominal_change": nominal,
@@ -271,6 +272,7 @@ def change_table(now: SensitivityResult, base: SensitivityResult) -> pd.DataFram
             "n_runs": ok.sum(axis=0),
         }
     )
+    return out[out["n_runs"] > 0].reset_index(drop=True)  # a change needs both years
 
 
 def resolved_trees(
