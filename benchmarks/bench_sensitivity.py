@@ -144,7 +144,7 @@ def index_panel(warehouse: str | None = None, repeat: int = 3) -> dict:
         from pipelines.materialise import materialise
 
         warehouse = str(Path(tempfile.mkdtemp(prefix="bench_panel_")) / "w.duckdb")
-        assert materialise(Path(warehouse), "key:indicators/indicator_values").success
+        assert materialise(Path(warehouse)).success  # sources, geography, indicators
     d = load_definition()
     with duckdb.connect(warehouse, read_only=True) as con:
         units = con.execute("SELECT * FROM indicators.units").df()
