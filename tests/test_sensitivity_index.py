@@ -75,7 +75,7 @@ def local(built):
     assert _run(built, use_dask=False).success
     return {
         t: _q(built["wh"], f"SELECT * FROM sensitivity.{t} ORDER BY ALL")
-        for t in ("units", "runs", "inputs")
+        for t in ("units", "runs", "inputs", "changes", "leave_one_out")
     }
 
 
