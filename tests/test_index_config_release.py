@@ -107,8 +107,8 @@ def test_scenario_errors_name_the_key(tmp_path, changes, key, words):
 
 
 def test_all_zero_indicators_of_one_pillar_is_caught_per_framework(tmp_path):
-    p = _scenario(tmp_path, indicators={"naturalisation_rate": 0, "nae_policy_score": 0})
-    with pytest.raises(ConfigError, match=r"city_us.*political"):
+    p = _scenario(tmp_path, indicators={"snap_gap_hs": 0, "snap_gap_ls": 0})
+    with pytest.raises(ConfigError, match=r"city_us.*financial"):
         load_scenario(p, FRAMEWORKS)
 
 
@@ -215,8 +215,9 @@ def test_formula_value_outside_window_stays_missing(tmp_path):
     con = _tiny_warehouse(tmp_path, gdp=1e12)
     fw = load_framework(_one_indicator_framework(tmp_path, RECEIVED_GDP))
     units, long = evaluate(con, fw)
-    assert list(units["geo"]) == ["NLD"]
-    r = long.iloc[0]
+    assert list(units["geo"].unique()) == ["NLD"]  # one row per panel year
+    assert (long["reference_year"] >= 2019).all()  # no value before its year
+    r = long[long["reference_year"] == 2019].iloc[0]
     assert (
         r["value"] == pytest.approx(100 * 1.7e9 / 1e12)
         and r["treatment"] == "observed"

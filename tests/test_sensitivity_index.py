@@ -123,18 +123,23 @@ def test_weight_noise_matters_and_leave_one_out_never_fails(built, local):
         assert row.dropped.startswith(row.indicator + ", ")
 
 
-def test_nominal_dividend_equals_the_index_table(built, local):
-    units = local["units"]
+def _with_country_dividend(wh, frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The index's country dividends, and ``frame`` joined to them by unit and year."""
     country = _q(
-        built["wh"],
+        wh,
         'SELECT geo, framework, reference_year, dividend FROM "index".country '
         f"WHERE scenario = '{SCENARIO}'",
     )
-    m = units.merge(
+    m = frame.merge(
         country,
         left_on=["uCode", "framework", "reference_year"],
         right_on=["geo", "framework", "reference_year"],
     )
+    return country, m
+
+
+def test_nominal_dividend_equals_the_index_table(built, local):
+    country, m = _with_country_dividend(built["wh"], local["units"])
     assert len(m) == len(country) > 0
     np.testing.assert_allclose(m["nominal_score"], m["dividend"], rtol=1e-12, equal_nan=True)
     ok = m["n_runs"] > 0
@@ -256,16 +261,7 @@ def test_changes_pair_the_panel_years_of_the_index(built, local):
     assert ch["p_improved"].between(0, 1).all()
     assert (ch["change_q05"] <= ch["change_median"] + 1e-9).all()
     assert (ch["change_median"] <= ch["change_q95"] + 1e-9).all()
-    idx = _q(
-        built["wh"],
-        'SELECT framework, geo, reference_year, dividend FROM "index".country '
-        f"WHERE scenario = '{SCENARIO}'",
-    )
-    now = ch.merge(
-        idx,
-        left_on=["framework", "uCode", "reference_year"],
-        right_on=["framework", "geo", "reference_year"],
-    )
+    idx, now = _with_country_dividend(built["wh"], ch)
     both = now.merge(
         idx.rename(columns={"reference_year": "base_year", "dividend": "base_dividend"}),
         on=["framework", "geo", "base_year"],

@@ -114,7 +114,10 @@ def score_panel(
         coh.append(res.coherence.assign(reference_year=year))
     table = pd.concat(tables, ignore_index=True)
     table["headline_year"] = headline_year(table)
-    return FrameworkIndex(table[UNIT_COLUMNS], pd.concat(coh, ignore_index=True))
+    coh_all = pd.concat(coh, ignore_index=True)
+    # typed as the warehouse stores them, whatever years had no row (CLI == Dagster bytes)
+    coh_all = coh_all.astype({"value": "float64", "flag": "bool", "reference_year": "int64"})
+    return FrameworkIndex(table[UNIT_COLUMNS], coh_all)
 
 
 def headline_year(table: pd.DataFrame) -> int:

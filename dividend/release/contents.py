@@ -176,6 +176,14 @@ def with_verdicts(table: pd.DataFrame, sens_units: pd.DataFrame | None) -> pd.Da
         p = pd.Series(float("nan"), index=table.index)
         return assign_verdicts(table, p)
     su = sens_units.rename(columns={"uCode": "geo"})
+    if "reference_year" in su.columns and su["reference_year"].isna().all():
+        su = su.drop(columns="reference_year")  # a one-year run: it is the frame's latest year
+        if "reference_year" in table.columns:
+            latest = table.groupby("framework")["reference_year"].transform("max")
+            table = table.copy()
+            p = table[key].merge(su[[*key, "p_net_loss"]].drop_duplicates(key), on=key, how="left")
+            p = p["p_net_loss"].where((table["reference_year"] == latest).to_numpy())
+            return assign_verdicts(table, pd.Series(p.to_numpy(), index=table.index))
     if "reference_year" in su.columns and "reference_year" in table.columns:
         key.append("reference_year")
     elif "reference_year" in su.columns:  # one reference year per run: the latest
