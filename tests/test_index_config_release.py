@@ -50,7 +50,7 @@ def _scenario(tmp_path: Path, name: str = "s", **changes) -> Path:
             "economic": 1,
             "social": 1,
             "political": 1,
-            "human_development": 1,
+            "protection": 1,
             "perception": 1,
         },
         "dimensions": {"actuality": 1, "perception": 1},
@@ -94,7 +94,7 @@ def test_every_shipped_scenario_is_valid_and_named_after_its_file():
                         "economic",
                         "social",
                         "political",
-                        "human_development",
+                        "protection",
                         "perception",
                     ],
                     0,
@@ -114,10 +114,8 @@ def test_scenario_errors_name_the_key(tmp_path, changes, key, words):
 
 
 def test_all_zero_indicators_of_one_pillar_is_caught_per_framework(tmp_path):
-    p = _scenario(
-        tmp_path, indicators={"economic_class_share": 0, "immigrants_landed_since_1980": 0}
-    )
-    with pytest.raises(ConfigError, match=r"city_ca.*economic"):
+    p = _scenario(tmp_path, indicators={"snap_gap_hs": 0, "snap_gap_ls": 0})
+    with pytest.raises(ConfigError, match=r"city_us.*financial"):
         load_scenario(p, FRAMEWORKS)
 
 
@@ -142,7 +140,7 @@ def test_framework_errors_name_file_and_key(tmp_path):
     p = tmp_path / "bad.yaml"
     p.write_text(yaml.safe_dump(doc), encoding="utf-8")
     with pytest.raises(
-        ConfigError, match=r"bad.yaml, key 'indicators\[0\] \(remit_received_gdp\).goalpost'"
+        ConfigError, match=r"bad.yaml, key 'indicators\[0\] \(net_remittances_gdp\).goalpost'"
     ):
         load_framework(p)
     doc["indicators"][0]["goalpost"] = 10
@@ -178,6 +176,15 @@ def _tiny_warehouse(tmp_path: Path, gdp: float) -> duckdb.DuckDBPyConnection:
     return con
 
 
+# remittances received in % of GDP over the tiny warehouse's WDI layout
+RECEIVED_GDP = (
+    "SELECT r.geo, r.year, 100 * r.value / g.value AS value "
+    "FROM staged.worldbank_wdi_2022_04_mirror r "
+    "JOIN staged.worldbank_wdi_2022_04_mirror g ON g.geo = r.geo AND g.year = r.year "
+    "WHERE r.indicator = 'BX.TRF.PWKR.CD.DT' AND g.indicator = 'NY.GDP.MKTP.CD' AND g.value > 0"
+)
+
+
 def _one_indicator_framework(tmp_path: Path, formula: str) -> Path:
     doc = yaml.safe_load((Path("indicators") / "country.yaml").read_text(encoding="utf-8"))
     ind = doc["indicators"][0]
@@ -197,7 +204,7 @@ def test_formula_nan_is_an_error_naming_file_indicator_and_geo(tmp_path):
     )
     fw = load_framework(_one_indicator_framework(tmp_path, formula))
     with pytest.raises(
-        IndicatorError, match=r"one.yaml, indicator 'remit_received_gdp'.*geo 'NLD'"
+        IndicatorError, match=r"one.yaml, indicator 'net_remittances_gdp'.*geo 'NLD'"
     ):
         evaluate(con, fw)
 
@@ -207,18 +214,17 @@ def test_formula_sql_error_names_the_indicator(tmp_path):
     fw = load_framework(
         _one_indicator_framework(tmp_path, "SELECT geo, year, value FROM staged.no_such_table")
     )
-    with pytest.raises(IndicatorError, match=r"indicator 'remit_received_gdp': formula failed"):
+    with pytest.raises(IndicatorError, match=r"indicator 'net_remittances_gdp': formula failed"):
         evaluate(con, fw)
 
 
 def test_formula_value_outside_window_stays_missing(tmp_path):
     con = _tiny_warehouse(tmp_path, gdp=1e12)
-    fw = load_framework(
-        _one_indicator_framework(tmp_path, FRAMEWORKS["country"].indicators[0].formula)
-    )
+    fw = load_framework(_one_indicator_framework(tmp_path, RECEIVED_GDP))
     units, long = evaluate(con, fw)
-    assert list(units["geo"]) == ["NLD"]
-    r = long.iloc[0]
+    assert list(units["geo"].unique()) == ["NLD"]  # one row per panel year
+    assert (long["reference_year"] >= 2019).all()  # no value before its year
+    r = long[long["reference_year"] == 2019].iloc[0]
     assert (
         r["value"] == pytest.approx(100 * 1.7e9 / 1e12)
         and r["treatment"] == "observed"
@@ -408,7 +414,8 @@ def test_resolved_weights_from_the_index_table_rebuild_the_scenario_trees():
         sc = load_scenario(path, frameworks)
         for scenario in (sc, sc.with_overrides({"pillars.financial": 7.5}, frameworks)):
             trees = resolved_trees(frameworks, node_weights(frameworks, scenario))
-            assert set(trees) == set(frameworks)
-            for name, fw in frameworks.items():
+            scored = {n: fw for n, fw in frameworks.items() if fw.scored}
+            assert set(trees) == set(scored) and len(scored) == 3
+            for name, fw in scored.items():
                 assert dict(trees[name].weight) == dict(fw.framework(scenario).weight)
     assert trees["country"].weight["financial"] == 7.5

@@ -16,6 +16,7 @@ PILLAR_LABELS = {
     "social": "Social",
     "political": "Political",
     "human_development": "Other human development",
+    "protection": "Refugee protection",
     "perception": "Perception (public opinion)",
 }
 

@@ -25,11 +25,20 @@ def country_scenarios(rel: Release, definition: IndexDefinition) -> dict[str, pd
     if fw is None:
         raise PortalError("indicators/country.yaml: no framework named 'country'")
     long = rel.long[rel.long["framework"] == fw.name]
-    units = rel.country.reindex(columns=UNIT_KEYS)
+    keys = UNIT_KEYS
+    if "reference_year" in rel.country.columns and "reference_year" in long.columns:
+        # the headline year only (the release's country table holds that year alone)
+        long = long[long["reference_year"].isin(rel.country["reference_year"].unique())]
+        keys = [*UNIT_KEYS, "reference_year"]
+    units = rel.country.reindex(columns=keys)
     units["framework"] = units["framework"].fillna(fw.name)
     units["peer_group"] = units["peer_group"].fillna(fw.peer_group)
     for name, sc in definition.scenarios.items():
         if name in out:
             continue
-        out[name] = score_framework(fw, sc, units, long).table
+        t = score_framework(fw, sc, units, long).table
+        # no uncertainty run for other scenarios: like the headline tables, no dividend for
+        # units the verdict rule leaves unranked (insufficient data)
+        t["dividend"] = t["dividend"].where(t["ranked"].astype(bool))
+        out[name] = t
     return out

@@ -17,6 +17,8 @@ import pandas as pd
 from dividend.index.assemble import IndexTables, IndicatorTables
 from dividend.index.definition import PILLARS, FrameworkConfig, Scenario
 from dividend.index.unit_tables import NO_CITY_DATA
+from dividend.index.validation import external_validation, validation_markdown
+from dividend.index.verdict import assign_verdicts, headline, headline_rows
 from dividend.release.field_checks import failures
 from dividend.release.fields import TABLE_DOCS, field_docs, field_units
 from dividend.release.methodology import methodology, override_text, sensitivity_text
@@ -120,9 +122,24 @@ def release_tables(
             **{f"table:{n}": frame_bytes(t) for n, t in extra.items() if len(t.columns)},
         }
     )
+    sens_units = (extra_tables or {}).get("sensitivity_units")
+    changes = (extra_tables or {}).get("sensitivity_changes")
+    country, city = (
+        with_changes(with_verdicts(t, sens_units), changes) for t in (idx.country, idx.city)
+    )
+    city = with_country_verdict(city, headline_rows(country))
+    validation = external_validation(
+        dict(frameworks),
+        pd.concat([idx.country, idx.city], ignore_index=True),
+        ind.long,
+        scenario.name,
+    )
     tables = {
-        "country_index": idx.country,
-        "city_index": idx.city,
+        "country_index": headline(headline_rows(country)),
+        "city_index": headline(headline_rows(city)),
+        "country_index_panel": headline(country),
+        "city_index_panel": headline(city),
+        "external_validation": validation,
         "indicators_long": ind.long,
         "weights": idx.weights,
         "data_quality": data_quality,
@@ -157,7 +174,9 @@ def release_tables(
     return ReleaseTables(
         scenario=scenario.name,
         tables=tables,
-        methodology=methodology(frameworks, scenario, digest, overrides, sensitivity),
+        methodology=methodology(frameworks, scenario, digest, overrides, sensitivity)
+        + "\n"
+        + validation_markdown(validation),
         notes=notes,
         input_hash=digest,
         field_docs=field_docs(tables),
@@ -168,6 +187,66 @@ def release_tables(
         sensitivity=dict(sensitivity) if sensitivity is not None else None,
         field_units=field_units(tables),
     )
+
+
+def with_changes(table: pd.DataFrame, changes: pd.DataFrame | None) -> pd.DataFrame:
+    """The 5-year change of the dividend and P(improved) from the same Monte Carlo runs
+    (``sensitivity.changes``), for units with a verdict in both years."""
+    out = table.copy()
+    cols = ["change_5y", "p_improved"]
+    if changes is None or changes.empty or "reference_year" not in out.columns:
+        for c in cols:
+            out[c] = float("nan")
+        return out
+    ch = changes.rename(columns={"uCode": "geo", "nominal_change": "change_5y"})[
+        ["framework", "geo", "reference_year", *cols]
+    ]
+    ch = ch.drop_duplicates(["framework", "geo", "reference_year"])
+    m = out[["framework", "geo", "reference_year"]].merge(
+        ch, on=["framework", "geo", "reference_year"], how="left"
+    )
+    ok = (out["verdict"] != "insufficient data").to_numpy()
+    for c in cols:
+        out[c] = pd.to_numeric(m[c], errors="coerce").to_numpy()
+        out.loc[~ok, c] = float("nan")
+    return out
+
+
+def with_country_verdict(city: pd.DataFrame, country: pd.DataFrame) -> pd.DataFrame:
+    """City rows get their country's headline verdict; the country's dividend and rank are
+    blanked where that verdict is insufficient data, as in country_index."""
+    v = country.set_index("geo")["verdict"]
+    out = city.copy()
+    out["country_verdict"] = out["country_iso3"].map(v)
+    bad = (out["country_verdict"] == "insufficient data").to_numpy()
+    for c in ("country_dividend", "country_rank"):
+        if c in out.columns:
+            out[c] = out[c].astype("Float64" if c != "country_rank" else "Int64").mask(bad)
+    return out
+
+
+def with_verdicts(table: pd.DataFrame, sens_units: pd.DataFrame | None) -> pd.DataFrame:
+    """The index table with ``p_net_loss`` (from ``sensitivity.units``, matched on framework,
+    unit and, where both carry it, reference year) and the verdict of dividend.index.verdict."""
+    key = ["framework", "geo"]
+    if sens_units is None or sens_units.empty or "p_net_loss" not in sens_units.columns:
+        p = pd.Series(float("nan"), index=table.index)
+        return assign_verdicts(table, p)
+    su = sens_units.rename(columns={"uCode": "geo"})
+    if "reference_year" in su.columns and su["reference_year"].isna().all():
+        su = su.drop(columns="reference_year")  # a one-year run: it is the frame's latest year
+        if "reference_year" in table.columns:
+            latest = table.groupby("framework")["reference_year"].transform("max")
+            table = table.copy()
+            p = table[key].merge(su[[*key, "p_net_loss"]].drop_duplicates(key), on=key, how="left")
+            p = p["p_net_loss"].where((table["reference_year"] == latest).to_numpy())
+            return assign_verdicts(table, pd.Series(p.to_numpy(), index=table.index))
+    if "reference_year" in su.columns and "reference_year" in table.columns:
+        key.append("reference_year")
+    elif "reference_year" in su.columns:  # one reference year per run: the latest
+        su = su[su["reference_year"].isna() | (su["reference_year"] == su["reference_year"].max())]
+    p = table[key].merge(su[[*key, "p_net_loss"]].drop_duplicates(key), on=key, how="left")
+    return assign_verdicts(table, pd.Series(p["p_net_loss"].to_numpy(), index=table.index))
 
 
 def read_data_quality(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:

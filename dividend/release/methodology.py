@@ -45,8 +45,17 @@ def methodology(
         "scored against a break-even value: score = clip((x - neutral) / goalpost, -1, 1) x 100; "
         "a pillar's dividend is its weighted benefit scores minus its weighted cost scores, the "
         "actuality dimension the weighted pillars, perception (public opinion) a dimension of its own, "
-        "and the index their weighted mean. A negative index is a net migration loss. Indicators with "
-        "neutral `peer_median` are scored against the peer group's median (flagged by relative_share).",
+        "and the index their weighted mean. A negative index is a net migration loss. Only indicators "
+        "of migration itself are scored (kind: outcome_gap, transfer, skills_flow, protection, "
+        "participation, policy, attitude); generic series are context. Goalposts: the 95th "
+        "percentile of |x - neutral| over all units and panel years (docs/scoring.md).",
+        "",
+        "**Verdicts.** net gain if P(net loss) <= 0.10, net loss if >= 0.90, too close to call "
+        "otherwise (P(net loss) from the Monte Carlo sensitivity runs); insufficient data if fewer "
+        "than min(3, the frame's counted pillars) pillars are observed, coverage < 0.5, or there is "
+        "no uncertainty result. Insufficient-data units are unranked and the headline tables show "
+        "no dividend and no P(net loss) for them. Countries form a panel 2010-2023 "
+        "(country_index_panel.csv); the headline tables show each frame's headline year.",
         "",
         "Cities are ranked within their peer group only (EU, US, Canada): **the city frameworks differ "
         "between peer groups** and their scores are not comparable across groups. Every city row carries "
@@ -59,10 +68,12 @@ def methodology(
     ]
     for fw in frameworks.values():
         lines += [f"## {fw.title} (`{fw.name}`, peer group {fw.peer_group})", ""]
+        if fw.unranked_reason:
+            lines += [f"Unranked: {fw.unranked_reason}", ""]
         lines += [
-            "| code | pillar | role | unit | ref. year (lookback) | neutral | goalpost | sources | rationale |"
+            "| code | pillar | kind | role | unit | ref. year (lookback) | neutral | goalpost | sources | rationale |"
         ]
-        lines += ["|---|---|---|---|---|---|---|---|---|"]
+        lines += ["|---|---|---|---|---|---|---|---|---|---|"]
         for i in fw.indicators:
             neutral = (
                 "peer median"
@@ -70,7 +81,7 @@ def methodology(
                 else (i.neutral if i.neutral is not None else "")
             )
             lines.append(
-                f"| {i.code} | {i.pillar} | {i.role} | {i.unit} | {i.reference_year} ({i.lookback}) | "
+                f"| {i.code} | {i.pillar} | {i.kind} | {i.role} | {i.unit} | {i.reference_year} ({i.lookback}) | "
                 f"{neutral} | {i.goalpost if i.goalpost is not None else ''} | {', '.join(i.sources)} | {i.rationale} |"
             )
         lines.append("")

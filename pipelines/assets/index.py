@@ -24,6 +24,7 @@ from dividend.index.definition import (
     scenario_paths,
 )
 from dividend.index.formulas import wide
+from dividend.index.verdict import headline_rows
 from dividend.portal.charts import ranking_markdown
 from pipelines.metadata import column_schema, table_metadata
 from pipelines.partitions import scenario_partitions
@@ -138,6 +139,9 @@ def with_launchpad_overrides(scenario, overrides: dict[str, float], frameworks):
 def ranked_markdown(table: pd.DataFrame, top: int, bottom: int) -> str:
     """The portal's markdown ranking (one implementation) of the units the index ranks."""
     ranked = table[table["ranked"].astype(bool)]
+    if ranked.empty:  # a context-only frame (city_ca) is unranked: say why, no table
+        reason = table["note"].iloc[0] if "note" in table.columns and len(table) else ""
+        return f"_unranked: {reason}_"
     frame = ranked.rename(columns={"dividend": "score", "net_migration_loss": "net_loss"})
     return ranking_markdown(frame[["name", "score", "net_loss"]], top=top, bottom=bottom)
 
@@ -194,6 +198,7 @@ def dividend_index(
             keep=scenario_paths(),  # a deleted scenario file's rows go
         )
     flagged = idx.coherence[idx.coherence["flag"]]
+    head_country, head_city = headline_rows(idx.country), headline_rows(idx.city)
     return dg.MaterializeResult(
         metadata={
             "scenario": name,
@@ -202,12 +207,18 @@ def dividend_index(
             "weight_overrides": dg.MetadataValue.json(dict(config.weight_overrides)),
             "countries": len(idx.country),
             "cities": len(idx.city),
-            "net_loss_countries": int(idx.country["net_migration_loss"].fillna(False).sum()),
-            "ranking_countries": dg.MetadataValue.md(ranked_markdown(idx.country, 25, 10)),
+            "reference_years": dg.MetadataValue.json(
+                sorted(int(y) for y in idx.country["reference_year"].unique())
+            ),
+            "headline_year_country": int(head_country["reference_year"].iloc[0]),
+            "net_loss_countries": int(
+                (head_country["net_migration_loss"].fillna(False) & head_country["ranked"]).sum()
+            ),
+            "ranking_countries": dg.MetadataValue.md(ranked_markdown(head_country, 25, 10)),
             "ranking_cities": dg.MetadataValue.md(
                 "\n\n".join(
                     f"**{fw}**\n\n" + ranked_markdown(g, 10, 5)
-                    for fw, g in idx.city[idx.city["framework"] != "none"].groupby("framework")
+                    for fw, g in head_city[head_city["framework"] != "none"].groupby("framework")
                 )
             ),
             "coherence": dg.MetadataValue.md(

@@ -14,6 +14,7 @@ from dagster_duckdb import DuckDBResource
 
 from dividend.index.assemble import IndexTables, IndicatorTables
 from dividend.index.definition import load_definition
+from dividend.index.verdict import verdict_counts
 from dividend.paths import EXPORTS_DIR
 from dividend.portal.site import build_site
 from dividend.release.contents import (
@@ -94,5 +95,13 @@ def release(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.Mat
             "files": dg.MetadataValue.json(files),
             "weight_overrides": dg.MetadataValue.json(overrides),
             "sensitivity_tables": dg.MetadataValue.json(sorted(extra)),
+            # units per verdict per frame, headline year (dividend.index.verdict)
+            "verdicts": dg.MetadataValue.json(
+                {
+                    t: verdict_counts(rel.tables[t])
+                    for t in ("country_index", "city_index")
+                    if "verdict" in rel.tables[t].columns
+                }
+            ),
         }
     )
