@@ -22,10 +22,10 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
+from dividend.index.verdict import GAIN_MAX_P, LOSS_MIN_P
 from dividend.release.fields import FIELD_CONSTRAINTS
 
 TOLERANCE = 1e-6  # dividend = benefit - cost, in score points
-GAIN_MAX_P, LOSS_MIN_P = 0.10, 0.90  # the verdict rule (dividend.index.verdict on wip-index)
 UNIT = ("geo", "uCode")
 GROUP = ("scenario", "framework", "reference_year")
 
@@ -35,7 +35,8 @@ def _keys(columns: pd.Index, table: str) -> list[str]:
     sensitivity results (other tables, e.g. the data-quality log, have no unit key)."""
     cols = set(columns)
     if "indicator" in cols and {"framework", "geo", "value"} <= cols:  # indicators long
-        return ["framework", "geo", "indicator"]
+        keys = ["framework", "geo", "indicator"]
+        return keys + (["reference_year"] if "reference_year" in cols else [])
     unit = "geo" if "dividend" in cols else "uCode" if "rank_q05" in cols else None
     if unit is None or unit not in cols:
         return []
