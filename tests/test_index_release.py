@@ -8,6 +8,7 @@ weighted signed mean, index = weighted mean of pillars), not taken from the code
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import sys
@@ -557,11 +558,12 @@ def test_one_build_reads_each_yaml_once_and_builds_each_tree_once_per_scenario(
             str(built["wh"]),
             "--exports",
             str(tmp_path),
+            "--no-sensitivity",  # the sensitivity's own trees are its business, not this count
         ]
     )
     assert rc == 0
     assert reads == Counter({f.resolve(): 1 for f in files})
-    assert yaml_calls == Counter({"dividend.index.definition": len(files)})
+    assert yaml_calls == Counter({"dividend.safe_yaml": len(files)})
     # the context-only frame (city_ca) has no tree at all
     scored = [f for f in frameworks if f != "city_ca"]
     expected = [(f, s) for f in scored for s in (None, *scenarios)]
@@ -622,3 +624,36 @@ def test_panel_covers_2010_to_2023_with_verdicts(built):
     per_year = panel.groupby("reference_year")["geo"].nunique()
     assert (per_year == per_year.iloc[0]).all()
     assert panel["verdict"].notna().all()
+
+
+def test_override_release_is_marked_everywhere_and_never_moves_latest(built):
+    """Issue 13: a Launchpad override released under the plain scenario's name and moved
+    `latest`. Now its id, METHODOLOGY, datapackage.json and every page say so, and neither
+    `latest` nor `latest-<scenario>` moves."""
+    exports = built["root"] / "exports_dg"
+    before = {
+        p.name: latest(exports, p.name) for p in exports.iterdir() if p.name.startswith("latest")
+    }
+    cfg = {"config": {"weight_overrides": {"pillars.political": 0.0}}}
+    r = dg.materialize(
+        built["assets"],
+        selection=PARTITIONED,
+        partition_key="equal",
+        resources=built["res"],
+        instance=built["inst"],
+        run_config={"ops": {"index__dividend_index": cfg}},
+    )
+    assert r.success
+    d = next(p for p in exports.iterdir() if "_equal-override_" in p.name)
+    after = {
+        p.name: latest(exports, p.name) for p in exports.iterdir() if p.name.startswith("latest")
+    }
+    assert after == before  # no link moved
+    pkg = json.loads((d / "datapackage.json").read_text(encoding="utf-8"))
+    assert pkg["weight_overrides"] == {"pillars.political": 0.0}
+    assert pkg["sensitivity"]["weights_sha256"]  # the sensitivity ran under the same override
+    assert "OVERRIDDEN: pillars.political = 0" in (d / "METHODOLOGY.md").read_text("utf-8")
+    pages = sorted((d / "site").rglob("*.html"))
+    assert pages and not [
+        p.name for p in pages if "Weights overridden for this release" not in p.read_text("utf-8")
+    ]

@@ -164,3 +164,31 @@ def test_launchpad_errors_name_the_launchpad_key_and_fields_are_described():
     fields = IndexConfig.to_config_schema().as_field().config_type.fields
     assert all(f.description for f in fields.values())
     assert "pillars.<financial" in fields["weight_overrides"].description
+
+
+def test_dividend_build_waits_for_a_writer_of_the_warehouse_with_a_message(tmp_path, capfd):
+    """Before: `dividend build` while `make run` wrote the warehouse died with DuckDB's lock
+    error. Now it says why it waits, then reads once the writer is gone."""
+    import subprocess
+    import sys
+
+    from dividend.release.from_warehouse import read_warehouse
+
+    db = tmp_path / "w.duckdb"
+    duckdb.connect(str(db)).execute("CREATE TABLE t AS SELECT 42 AS x").close()
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('held', flush=True); "
+            "time.sleep(4)",
+            str(db),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout.readline().strip() == "held"
+    with read_warehouse(db, wait_s=60) as con:
+        assert con.execute("SELECT x FROM t").fetchone()[0] == 42
+    holder.wait(10)
+    assert "being written (make run?); waiting" in capfd.readouterr().err

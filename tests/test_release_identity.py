@@ -205,3 +205,46 @@ def test_same_inputs_same_id_different_sensitivity_config_different_id(cli_build
     assert rc == 0
     b = latest(cli_builds / "b")
     assert b is not None and b != a and a.name.rsplit("_", 1)[-1] != b.name.rsplit("_", 1)[-1]
+
+
+def test_registry_rules_catch_tampered_tables(cli_builds):
+    """The pandera rules the writer and the blocking asset checks share: each tampering of a
+    real release table is caught by its named rule; the untouched tables pass."""
+    from dividend.release.field_checks import failures
+
+    d = latest(cli_builds / "a", "latest-brand_new")
+    country = pd.read_csv(d / "country_index.csv")
+    long = pd.read_csv(d / "indicators_long.csv")
+    assert failures("country_index", country).empty and failures("indicators_long", long).empty
+
+    def rules(table: str, frame: pd.DataFrame) -> set[str]:
+        return set(failures(table, frame)["check"])
+
+    i = country.index[country["rank"].notna()][0]
+    assert any(
+        "ranks consistent" in r
+        for r in rules(
+            "country_index",
+            country.assign(
+                rank=country["rank"].where(country.index != i, country["rank"].max() + 5)
+            ),
+        )
+    )
+    assert "dividend = benefit - cost" in rules(
+        "country_index",
+        country.assign(dividend=country["dividend"].where(country.index != i, 99.0)),
+    )
+    assert any(
+        r.startswith("keys_unique")
+        for r in rules("country_index", pd.concat([country, country.iloc[[i]]]))
+    )
+    assert any(
+        "source, year and rule" in r
+        for r in rules(
+            "indicators_long", long.assign(sources=long["sources"].where(long.index != 0, ""))
+        )
+    )
+    verdicts = country.assign(
+        p_net_loss=0.5, verdict=["net gain"] + ["too close to call"] * (len(country) - 1)
+    )
+    assert rules("country_index", verdicts) == {"verdict consistent with p_net_loss"}

@@ -293,5 +293,7 @@ def sensitivity_tables(con: duckdb.DuckDBPyConnection, scenario: str) -> dict[st
         df = con.execute(f'SELECT * FROM sensitivity."{t}"').df()
         if "scenario" in df.columns:
             df = df[df["scenario"] == scenario]
+            if df.empty:  # not computed for this scenario: the release has no such table
+                continue
         out[f"sensitivity_{t}"] = df.reset_index(drop=True)
     return out

@@ -70,9 +70,6 @@ TABLE_DOCS = {
 # datapackage.json, the Dagster column schemas and the pandera checks all read them from here.
 
 MORE_DOCS = {
-    "p_net_loss": "Share of the Monte Carlo runs in which the unit's dividend is below zero.",
-    "reference_year": "Reference year of the indicator: its latest value in "
-    "[reference_year - lookback, reference_year] is used (the year used is in column year).",
     "scenario": "Weight scenario (indicators/weights/<scenario>.yaml) the row was computed under.",
     "framework": "Framework (indicators/<framework>.yaml): country, city_eu, city_us or city_ca.",
     "peer_group": "Peer group a unit is ranked in (countries: world; cities: eu, us, ca).",

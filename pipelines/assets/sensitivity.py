@@ -21,6 +21,7 @@ from contextlib import nullcontext
 import dagster as dg
 import pandas as pd
 from dagster_duckdb import DuckDBResource
+from pydantic import Field
 
 from dividend.index.definition import load_definition, scenario_paths
 from dividend.index.formulas import wide
@@ -47,20 +48,38 @@ SCHEMA = "sensitivity"
 class SensitivityRunConfig(dg.Config):
     """Launchpad settings: sample size, seed, design and which inputs vary."""
 
-    n: int = 256
-    seed: int = 20_240_601
-    design: str = "sa"
-    sampler: str = "sobol"
-    nboot: int = 1000
-    vary: list[str] = list(VARY)  # noqa: RUF012 (Dagster Config copies defaults)
-    weight_noise: float = 0.25
-    n_sets: int = 200
-    neutral_shift: float = 0.25
-    goalpost_scale: list[float] = [0.75, 1.33]  # noqa: RUF012
-    aggregation: list[str] = list(SIGNED_METHODS)  # noqa: RUF012
-    em_ridge: float | None = None  # None: one pseudo-unit per scored indicator
-    min_coverage: float | None = None  # None: as the partition's index run (index.runs)
-    use_dask: bool = False
+    n: int = Field(default=256, description="Base sample size N of the design (runs = N x blocks).")
+    seed: int = Field(default=20_240_601, description="Random seed: same seed, same results.")
+    design: str = Field(
+        default="sa", description="sa (Sobol indices + uncertainty) or ua (uncertainty only)."
+    )
+    sampler: str = Field(default="sobol", description="sobol (quasi-random) or random.")
+    nboot: int = Field(default=1000, description="Bootstrap resamples of the Sobol intervals.")
+    vary: list[str] = Field(
+        default=list(VARY), description=f"Inputs that vary; any of {', '.join(VARY)}."
+    )
+    weight_noise: float = Field(
+        default=0.25, description="Multiplicative noise on every weight (0.25 = ±25 %)."
+    )
+    n_sets: int = Field(default=200, description="Noisy weight sets drawn for 'weights'.")
+    neutral_shift: float = Field(
+        default=0.25, description="Neutral values shift by up to ± this many goalposts."
+    )
+    goalpost_scale: list[float] = Field(
+        default=[0.75, 1.33], description="[low, high] scale range of the goalposts."
+    )
+    aggregation: list[str] = Field(
+        default=list(SIGNED_METHODS),
+        description=f"Aggregation of pillar dividends varied over; any of {', '.join(SIGNED_METHODS)}.",
+    )
+    em_ridge: float | None = Field(
+        default=None,
+        description="EM imputation ridge prior in pseudo-units; empty = one per scored indicator.",
+    )
+    min_coverage: float | None = Field(
+        default=None, description="Coverage rule; empty = as the partition's index run."
+    )
+    use_dask: bool = Field(default=False, description="Run the blocks on the Dask resource.")
 
 
 def panel_tables(
