@@ -181,7 +181,7 @@ def test_indicator_value_year_source_and_treatment_on_profile(site, portal_relea
     hrefs = {h for h, _ in page.links}
     for r in deu.itertuples():  # a dozen indicators
         # the site prints a typographic minus (v2 has negative gaps and net transfers)
-        assert f"{r.value:.2f} {r.unit}".replace("-", MINUS) in text
+        assert f"{r.value:.2f}".replace("-", MINUS) + f" {r.unit}" in text
         assert r.treatment in text
         assert str(r.year) in text
         for src in r.sources.split(","):
