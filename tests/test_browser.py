@@ -189,7 +189,8 @@ def test_sortable_table(page, served):
         "tds => tds.map(td => parseFloat(td.getAttribute('data-value')))"
     )
     finite = [v for v in vals if v == v]
-    assert finite == sorted(finite) and len(finite) > 100
+    # v2: only units with a verdict publish a dividend (83 countries in the headline year)
+    assert finite == sorted(finite) and len(finite) > 50
 
 
 def test_downloaded_csv_is_byte_identical(page, served, portal_release):  # noqa: F811

@@ -155,6 +155,24 @@ def _sensitivity(root: Path) -> pd.DataFrame | None:
     return df
 
 
+def headline_only(
+    df: pd.DataFrame | None, country: pd.DataFrame, city: pd.DataFrame
+) -> pd.DataFrame | None:
+    """Rows of each frame's headline reference year (the year country/city_index show); the
+    panel's other years stay in the *_panel.csv downloads. Tables without the column: as is."""
+    if df is None or "reference_year" not in df.columns:
+        return df
+    units = pd.concat([country, city], ignore_index=True)
+    if "reference_year" not in units.columns:
+        return df
+    years = units[["framework", "reference_year"]].dropna().drop_duplicates()
+    years["reference_year"] = years["reference_year"].astype("int64")
+    if df["reference_year"].isna().all():  # a one-year sensitivity run (no year recorded)
+        return df
+    d = df.astype({"reference_year": "int64"})
+    return d.merge(years, on=["framework", "reference_year"]).reset_index(drop=True)
+
+
 def load_release(root: str | Path, sources: Mapping[str, SourceEntry]) -> Release:
     """Read and check a release directory (``exports/<release-id>/``); ``sources``: the catalogue."""
     root = Path(root).resolve()
@@ -172,6 +190,7 @@ def load_release(root: str | Path, sources: Mapping[str, SourceEntry]) -> Releas
     if "country_net_migration_loss" in city:
         city["country_net_migration_loss"] = _bool(city["country_net_migration_loss"])
     long["imputed"] = _bool(long["imputed"]).fillna(False).astype(bool)
+    long = headline_only(long, country, city)
     if country["scenario"].nunique() > 1:
         raise PortalError(
             f"country_index.csv: one scenario per release expected, found "
@@ -188,7 +207,7 @@ def load_release(root: str | Path, sources: Mapping[str, SourceEntry]) -> Releas
         long=long,
         files=release_files(root),
         weights=weights,
-        sensitivity=_sensitivity(root),
+        sensitivity=headline_only(_sensitivity(root), country, city),
         sobol=_find_by_columns(root, SENS_INPUT_COLUMNS, without=("uCode", "geo")),
         docs=docs,
         datapackage=datapackage,
