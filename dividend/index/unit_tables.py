@@ -21,6 +21,7 @@ from dividend.engine.analysis import corr_flags
 from dividend.engine.analysis.correlation import cronbach
 from dividend.engine.ranking import rank_min
 from dividend.engine.scoring import score
+from dividend.index.contributions import contributions
 from dividend.index.definition import (
     DIMENSIONS,
     INDEX_CODE,
@@ -75,6 +76,7 @@ class FrameworkIndex:
 
     table: pd.DataFrame
     coherence: pd.DataFrame
+    contributions: pd.DataFrame
 
 
 def _rank(dividend: pd.Series, rankable: pd.Series) -> pd.Series:
@@ -128,7 +130,11 @@ def score_framework(
     imp_list = imp.groupby("geo")["indicator"].agg(",".join)
     out["imputed_indicators"] = out["geo"].map(imp_list).astype(object).fillna("")
     out["imputed"] = out["imputed_indicators"] != ""
-    return FrameworkIndex(out[UNIT_COLUMNS], coherence(fw, scenario, data, spec.framework, res))
+    return FrameworkIndex(
+        out[UNIT_COLUMNS],
+        coherence(fw, scenario, data, spec.framework, res),
+        contributions(scenario.name, fw.name, spec, data, res),
+    )
 
 
 def coherence(

@@ -5,14 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from dividend.portal.layout import Col, link_col, page, table
+from dividend.portal.layout import Col, SiteMeta, link_col, page, table
 from dividend.portal.markdown import render
-from dividend.portal.page_parts import column_of, interval_text, page_footer
+from dividend.portal.page_parts import column_of, interval_text
 from dividend.portal.release_data import Release, sources_table
 from dividend.portal.text import esc, num_col
 
 
-def methodology_page(rel: Release, data_gaps: str | None) -> str:
+def methodology_page(rel: Release, meta: SiteMeta, data_gaps: str | None) -> str:
     parts = ["<h1>Methodology and sources</h1>"]
     toc = [("method", "Method"), ("gaps", "Data gaps"), ("sources", "Sources")]
     if rel.sobol is not None:
@@ -27,12 +27,14 @@ def methodology_page(rel: Release, data_gaps: str | None) -> str:
     meth = rel.docs.get("METHODOLOGY.md")
     parts.append('<h2 id="method">Method</h2>')
     parts.append(
-        render(meth, heading_offset=2) if meth else "<p>This release has no METHODOLOGY.md.</p>"
+        render(meth, heading_offset=2, id_prefix="m-")
+        if meth
+        else "<p>This release has no METHODOLOGY.md.</p>"
     )
     parts.append('<h2 id="gaps">Data gaps</h2>')
     gaps = rel.docs.get("DATA_GAPS.md") or data_gaps
     parts.append(
-        render(gaps, heading_offset=2)
+        render(gaps, heading_offset=2, id_prefix="g-")
         if gaps
         else "<p>No data-gaps note was found (indicators/DATA_GAPS.md).</p>"
     )
@@ -101,5 +103,5 @@ def methodology_page(rel: Release, data_gaps: str | None) -> str:
         "".join(parts),
         depth=0,
         current="methodology.html",
-        footer=page_footer(rel, 0),
+        meta=meta,
     )

@@ -51,6 +51,9 @@ SENS_UNIT_COLUMNS = ("rank_q05", "rank_q95", "median_rank")
 SENS_INPUT_COLUMNS = ("input", "Si", "STi")
 DOC_NAMES = ("METHODOLOGY.md", "DATA_GAPS.md")
 SITE_DIR = "site"
+DOWNLOADS = "downloads"  # inside site/: publishing site/ alone keeps every download
+LICENCE = "LICENCE.txt"
+DATA_DIR = "data"  # inside site/: one CSV per profile (how its number was computed)
 
 
 class PortalError(ValueError):
@@ -90,6 +93,8 @@ class Release:
     docs: dict[str, str] = field(default_factory=dict)
     datapackage: dict | None = None
     sources: dict[str, SourceEntry] = field(default_factory=dict)
+    overrides: str = ""
+    contributions: pd.DataFrame | None = None
 
     @property
     def release_id(self) -> str:
@@ -105,6 +110,12 @@ def sources_table(sources: dict[str, SourceEntry]) -> pd.DataFrame:
     rows = {k: {**d.provenance(), "title": d.title, "level": d.level} for k, d in sources.items()}
     cols = ["publisher", "licence", "vintage", "landing_url", "title", "level"]
     return pd.DataFrame.from_dict(rows, orient="index", columns=cols).rename_axis("id")
+
+
+def used_sources(rel: Release) -> set[str]:
+    """Catalogue ids of the datasets the release's indicator values come from."""
+    ids = rel.long["sources"].fillna("").astype(str).str.split(",").explode().str.strip()
+    return set(ids) - {""}
 
 
 def release_files(root: Path) -> pd.DataFrame:
@@ -155,6 +166,21 @@ def _sensitivity(root: Path) -> pd.DataFrame | None:
     return df
 
 
+def release_overrides(datapackage: dict | None) -> str:
+    """Weight overrides of the release's scenario, as ``code=value, ...`` ("" if none).
+
+    Read from ``datapackage.json``'s ``scenario.overrides`` (a mapping), where the release
+    writer records them; a release without that key has no overrides.
+    """
+    sc = (datapackage or {}).get("scenario")
+    ov = sc.get("overrides") if isinstance(sc, dict) else None
+    if not ov:
+        return ""
+    if isinstance(ov, dict):
+        return ", ".join(f"{k}={v}" for k, v in sorted(ov.items()))
+    return str(ov)
+
+
 def load_release(root: str | Path, sources: Mapping[str, SourceEntry]) -> Release:
     """Read and check a release directory (``exports/<release-id>/``); ``sources``: the catalogue."""
     root = Path(root).resolve()
@@ -193,11 +219,19 @@ def load_release(root: str | Path, sources: Mapping[str, SourceEntry]) -> Releas
         docs=docs,
         datapackage=datapackage,
         sources=dict(sources),
+        overrides=release_overrides(datapackage),
+        contributions=(
+            _read_csv(root / "contributions.csv", ("framework", "geo", "level", "code"))
+            if (root / "contributions.csv").is_file()
+            else None
+        ),
     )
 
 
 def with_sensitivity(units: pd.DataFrame, sens: pd.DataFrame | None) -> pd.DataFrame:
     """``units`` with columns score_lo/score_hi/rank_lo/rank_hi/rank_median/p_loss (NaN if absent)."""
+    if "p_loss" in units.columns:  # already merged
+        return units
     out = units.copy()
     cols = {
         "score_q05": "score_lo",

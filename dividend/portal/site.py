@@ -9,22 +9,35 @@ and works opened from disk or served by ``dividend serve``.
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
 
 from dividend.index.definition import INDICATORS_DIR, IndexDefinition, load_definition
+from dividend.portal.page_compare import compare_page
+from dividend.portal.page_licence import licence_text
+from dividend.portal.page_parts import dividend_domain, pillar_domain, site_meta
 from dividend.portal.pages import (
     cities_page,
     countries_page,
     downloads_page,
     home,
+    licence_page,
     methodology_page,
     profiles,
 )
-from dividend.portal.release_data import SITE_DIR, SourceEntry, load_release
-from dividend.portal.scenarios import country_scenarios
+from dividend.portal.release_data import (
+    DOWNLOADS,
+    LICENCE,
+    SITE_DIR,
+    SourceEntry,
+    load_release,
+    with_sensitivity,
+)
+from dividend.portal.search import search_index_js
+from dividend.portal.verdicts import with_verdicts
 
 DATA_GAPS = INDICATORS_DIR / "DATA_GAPS.md"
 
@@ -32,6 +45,20 @@ DATA_GAPS = INDICATORS_DIR / "DATA_GAPS.md"
 def _static_files() -> list[tuple[str, bytes]]:
     base = resources.files("dividend.portal") / "static"
     return [(p.name, p.read_bytes()) for p in base.iterdir() if p.is_file()]
+
+
+def _copy_downloads(release_dir: Path, files: list[str], tmp: Path, extra: dict[str, str]) -> None:
+    """Every release file into ``site/downloads/`` (hard links where the file system allows),
+    so publishing ``site/`` alone keeps every download working."""
+    for rel_path in files:
+        src, dst = release_dir / rel_path, tmp / DOWNLOADS / rel_path
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(src, dst)
+        except OSError:
+            shutil.copyfile(src, dst)
+    for name, text in extra.items():
+        (tmp / DOWNLOADS / name).write_text(text, encoding="utf-8")
 
 
 def build_site(
@@ -46,8 +73,8 @@ def build_site(
     ``release_id`` names the release on the pages when ``release_dir`` is still a temporary
     directory (the release writer builds the site before its atomic rename).
     ``sources``: the source catalogue (dataset id -> entry). ``definition``: the frameworks
-    and the scenarios of the switcher, as the caller already read them (default: read
-    ``indicators/`` and ``$DIVIDEND_WEIGHTS_DIR`` or ``indicators/weights``).
+    and the scenarios, as the caller already read them (default: read ``indicators/`` and
+    ``$DIVIDEND_WEIGHTS_DIR`` or ``indicators/weights``).
     """
     release_dir = Path(release_dir)
     rel = load_release(release_dir, sources)
@@ -55,16 +82,23 @@ def build_site(
         rel.root = rel.root.with_name(release_id)
     definition = definition or load_definition()
     frameworks = definition.frameworks
-    descriptions = {n: sc.description for n, sc in definition.scenarios.items()}
+    rel.country = with_verdicts(with_sensitivity(rel.country, rel.sensitivity))
+    rel.city = with_verdicts(with_sensitivity(rel.city, rel.sensitivity))
+    meta = site_meta(rel)
+    domain = dividend_domain(rel)
+    own = definition.scenarios.get(rel.scenario)
+    description = own.description if own is not None else ""
     pages = {
-        "index.html": home(rel, country_scenarios(rel, definition), descriptions),
-        "countries.html": countries_page(rel),
-        "cities.html": cities_page(rel),
+        "index.html": home(rel, meta, description, domain),
+        "countries.html": countries_page(rel, meta),
+        "cities.html": cities_page(rel, meta, domain),
         "methodology.html": methodology_page(
-            rel, DATA_GAPS.read_text(encoding="utf-8") if DATA_GAPS.is_file() else None
+            rel, meta, DATA_GAPS.read_text(encoding="utf-8") if DATA_GAPS.is_file() else None
         ),
-        "downloads.html": downloads_page(rel),
-        **profiles(rel, frameworks),
+        "downloads.html": downloads_page(rel, meta),
+        "licence.html": licence_page(rel, meta),
+        "compare.html": compare_page(meta),
+        **profiles(rel, frameworks, meta, pillar_domain(rel)),
     }
     site = release_dir / SITE_DIR
     tmp = release_dir / f".{SITE_DIR}.tmp"
@@ -73,6 +107,8 @@ def build_site(
     (tmp / "static").mkdir(parents=True)
     for name, data in _static_files():
         (tmp / "static" / name).write_bytes(data)
+    (tmp / "static" / "units.js").write_text(search_index_js(rel), encoding="utf-8")
+    _copy_downloads(release_dir, rel.files["path"].tolist(), tmp, {LICENCE: licence_text(meta)})
     for rel_path, html in pages.items():
         out = tmp / rel_path
         out.parent.mkdir(parents=True, exist_ok=True)

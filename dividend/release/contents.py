@@ -76,6 +76,7 @@ def release_tables(
         "weights": idx.weights,
         "data_quality": data_quality,
         "coherence": idx.coherence,
+        **({"contributions": idx.contributions} if idx.contributions is not None else {}),
         **(extra_tables or {}),
     }
     sources, licences = catalogue_docs(frameworks, catalogue)

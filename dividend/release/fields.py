@@ -24,6 +24,21 @@ FIELD_DOCS = {
     "source_file": "Publisher file(s) the value comes from.",
     "weight": "Nominal weight under the scenario (renormalised within the parent).",
     "effective_weight": "Product of renormalised weights down to the index.",
+    "level": "indicator (its contribution is to its pillar) or pillar (its contribution is to "
+    "the index).",
+    "code": "Indicator or pillar code (framework files in indicators/).",
+    "parent": "The pillar (for an indicator) or the index (for a pillar) the row contributes to.",
+    "role": "benefit or cost (a cost above break-even lowers the dividend).",
+    "neutral": "Break-even value actually used for this unit: the declared neutral, or the peer "
+    "median where neutral_rule is 'peer median'.",
+    "neutral_rule": "fixed (declared break-even) or peer median (relative: sign = vs peers).",
+    "goalpost": "Distance from the break-even that scores ±100 (indicator unit).",
+    "score": "Indicator: clip((value - neutral) / goalpost, -1, 1) * 100; pillar: the pillar "
+    "dividend.",
+    "weight_share": "Indicator: its weight over the weights of its pillar's observed indicators; "
+    "pillar: its effective share of the index over the pillars with a value.",
+    "contribution": "What the row adds to its parent's dividend (costs negative); per unit the "
+    "rows of a parent sum to the parent's dividend.",
 }
 
 TABLE_DOCS = {
@@ -33,6 +48,9 @@ TABLE_DOCS = {
     "weights": "Nominal and effective weights of every node under the scenario.",
     "data_quality": "Every staging quality-rule decision (drop, flag, rescale) with its reason.",
     "coherence": "Statistical coherence: collinearity, negative correlations, Cronbach's alpha.",
+    "contributions": "How each dividend was computed: per unit every scored indicator's value, "
+    "break-even used, goalpost, score, weight share and contribution to its pillar, and every "
+    "pillar's share of and contribution to the index.",
 }
 
 

@@ -53,7 +53,13 @@ def release(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.Mat
         def part(table: str):
             return con.execute(f'SELECT * FROM "index"."{table}" WHERE scenario = ?', [name]).df()
 
-        idx = IndexTables(part("country"), part("city"), part("coherence"), part("weights"))
+        idx = IndexTables(
+            part("country"),
+            part("city"),
+            part("coherence"),
+            part("weights"),
+            part("contributions"),
+        )
         runs = part("runs")
         ind = IndicatorTables(
             con.execute("SELECT * FROM indicators.units").df(),
