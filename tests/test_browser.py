@@ -388,3 +388,85 @@ def test_no_page_scrolls_sideways_on_a_phone(browser, served, portal_release):  
         )
         assert small == 0, name
     ctx.close()
+
+
+# ---------------------------------------------------------------- your own weights
+def _set_slider(pg, slider_id: str, value: float) -> None:
+    """Move a range input the way a user does: set its value, fire 'input'."""
+    pg.locator(f"#{slider_id}").evaluate(
+        "(el, v) => { el.value = String(v); el.dispatchEvent(new Event('input', {bubbles: true}));"
+        " el.dispatchEvent(new Event('change', {bubbles: true})); }",
+        value,
+    )
+
+
+def _ranking_values(pg) -> dict[str, float]:
+    pairs = pg.locator("#w-ranking li:not([hidden])").evaluate_all(
+        "lis => lis.map(li => [li.getAttribute('data-key'), li.getAttribute('data-value')])"
+    )
+    return {k: float(v) for k, v in pairs}
+
+
+def test_sliders_reproduce_the_release_to_1e9(page, served, portal_release):  # noqa: F811
+    """Move every slider away, then set the scenario's own weights back with the sliders:
+    the browser's ranking equals country_index.csv to 1e-9 (same rule as engine/scoring)."""
+    from dividend.index.definition import dim_code, load_definition, scenario_paths
+
+    country = pd.read_csv(portal_release / "country_index.csv").set_index("geo")
+    definition = load_definition()
+    scenario = definition.scenario(scenario_paths()[country["scenario"].iloc[0]])
+    fw = definition.frameworks["country"]
+    w = fw.framework(scenario).weight
+    page.goto(served + "/site/weights.html?fw=country")
+    for p in fw.pillars:
+        _set_slider(page, f"w-p-{p}", 3.7)
+    _set_slider(page, f"w-p-{fw.pillars[0]}", 0.2)
+    moved = _ranking_values(page)
+    assert "Your own weights" in page.locator("#w-status").inner_text()
+    assert "not computed" in page.locator("#w-status").inner_text()
+    assert "w=p%3A" in page.url  # the state is in the address
+    for p in fw.pillars:
+        _set_slider(page, f"w-p-{p}", w[p])
+    for d in fw.dimensions:
+        _set_slider(page, f"w-d-{d}", w[dim_code(d)])
+    got = _ranking_values(page)
+    ranked = country[country["rank"].notna()]
+    assert set(got) == set(ranked.index)
+    diff = max(abs(got[g] - ranked.loc[g, "dividend"]) for g in got)
+    assert diff <= 1e-9, diff
+    assert max(abs(moved[g] - got[g]) for g in got) > 0.1  # the sliders did change it
+    assert "preset=" in page.url
+    # reloading the shared address gives the same view
+    page.goto(page.url)
+    assert _ranking_values(page) == got
+    assert page.watch.errors == []
+
+
+def test_every_preset_equals_the_python_scorer(page, served, portal_release):  # noqa: F811
+    """Each scenario file as a preset, for every framework, against the index's own scorer
+    on the release's indicator values (dividend.index.unit_tables.score_framework)."""
+    from dividend.index.definition import load_definition
+    from dividend.index.unit_tables import score_framework
+
+    definition = load_definition()
+    long = pd.read_csv(portal_release / "indicators_long.csv")
+    units = pd.concat(
+        [pd.read_csv(portal_release / f) for f in ("country_index.csv", "city_index.csv")]
+    )
+    page.goto(served + "/site/weights.html")
+    checked = 0
+    for sname, sc in definition.scenarios.items():  # 4 scenarios x 4 frameworks
+        for fname, fw in definition.frameworks.items():
+            u = units[units["framework"] == fname][
+                ["framework", "geo", "name", "country_iso3", "peer_group"]
+            ]
+            ref = score_framework(fw, sc, u, long[long["framework"] == fname]).table
+            ref = ref[ref["ranked"]].set_index("geo")["dividend"]
+            page.evaluate("([f, s]) => window.DividendWeights.choose(f, s, null)", [fname, sname])
+            got = _ranking_values(page)
+            assert set(got) == set(ref.index), (sname, fname)
+            diff = max(abs(got[g] - ref[g]) for g in got)
+            assert diff <= 1e-9, (sname, fname, diff)
+            checked += len(got)
+    assert checked > 1000
+    assert page.watch.errors == []

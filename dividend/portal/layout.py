@@ -18,6 +18,7 @@ NAV = (
     ("countries.html", "Countries"),
     ("cities.html", "Cities"),
     ("compare.html", "Compare"),
+    ("weights.html", "Your weights"),
     ("methodology.html", "Methodology"),
     ("downloads.html", "Downloads"),
     ("licence.html", "Licence and citation"),

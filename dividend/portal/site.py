@@ -19,6 +19,7 @@ from dividend.index.definition import INDICATORS_DIR, IndexDefinition, load_defi
 from dividend.portal.page_compare import compare_page
 from dividend.portal.page_licence import licence_text
 from dividend.portal.page_parts import dividend_domain, pillar_domain, site_meta
+from dividend.portal.page_weights import weights_page
 from dividend.portal.pages import (
     cities_page,
     countries_page,
@@ -38,6 +39,7 @@ from dividend.portal.release_data import (
 )
 from dividend.portal.search import search_index_js
 from dividend.portal.verdicts import with_verdicts
+from dividend.portal.weights_data import weights_data_js
 
 DATA_GAPS = INDICATORS_DIR / "DATA_GAPS.md"
 
@@ -88,8 +90,9 @@ def build_site(
     domain = dividend_domain(rel)
     own = definition.scenarios.get(rel.scenario)
     description = own.description if own is not None else ""
+    others = frozenset({"weights.html"})
     pages = {
-        "index.html": home(rel, meta, description, domain),
+        "index.html": home(rel, meta, description, domain, pages=others),
         "countries.html": countries_page(rel, meta),
         "cities.html": cities_page(rel, meta, domain),
         "methodology.html": methodology_page(
@@ -98,6 +101,7 @@ def build_site(
         "downloads.html": downloads_page(rel, meta),
         "licence.html": licence_page(rel, meta),
         "compare.html": compare_page(meta),
+        "weights.html": weights_page(meta, definition),
         **profiles(rel, frameworks, meta, pillar_domain(rel)),
     }
     site = release_dir / SITE_DIR
@@ -108,6 +112,9 @@ def build_site(
     for name, data in _static_files():
         (tmp / "static" / name).write_bytes(data)
     (tmp / "static" / "units.js").write_text(search_index_js(rel), encoding="utf-8")
+    (tmp / "static" / "weights-data.js").write_text(
+        weights_data_js(rel, definition), encoding="utf-8"
+    )
     _copy_downloads(release_dir, rel.files["path"].tolist(), tmp, {LICENCE: licence_text(meta)})
     for rel_path, html in pages.items():
         out = tmp / rel_path
