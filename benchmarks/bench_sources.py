@@ -18,6 +18,7 @@ import duckdb
 
 from pipelines.materialise import materialise
 from sources.catalogue import catalogue
+from sources.crosschecks import all_crosschecks, crosscheck_summary
 
 RESULTS = Path(__file__).parent / "results" / "sources.json"
 SOURCE_LAYERS = dg.AssetSelection.key_prefixes(["raw"], ["staged"], ["quality"])
@@ -49,6 +50,25 @@ def coverage(path: Path) -> list[dict]:
     return out
 
 
+def crosschecks(path: Path) -> list[dict]:
+    """Per cross-check: pairs and countries compared, mean and max |difference|."""
+    with duckdb.connect(str(path), read_only=True) as con:
+        table = con.execute("SELECT * FROM quality.cross_checks").df()
+    summary = crosscheck_summary(table)
+    return [
+        {
+            "check": r.check,
+            "datasets": list(all_crosschecks()[r.check].datasets),
+            "unit": r.unit,
+            "pairs": int(r.pairs),
+            "units": int(r.units),
+            "mean_abs_difference": round(float(r.mean_abs_difference), 4),
+            "max_abs_difference": round(float(r.max_abs_difference), 4),
+        }
+        for r in summary.itertuples()
+    ]
+
+
 def run() -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "bench.duckdb"
@@ -66,6 +86,7 @@ def run() -> dict:
             "checks_passed": sum(c.passed for c in checks),
             "load_average_1m": round(os.getloadavg()[0], 2),
             "coverage": coverage(path),
+            "crosschecks": crosschecks(path),
         }
 
 

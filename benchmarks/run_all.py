@@ -150,6 +150,22 @@ def sources_table() -> str:
             f"| `{c['dataset']}` | {c['publisher']} | {c['vintage']} | {c['rows']:,} | {c['indicators']:,} | "
             f"{c['countries']} | {c['cities']} | {c['first_year']}–{c['last_year']} | {c['rows_with_rule']:,} |"
         )
+    checks = s.get("crosschecks", [])
+    if checks:
+        lines += [
+            "",
+            "Cross-checks (`quality.cross_checks`; every pair is a flag decision in "
+            "`quality.data_quality`):",
+            "",
+            "| cross-check | compares | pairs | countries | mean abs. difference | max abs. difference | unit |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        lines += [
+            f"| `{c['check']}` | {' vs '.join(f'`{d}`' for d in c['datasets'])} | {c['pairs']:,} | "
+            f"{c['units']} | {c['mean_abs_difference']:,.4g} | {c['max_abs_difference']:,.4g} | "
+            f"{c.get('unit') or '—'} |"
+            for c in checks
+        ]
     return "\n".join(lines)
 
 

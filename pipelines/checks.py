@@ -13,9 +13,8 @@ from pipelines.resources import DUCKDB_POOL
 from sources.catalogue import dataset, verify_file
 from sources.datasets import SourceSpec, all_specs
 from sources.errors import SourceError
-from sources.schema_checks import check_table
+from sources.schema_checks import check_table, provenance_failures
 from sources.tidy import RawTidy
-from sources.warehouse import read_table
 
 SAMPLE = 20
 
@@ -84,31 +83,11 @@ def provenance_check(spec: SourceSpec) -> dg.AssetChecksDefinition:
         "has its decision recorded in the quality table.",
     )
     def _check(duckdb: DuckDBResource) -> dg.AssetCheckResult:
-        ds = dataset(ds_id)
+        known = [f.name for f in dataset(ds_id).files]
         with duckdb.get_connection() as con:
-            table = read_table(con, f"staged.{ds_id}")
-            decisions = read_table(con, f"quality.{ds_id}")
-        known = {f.name for f in ds.files}
-        unknown_file = table[~table["source_file"].isin(known)]
-        touched = table[table["qc_action"] != "none"]
-        keys = ["indicator", "geo", "year"]
-        recorded = touched.merge(
-            decisions[keys].drop_duplicates(), on=keys, how="left", indicator=True
-        )
-        unrecorded = recorded[recorded["_merge"] == "left_only"]
-        problems = pd.concat(
-            [
-                unknown_file.assign(problem="source_file not in catalogue"),
-                unrecorded.drop(columns="_merge").assign(
-                    problem="rule applied but no decision row"
-                ),
-            ]
-        )
-        meta = {"rows": len(table), "rows_with_rule": len(touched)}
+            meta, problems = provenance_failures(con, ds_id, known)
         if len(problems):
-            meta["sample"] = _sample(
-                problems[["problem", "indicator", "geo", "year", "source_file", "source_row"]]
-            )
+            meta["sample"] = _sample(problems)
         return dg.AssetCheckResult(passed=problems.empty, metadata=meta)
 
     return _check

@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from pipelines.assets.crosschecks import cross_checks, cross_checks_schema
 from pipelines.assets.geography import geography_assets, geography_checks
 from pipelines.assets.index import dividend_index, indicator_values
 from pipelines.assets.quality import data_quality
@@ -15,13 +16,14 @@ from pipelines.resources_dask import DaskResource
 all_assets = [
     *source_assets(),
     *geography_assets,
+    cross_checks,
     data_quality,
     indicator_values,
     dividend_index,
     *sensitivity_assets,
     release,
 ]
-all_checks = [*source_checks(), *geography_checks]
+all_checks = [*source_checks(), *geography_checks, cross_checks_schema]
 
 defs = dg.Definitions(
     assets=all_assets,

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pandera.pandas as pa
+from pandera.typing import Series
 
 DQ_COLUMNS = [
     "dataset",
@@ -25,6 +27,27 @@ DQ_COLUMNS = [
     "source_file",
     "source_row",
 ]
+
+
+class QualityDecisions(pa.DataFrameModel):
+    """Schema of every decision table (`quality.<dataset>`, `quality.data_quality`)."""
+
+    dataset: Series[str] = pa.Field(str_length={"min_value": 1})
+    rule: Series[str] = pa.Field(str_length={"min_value": 1})
+    action: Series[str] = pa.Field(isin=["drop", "flag", "rescale"])
+    reason: Series[str] = pa.Field(str_length={"min_value": 1})
+    indicator: Series[str] = pa.Field(str_length={"min_value": 1})
+    geo: Series[str] = pa.Field(str_length={"min_value": 1})
+    year: Series[int] = pa.Field(ge=1, le=2100)
+    value_raw: Series[float] = pa.Field(nullable=True)
+    value: Series[float] = pa.Field(nullable=True)
+    source_file: Series[str]
+    source_row: Series[int] = pa.Field(ge=1)
+
+    class Config:
+        strict = True
+        coerce = True
+        ordered = False
 
 
 @dataclass(frozen=True)

@@ -165,3 +165,36 @@ def _record(problems: list[dict], check: str, column: str | None, frame: pd.Data
             "sample": bad[cols].head(SAMPLE).to_records(index=False).tolist(),
         }
     )
+
+
+PROVENANCE_SQL = """
+WITH s AS (SELECT * FROM {staged}),
+problems AS (
+    SELECT 'source_file not in catalogue' AS problem, indicator, geo, year, source_file,
+           source_row
+    FROM s WHERE source_file IS NULL OR NOT list_contains(?, source_file)
+    UNION ALL
+    SELECT 'rule applied but no decision row', indicator, geo, year, source_file, source_row
+    FROM s WHERE qc_action <> 'none' AND NOT EXISTS (
+        SELECT 1 FROM {quality} q
+        WHERE CAST(q.indicator AS VARCHAR) = s.indicator AND CAST(q.geo AS VARCHAR) = s.geo
+          AND TRY_CAST(q.year AS BIGINT) = s.year)
+)
+SELECT * FROM problems ORDER BY problem, source_file, source_row
+"""
+
+
+def provenance_failures(
+    con: duckdb.DuckDBPyConnection, ds_id: str, known_files: list[str]
+) -> tuple[dict[str, int], pd.DataFrame]:
+    """Rows of staged.<ds_id> that name no catalogued file, or carry a rule without a decision
+    in quality.<ds_id> (same indicator, geo and year), in SQL: nothing is read into pandas
+    but the problems. Returns (row counts, problems)."""
+    staged, quality = (f"{_q(layer)}.{_q(ds_id)}" for layer in ("staged", "quality"))
+    rows, with_rule = con.execute(
+        f"SELECT count(*), count(*) FILTER (WHERE qc_action <> 'none') FROM {staged}"
+    ).fetchone()
+    problems = con.execute(
+        PROVENANCE_SQL.format(staged=staged, quality=quality), [known_files]
+    ).df()
+    return {"rows": int(rows), "rows_with_rule": int(with_rule)}, problems

@@ -60,3 +60,33 @@ def replace_text(old: str, new: str) -> Callable[[Path], None]:
         path.write_bytes(text.replace(old, new, 1).encode("utf-8"))
 
     return _mutate
+
+
+def read_raw(ds: Dataset) -> pd.DataFrame:
+    """The dataset's raw table, read from `ds` (a mutated copy or the vendored folder)."""
+    from sources.datasets import all_specs
+
+    return all_specs()[ds.id].read(ds)
+
+
+def staged_of(ds: Dataset):
+    """Read, validate (RawTidy), stage and validate (the dataset's model): the asset's path."""
+    from sources.datasets import all_specs
+    from sources.tidy import RawTidy
+
+    spec = all_specs()[ds.id]
+    raw = spec.read(ds)
+    RawTidy.validate(raw, lazy=True)
+    result = spec.stage(raw)
+    spec.schema.validate(result.table, lazy=True)
+    return result
+
+
+def one_row(frame: pd.DataFrame, **where: object) -> pd.Series:
+    """The single row matching every `column=value`; fails if there is not exactly one."""
+    mask = pd.Series(True, index=frame.index)
+    for k, v in where.items():
+        mask &= frame[k] == v
+    hit = frame[mask]
+    assert len(hit) == 1, f"{where}: {len(hit)} rows"
+    return hit.iloc[0]

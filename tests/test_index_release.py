@@ -231,6 +231,8 @@ def test_eight_study_cities_and_no_made_up_city_scores(built):
         assert r["city_data"] == "no city-level data"
         assert np.isnan(r["dividend"]) and pd.isna(r["rank"])
         assert r["country_dividend"] == pytest.approx(country.loc[r["country_iso3"], "dividend"])
+    # the City of Buenos Aires has context data (RENAPER, DNM) but no scored city framework
+    assert "city-level context data only (AR-CABA)" in study.loc["Buenos Aires", "note"]
     # every city row carries its country's index
     scored = city[city["framework"] != "none"]
     assert scored["country_dividend"].notna().all()

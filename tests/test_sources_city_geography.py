@@ -95,7 +95,14 @@ def test_study_cities_are_honest_about_coverage() -> None:
         s.loc["Chicago", "city_key"] == "US-IL-Chicago city"
         and s.loc["Chicago", "coverage"] == geo.NAE_ID
     )
-    uncovered = ["Auckland", "Buenos Aires", "Kuala Lumpur", "Nairobi", "São Paulo"]
+    # Buenos Aires: the City of Buenos Aires has context data (RENAPER, DNM), never scored
+    ba = s.loc["Buenos Aires"]
+    assert ba["city_key"] == "AR-CABA" and "context data, not scored" in ba["note"]
+    assert set(ba["coverage"].split(",")) == {
+        "argentina_dnm_foreign_residents",
+        "argentina_dnm_residence_permits",
+    }
+    uncovered = ["Auckland", "Kuala Lumpur", "Nairobi", "São Paulo"]
     assert (s.loc[uncovered, "note"] == geo.NO_CITY_DATA).all()
     assert (s.loc[uncovered, "coverage"] == "none").all() and s.loc[
         uncovered, "city_key"

@@ -211,7 +211,14 @@ def city_table(
             "country_iso3": nodata["country_iso3"].astype(str),
             "study_city": nodata["study_city"].astype(str),
             "city_data": NO_CITY_DATA,
-            "note": NO_CITY_DATA + " in the open sources: national values only",
+            # a study city keyed by a context-only source (Buenos Aires: AR-CABA) says so
+            "note": np.where(
+                nodata["city_key"].notna(),
+                "city-level context data only ("
+                + nodata["city_key"].astype(str)
+                + "), no scored city framework: national values only",
+                NO_CITY_DATA + " in the open sources: national values only",
+            ),
             "n_indicators": 0,
             "n_observed": 0,
             "ranked": False,

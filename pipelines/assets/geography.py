@@ -4,12 +4,20 @@ import dagster as dg
 import pandas as pd
 from dagster_duckdb import DuckDBResource
 
+from pipelines.checks import schema_check
 from pipelines.metadata import table_metadata
 from pipelines.resources import DUCKDB_POOL, warehouse_asset
-from sources.geography import cities, countries
+from sources.geography import cities, countries, map_crosswalk
 from sources.warehouse import read_table, write_tables
 
-CITY_SOURCES = (cities.PERCEP_ID, cities.AUDIT_ID, cities.QOL_ID, cities.NAE_ID, cities.STATCAN_ID)
+CITY_SOURCES = (
+    cities.PERCEP_ID,
+    cities.AUDIT_ID,
+    cities.QOL_ID,
+    cities.NAE_ID,
+    cities.STATCAN_ID,
+    *cities.ARGENTINA_IDS,
+)
 
 
 def _raw_key(ds_id: str) -> dg.AssetKey:
@@ -58,8 +66,8 @@ def qol_city_crosswalk(duckdb: DuckDBResource) -> dg.MaterializeResult:
     group_name="geography",
     deps=[*(_raw_key(d) for d in CITY_SOURCES), dg.AssetKey(["staged", "qol_city_crosswalk"])],
     description="Every city in the city sources: European cities by Eurostat code (CC###C), US "
-    "cities by Census place, Canadian cities by StatCan CMA code, each with its country's ISO3 "
-    "and peer group (eu, us, ca).",
+    "cities by Census place, Canadian cities by StatCan CMA code, the City of Buenos Aires "
+    "(AR-CABA, context only), each with its country's ISO3 and peer group (eu, us, ca, ar).",
 )
 def cities_table(duckdb: DuckDBResource) -> dg.MaterializeResult:
     with duckdb.get_connection() as con:
@@ -80,6 +88,76 @@ def study_cities(duckdb: DuckDBResource) -> dg.MaterializeResult:
     with duckdb.get_connection() as con:
         city_table = read_table(con, "staged.cities")
     return _write(duckdb, "staged.study_cities", cities.build_study_cities(city_table))
+
+
+@warehouse_asset(
+    key=["staged", "map_crosswalk"],
+    group_name="geography",
+    deps=[
+        dg.AssetKey(["staged", "countries"]),
+        dg.AssetKey(["staged", f"staged_{map_crosswalk.MAP_DATASET}"]),
+    ],
+    description="World map (Natural Earth 1:110m TopoJSON, vendored byte-identical for the "
+    "portal) to country keys: each geometry with the ISO3 it draws (ISO numeric id -> ISO3), "
+    "each project country with no polygon at this scale, and the id -99 geometries by name "
+    "(sources/geography/map_110m.yaml). The map lists these as units it cannot draw.",
+)
+def map_crosswalk_table(duckdb: DuckDBResource) -> dg.MaterializeResult:
+    with duckdb.get_connection() as con:
+        country_table = read_table(con, "staged.countries")
+        geometries = read_table(con, f"staged.{map_crosswalk.MAP_DATASET}")
+    frame = map_crosswalk.build_map_crosswalk(country_table, geometries)
+    by_status = frame["status"].value_counts().to_dict()
+    undrawn = frame.loc[frame["status"].ne(map_crosswalk.DRAWN), ["iso3", "name", "status"]]
+    return _write(
+        duckdb,
+        "staged.map_crosswalk",
+        frame,
+        by_status=dg.MetadataValue.json(by_status),
+        cannot_draw=dg.MetadataValue.md(undrawn.to_markdown(index=False)),
+    )
+
+
+map_crosswalk_schema = schema_check(
+    dg.AssetKey(["staged", "map_crosswalk"]), "staged.map_crosswalk", map_crosswalk.MapCrosswalk
+)
+
+
+@dg.asset_check(
+    asset=map_crosswalk_table,
+    name="every_country_and_geometry_listed_once",
+    blocking=True,
+    pool=DUCKDB_POOL,
+    description="Every staged.countries key and every map geometry appears exactly once; every "
+    "id -99 geometry has a name.",
+)
+def map_crosswalk_complete(duckdb: DuckDBResource) -> dg.AssetCheckResult:
+    with duckdb.get_connection() as con:
+        countries_off = con.execute(
+            "SELECT k.iso3, count(x.iso3) AS n FROM staged.countries k "
+            "LEFT JOIN staged.map_crosswalk x ON x.iso3 = k.iso3 GROUP BY k.iso3 HAVING n <> 1"
+        ).df()
+        orphans = con.execute(
+            "SELECT x.iso3 FROM staged.map_crosswalk x LEFT JOIN staged.countries k "
+            "ON x.iso3 = k.iso3 WHERE x.iso3 IS NOT NULL AND k.iso3 IS NULL"
+        ).df()
+        geometries, listed, unnamed = con.execute(
+            f"SELECT (SELECT count(DISTINCT source_row) FROM staged.{map_crosswalk.MAP_DATASET}), "
+            "(SELECT count(DISTINCT geometry_index) FROM staged.map_crosswalk), "
+            "(SELECT count(*) FROM staged.map_crosswalk WHERE topo_id = -99 "
+            "AND (name IS NULL OR name = ''))"
+        ).fetchone()
+    passed = countries_off.empty and orphans.empty and geometries == listed and unnamed == 0
+    return dg.AssetCheckResult(
+        passed=bool(passed),
+        metadata={
+            "countries_not_listed_once": dg.MetadataValue.json(countries_off["iso3"].tolist()),
+            "keys_not_in_countries": dg.MetadataValue.json(orphans["iso3"].tolist()),
+            "geometries": int(geometries),
+            "geometries_listed": int(listed),
+            "unnamed_minus_99": int(unnamed),
+        },
+    )
 
 
 @dg.asset_check(
@@ -127,5 +205,16 @@ def cities_link_to_countries(duckdb: DuckDBResource) -> dg.AssetCheckResult:
     )
 
 
-geography_assets = [countries_table, qol_city_crosswalk, cities_table, study_cities]
-geography_checks = [crosswalk_complete, cities_link_to_countries]
+geography_assets = [
+    countries_table,
+    qol_city_crosswalk,
+    cities_table,
+    study_cities,
+    map_crosswalk_table,
+]
+geography_checks = [
+    crosswalk_complete,
+    cities_link_to_countries,
+    map_crosswalk_schema,
+    map_crosswalk_complete,
+]

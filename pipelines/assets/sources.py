@@ -13,6 +13,7 @@ from pipelines.metadata import provenance_metadata, table_metadata
 from pipelines.resources import warehouse_asset
 from sources.catalogue import dataset
 from sources.datasets import SourceSpec, all_specs
+from sources.quality import QualityDecisions
 from sources.tidy import RawTidy
 from sources.validate import validate
 from sources.warehouse import read_table, write_tables
@@ -70,21 +71,24 @@ def staged_asset(spec: SourceSpec) -> dg.AssetsDefinition:
     )
     def _staged(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
         ds = dataset(ds_id)
+        # One connection for read, stage and write: the asset holds the duckdb pool anyway,
+        # and opening the warehouse file twice per asset costs more than staging most sources.
         with duckdb.get_connection() as con:
-            raw = read_table(con, f"raw.{ds_id}")
-        result = spec.stage(raw)
-        table = validate(result.table, spec.schema, dataset=ds_id, table=f"staged.{ds_id}")
-        with duckdb.get_connection() as con:
-            write_tables(con, {f"staged.{ds_id}": table, f"quality.{ds_id}": result.decisions})
+            result = spec.stage(read_table(con, f"raw.{ds_id}"))
+            table = validate(result.table, spec.schema, dataset=ds_id, table=f"staged.{ds_id}")
+            decisions = validate(
+                result.decisions, QualityDecisions, dataset=ds_id, table=f"quality.{ds_id}"
+            )
+            write_tables(con, {f"staged.{ds_id}": table, f"quality.{ds_id}": decisions})
         context.log.info(
-            "staged.%s: %d rows, %d quality decisions", ds_id, len(table), len(result.decisions)
+            "staged.%s: %d rows, %d quality decisions", ds_id, len(table), len(decisions)
         )
         return dg.MaterializeResult(
             metadata={
                 **table_metadata(table, f"staged.{ds_id}"),
                 **provenance_metadata(ds),
-                "quality_decisions": len(result.decisions),
-                "quality_rules": decisions_markdown(result.decisions),
+                "quality_decisions": len(decisions),
+                "quality_rules": decisions_markdown(decisions),
             }
         )
 

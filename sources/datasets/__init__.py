@@ -33,10 +33,16 @@ class SourceSpec:
     code_version: str = "1"
 
 
+def discover(package: str, path: list[str], attribute: str) -> list:
+    """`attribute` of every module of `package` that defines it (modules are the registry)."""
+    found = []
+    for mod in pkgutil.iter_modules(path):
+        value = getattr(importlib.import_module(f"{package}.{mod.name}"), attribute, None)
+        if value is not None:
+            found.append(value)
+    return found
+
+
 def all_specs() -> dict[str, SourceSpec]:
-    specs: dict[str, SourceSpec] = {}
-    for mod in pkgutil.iter_modules(__path__):
-        spec = getattr(importlib.import_module(f"{__name__}.{mod.name}"), "SPEC", None)
-        if spec is not None:
-            specs[spec.dataset_id] = spec
+    specs = {spec.dataset_id: spec for spec in discover(__name__, __path__, "SPEC")}
     return dict(sorted(specs.items()))

@@ -2,6 +2,11 @@
 
 The file has no year; the reader records 2010 with flag `year_assumed_2010` and says so in
 the unit. The schema insists on both, so the assumption cannot get lost downstream.
+
+Cross-check only: MIPEX 2020 (`mipex2020_core_2007_2019`) is the publisher's own annual series.
+This table is kept to document how far the hand-typed values are from it
+(`sources/crosschecks/mipex_handcompiled_vs_mipex2020.py`); it must not feed a score.
+`indicators/country.yaml` still references it until the framework issue replaces it.
 """
 
 from __future__ import annotations
@@ -37,8 +42,10 @@ def stage(raw: pd.DataFrame) -> StageResult:
 
 SPEC = SourceSpec(
     dataset_id=DATASET_ID,
-    description="MIPEX III overall scores (0-100) for 32 countries, hand-compiled; year 2010 "
-    "assumed from the README, flagged year_assumed_2010 on every row.",
+    description="CROSS-CHECK ONLY, not for scoring: MIPEX III overall scores (0-100) for 32 "
+    "countries, hand-compiled; year 2010 assumed from the README, flagged year_assumed_2010 on "
+    "every row. Compared with MIPEX 2020's 2010 scores in quality.cross_checks "
+    "(mipex_handcompiled_vs_mipex2020).",
     read=mipex_semicolon.read,
     stage=stage,
     schema=MipexStaged,

@@ -4,7 +4,8 @@ Keys: European cities by Eurostat core-city code (`NL037C`); US cities by Census
 `US-<state>-<place>` (`US-IL-Chicago city`: the place name as the Census writes it, type
 included, so "city" and "municipality" stay distinct); Canadian cities by StatCan CMA as
 `CA-CMA-<SGC code>` (`CA-CMA-535` Toronto; Ottawa - Gatineau comes in two provincial parts,
-`CA-CMA-505-24` and `CA-CMA-505-35`). Every city carries its country's ISO3.
+`CA-CMA-505-24` and `CA-CMA-505-35`); the City of Buenos Aires as `AR-CABA` (peer group
+`ar`: context data only, no city framework scores it). Every city carries its country's ISO3.
 """
 
 from __future__ import annotations
@@ -16,13 +17,14 @@ from pathlib import Path
 
 import pandas as pd
 import pandera.pandas as pa
-import pycountry
 import yaml
 from pandera.typing import Series
 
 from sources.catalogue import dataset
 from sources.errors import SourceError
 from sources.geography._model import StrictModel
+from sources.geography.argentina import CABA_KEY, CABA_NAME
+from sources.geography.countries import alpha2_to_iso3
 
 GEO_DIR = Path(__file__).resolve().parent
 OVERRIDES_PATH = GEO_DIR / "city_overrides.yaml"
@@ -34,36 +36,31 @@ AUDIT_ID = "eurostat_urban_audit_sdmxcsv"
 QOL_ID = "eu_qol_european_cities_2023"
 NAE_ID = "nae_cities_index_us"
 STATCAN_ID = "statcan_census2016_immigrants_by_cma"
+ARGENTINA_IDS = ("argentina_dnm_foreign_residents", "argentina_dnm_residence_permits")
 QOL_FILE = "quality_of_life_european_cities_2023_aggregated_data.xlsx"
 QOL_SHEET = "QoL in European cities 2023_V2"
 CORE_CITY_RE = r"^[A-Z]{2}\d{3}C$"
 
-# Eurostat uses EL for Greece and UK for the United Kingdom; everything else is ISO alpha-2.
-EUROSTAT_PREFIX_ISO3 = {"EL": "GRC", "UK": "GBR"}
 # Letters NFKD does not decompose.
 _FOLD_LETTERS = str.maketrans(
     {"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "đ": "d", "Đ": "D", "ß": "ss", "æ": "ae", "ı": "i"}
 )
 
 
-@cache
-def _alpha2_to_iso3(prefix: str) -> str | None:
-    if prefix in EUROSTAT_PREFIX_ISO3:
-        return EUROSTAT_PREFIX_ISO3[prefix]
-    country = pycountry.countries.get(alpha_2=prefix)
-    return None if country is None else country.alpha_3
-
-
 def eurostat_geo_iso3(codes: pd.Series, *, dataset: str) -> pd.Series:
-    """ISO3 of the country of each Eurostat geo code (`NL037C`, `NL`), from its 2-letter prefix."""
+    """ISO3 of the country of each Eurostat geo code (`NL037C`, `NL`), from its 2-letter prefix.
+
+    Eurostat writes EL for Greece and UK for the United Kingdom; both are in the `alpha2`
+    table of country_overrides.yaml, read by `alpha2_to_iso3`."""
     prefix = codes.astype(str).str[:2]
-    mapping = {p: _alpha2_to_iso3(p) for p in prefix.unique()}
-    unknown = sorted(p for p, iso3 in mapping.items() if iso3 is None)
-    if unknown:
+    unique = pd.Series(prefix.unique(), dtype="str")
+    try:
+        iso3 = alpha2_to_iso3(unique, dataset=dataset, file="?")
+    except SourceError as err:
         raise SourceError(
-            f"unknown Eurostat country prefix(es) {unknown}", dataset=dataset, column="geo"
-        )
-    return prefix.map(mapping).astype("str")
+            f"unknown Eurostat country prefix(es): {err}", dataset=dataset, column="geo"
+        ) from None
+    return prefix.map(dict(zip(unique, iso3, strict=True))).astype("str")
 
 
 def fold_name(names: pd.Series) -> pd.Series:
@@ -237,7 +234,7 @@ class Cities(StrictModel):
     city_key: Series[str] = pa.Field(unique=True)
     name: Series[str]
     country_iso3: Series[str] = pa.Field(str_matches=r"^[A-Z]{3}$")
-    peer_group: Series[str] = pa.Field(isin=["eu", "us", "ca"])
+    peer_group: Series[str] = pa.Field(isin=["eu", "us", "ca", "ar"])
     eurostat_code: Series[str] = pa.Field(nullable=True, str_matches=CORE_CITY_RE)
     qol_code: Series[str] = pa.Field(nullable=True, str_matches=r"^\d{3,4}$")
     nae_place: Series[str] = pa.Field(nullable=True)
@@ -296,7 +293,14 @@ def build_cities(raw_tables: dict[str, pd.DataFrame] | None = None) -> pd.DataFr
     ca["statcan_cma"] = cma.str[-3:].to_numpy()
     ca["country_iso3"], ca["peer_group"], ca["sources"] = "CAN", "ca", STATCAN_ID
 
-    out = pd.concat([eu, us, ca], ignore_index=True)
+    # Buenos Aires: the city-level rows of the Argentine sources (context only, never scored)
+    ar_sources = [d for d in ARGENTINA_IDS if _raw(d, raw_tables)["geo_level"].eq("city").any()]
+    ar = pd.DataFrame(
+        {"city_key": [CABA_KEY], "name": [CABA_NAME], "sources": [",".join(ar_sources)]}
+    ).iloc[: 1 if ar_sources else 0]
+    ar["country_iso3"], ar["peer_group"] = "ARG", "ar"
+
+    out = pd.concat([eu, us, ca, ar], ignore_index=True)
     for col in ("eurostat_code", "qol_code", "nae_place", "statcan_cma"):
         if col not in out:
             out[col] = pd.NA
@@ -337,13 +341,17 @@ def build_study_cities(cities: pd.DataFrame | None = None) -> pd.DataFrame:
             hit = cities[cities["nae_place"].eq(s["nae_place"])]
         elif s.get("statcan_cma_name"):
             hit = cities[cities["peer_group"].eq("ca") & cities["name"].eq(s["statcan_cma_name"])]
+        elif s.get("city_key"):
+            hit = cities[cities["city_key"].eq(s["city_key"])]
         if len(hit) > 1:
             raise SourceError(
                 f"study city {s['city']!r} matches {len(hit)} cities",
                 dataset="study_cities",
                 file=STUDY_CITIES_PATH.name,
             )
-        expects_data = any(s.get(k) for k in ("eurostat_name", "nae_place", "statcan_cma_name"))
+        expects_data = any(
+            s.get(k) for k in ("eurostat_name", "nae_place", "statcan_cma_name", "city_key")
+        )
         if expects_data and hit.empty:
             raise SourceError(
                 f"study city {s['city']!r} not found in the city table",

@@ -115,6 +115,42 @@ def name_to_iso3(names: Iterable[str], *, dataset: str, file: str) -> pd.Series:
 
 
 @cache
+def non_iso_alpha2() -> dict[str, str]:
+    """Publisher two-letter codes that are not ISO alpha-2 (TU, UK, …) -> ISO3, from the table."""
+    return dict(overrides()["alpha2"])
+
+
+@cache
+def _alpha2_table() -> dict[str, str]:
+    table = {c.alpha_2: c.alpha_3 for c in pycountry.countries}
+    table.update(non_iso_alpha2())
+    return table
+
+
+def alpha2_codes() -> frozenset[str]:
+    """Every two-letter code `alpha2_to_iso3` accepts (so a reader can name the bad row)."""
+    return frozenset(_alpha2_table())
+
+
+def alpha2_to_iso3(
+    codes: Iterable[str], *, dataset: str, file: str, column: str = "geo"
+) -> pd.Series:
+    """ISO3 for each two-letter code: ISO alpha-2, or a listed non-ISO code; unknown ones raise."""
+    codes = pd.Series(list(codes) if not isinstance(codes, pd.Series) else codes, dtype="str")
+    mapped = codes.map(_alpha2_table())
+    unknown = sorted(set(codes[mapped.isna()].tolist()))
+    if unknown:
+        raise SourceError(
+            f"two-letter code(s) {unknown} are neither ISO 3166-1 alpha-2 nor listed under "
+            "`alpha2` in sources/geography/country_overrides.yaml",
+            dataset=dataset,
+            file=file,
+            column=column,
+        )
+    return mapped.astype("str")
+
+
+@cache
 def _m49_table() -> dict[int, str]:
     table = {int(c.numeric): c.alpha_3 for c in pycountry.countries}
     table.update({int(k): v for k, v in overrides()["m49"].items()})

@@ -8,6 +8,7 @@ the reader says otherwise) and the column, with the offending cell quoted.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -47,13 +48,54 @@ def read_text_table(
 ) -> pd.DataFrame:
     """Every cell as the publisher wrote it (strings, "" for empty): the reader decides what a
     cell means. A file pandas cannot tokenise raises `SourceError` prefixed with `what`, with
-    the file line pandas names ("Expected 2 fields in line 30, saw 3") as its row."""
+    the file line pandas names ("Expected 2 fields in line 30, saw 3") as its row; a file
+    that is not in `encoding` (re-saved as UTF-16 or latin-1) names the line of its first
+    undecodable byte."""
+    path = ds.path(name)
     try:
-        return pd.read_csv(ds.path(name), dtype=str, keep_default_na=False, **read_csv)
+        return pd.read_csv(path, dtype=str, keep_default_na=False, **read_csv)
     except pd.errors.ParserError as exc:
         line = _PANDAS_LINE.search(str(exc))
         row = int(line.group(1)) if line else None  # pandas counts skipped lines too
         raise SourceError(f"{what}: {exc}", dataset=ds.id, file=name, row=row) from None
+    except UnicodeDecodeError as exc:
+        encoding = read_csv.get("encoding", "utf-8")
+        raise undecodable(ds, name, path.read_bytes(), encoding) from exc
+
+
+def undecodable(ds: Dataset, name: str, data: bytes, encoding: str) -> SourceError:
+    """The error for a file that is not `encoding` text, at the line of its first bad byte."""
+    try:
+        data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        row = data[: exc.start].count(b"\n") + 1
+        return SourceError(
+            f"not {encoding} text (re-encoded?): byte {data[exc.start : exc.start + 1]!r} "
+            f"at offset {exc.start} cannot be decoded",
+            dataset=ds.id,
+            file=name,
+            row=row,
+        )
+    return SourceError(f"not {encoding} text (re-encoded?)", dataset=ds.id, file=name)
+
+
+def read_json(ds: Dataset, name: str) -> Any:
+    """A JSON file as Python objects. Bytes that are not UTF-8 (a re-encoded copy) or text the
+    parser rejects (a truncated one) raise `SourceError` at the parser's line and character."""
+    try:
+        return json.loads(ds.path(name).read_bytes().decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise SourceError(
+            f"not UTF-8 encoded JSON (byte {exc.start}): {exc.reason}", dataset=ds.id, file=name
+        ) from None
+    except json.JSONDecodeError as exc:
+        raise SourceError(
+            f"not valid JSON: {exc.msg}",
+            dataset=ds.id,
+            file=name,
+            row=exc.lineno,
+            column=f"char {exc.colno}",
+        ) from None
 
 
 def require_header(ds: Dataset, name: str, columns: Sequence[str], expected: list[str]) -> None:

@@ -8,29 +8,18 @@ The whole file decodes with one fancy index: `V[:, matrix]` -> (category, birth,
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pandas as pd
 
 from sources.catalogue import Dataset
 from sources.errors import SourceError
-from sources.readers._common import raw_table
+from sources.readers._common import raw_table, read_json
 
 BIRTH_TOTAL = "TOTAL"
 
 
 def _load(ds: Dataset, name: str) -> dict:
-    try:
-        doc = json.loads(ds.path(name).read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise SourceError(
-            f"not valid JSON: {exc.msg}",
-            dataset=ds.id,
-            file=name,
-            row=exc.lineno,
-            column=f"char {exc.colno}",
-        ) from None
+    doc = read_json(ds, name)
     for key in ("values", "indexes", "matrix"):
         if key not in doc:
             raise SourceError(f"JSON has no {key!r}", dataset=ds.id, file=name, column=key)

@@ -102,6 +102,15 @@ def country_codes(ds: Dataset) -> frozenset[str]:
     return frozenset(meta.loc[meta["region"].notna(), "code"])
 
 
+def indicator_unit(code: str, name: str, units: dict[str, str] | None) -> str:
+    """`units[code]` if given, else the indicator name's last parentheses ("GDP (current US$)"
+    -> "current US$"), else the whole name: World Bank names carry the unit that way."""
+    if units and code in units:
+        return units[code]
+    found = _UNIT.search(name)
+    return found.group(1) if found else name
+
+
 def read_file(
     ds: Dataset, name: str, countries: frozenset[str], units: dict[str, str] | None = None
 ) -> pd.DataFrame:
@@ -185,10 +194,7 @@ def read_file(
     long = long[long["value"].notna()]
     ix = long["_row"].to_numpy() - HEADER_LINE - 1
     geo = wide["Country Code"].to_numpy()[ix]
-    unit = (units or {}).get(codes[0])
-    if unit is None:  # "GDP (current US$)" -> "current US$"
-        found = _UNIT.search(wide["Indicator Name"].iat[0])
-        unit = found.group(1) if found else wide["Indicator Name"].iat[0]
+    unit = indicator_unit(codes[0], wide["Indicator Name"].iat[0], units)
     return raw_table(
         ds,
         name,
