@@ -45,6 +45,7 @@ def _add_sensitivity(warehouse: Path) -> None:
 def portal_release(source_warehouse, tmp_path_factory) -> Path:
     """``exports/<release-id>/`` of a real release (with ``site/``) in a temporary directory."""
     from dividend.commands.build_release import study_cities_from_raw
+    from dividend.commands.world_map import world_map
     from dividend.index.definition import load_definition, scenario_paths
     from dividend.portal.site import build_site
     from dividend.release.from_warehouse import build_release
@@ -57,13 +58,19 @@ def portal_release(source_warehouse, tmp_path_factory) -> Path:
     shutil.copyfile(path, warehouse)  # the shared warehouse stays untouched
     _add_sensitivity(warehouse)
     definition, sources = load_definition(), catalogue()
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        world = world_map(con, sources)
+    finally:
+        con.close()
+    assert world is not None, "the source warehouse has no staged.map_crosswalk"
     out = build_release(
         warehouse,
         definition,
         definition.scenario(scenario_paths()[SCENARIO]),
         root / "exports",
         sources,
-        site_builder=partial(build_site, sources=sources, definition=definition),
+        site_builder=partial(build_site, sources=sources, definition=definition, world_map=world),
         study_fallback=study_cities_from_raw,
     )
     assert (out / "site" / "index.html").is_file(), "release writer did not build the site"

@@ -470,3 +470,18 @@ def test_every_preset_equals_the_python_scorer(page, served, portal_release):  #
             checked += len(got)
     assert checked > 1000
     assert page.watch.errors == []
+
+
+def test_map_countries_are_reachable_by_keyboard(page, served):
+    page.goto(served + "/site/map.html")
+    first = page.locator("svg.world-map a").first
+    first.focus()
+    assert page.evaluate("document.activeElement.closest('svg.world-map') !== null")
+    label = page.evaluate("document.activeElement.getAttribute('aria-label')")
+    page.keyboard.press("Tab")
+    label2 = page.evaluate("document.activeElement.getAttribute('aria-label')")
+    assert label and label2 and label != label2  # Tab moves from country to country
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/country/*.html")
+    assert page.locator("h1").inner_text() == label2.split(":")[0]
+    assert page.watch.errors == []

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 import shutil
+from html import escape as html_escape
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -343,3 +344,26 @@ def test_methodology_renders_the_data_gaps_note_and_lists_sources(site):
     for ds in cat.values():  # a dozen datasets: publisher, licence and vintage shown
         assert ds["landing_url"] in hrefs
         assert str(ds["vintage"]) in page.all_text and ds["licence"] in page.all_text
+
+
+def test_map_draws_or_lists_every_country(site, country, source_warehouse):
+    """Every index country is a linked path on the map or listed beside it as not drawable;
+    a drawn country's label states its verdict (crosswalk: staged.map_crosswalk)."""
+    import duckdb
+
+    path, _ = source_warehouse
+    con = duckdb.connect(str(path), read_only=True)
+    cw = con.execute("SELECT * FROM staged.map_crosswalk").df()
+    con.close()
+    html = (site / "map.html").read_text(encoding="utf-8")
+    svg = re.search(r'<svg class="world-map".*?</svg>', html, re.S).group(0)
+    linked = dict(re.findall(r'<a href="country/([A-Z]{3})\.html" aria-label="([^"]+)"', svg))
+    drawn = set(cw.loc[cw["geometry_index"].notna(), "iso3"].dropna())
+    in_index = set(country["geo"])
+    assert set(linked) == drawn & in_index
+    rest = html[html.index('id="not-drawn"') :]
+    for geo in in_index - drawn:  # the ones the 1:110m map has no polygon for
+        assert f'href="country/{geo}.html"' in rest, geo
+    v = pd.read_csv(site.parent / "country_index.csv").set_index("geo")
+    assert len(linked) > 150
+    assert all(html_escape(v.loc[g, "name"], quote=True) in lab for g, lab in linked.items())

@@ -15,6 +15,7 @@ from dividend.portal.text import cat, esc, esc_col
 
 NAV = (
     ("index.html", "Ranking"),
+    ("map.html", "Map"),
     ("countries.html", "Countries"),
     ("cities.html", "Cities"),
     ("compare.html", "Compare"),

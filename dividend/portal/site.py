@@ -16,7 +16,9 @@ from importlib import resources
 from pathlib import Path
 
 from dividend.index.definition import INDICATORS_DIR, IndexDefinition, load_definition
+from dividend.portal.chart_map import WorldMap
 from dividend.portal.page_compare import compare_page
+from dividend.portal.page_map import map_page
 from dividend.portal.page_licence import licence_text
 from dividend.portal.page_parts import dividend_domain, pillar_domain, site_meta
 from dividend.portal.page_weights import weights_page
@@ -69,6 +71,7 @@ def build_site(
     *,
     sources: Mapping[str, SourceEntry],
     definition: IndexDefinition | None = None,
+    world_map: WorldMap | None = None,
 ) -> Path:
     """Write ``release_dir/site/`` (replacing an older one) and return its path.
 
@@ -76,7 +79,8 @@ def build_site(
     directory (the release writer builds the site before its atomic rename).
     ``sources``: the source catalogue (dataset id -> entry). ``definition``: the frameworks
     and the scenarios, as the caller already read them (default: read ``indicators/`` and
-    ``$DIVIDEND_WEIGHTS_DIR`` or ``indicators/weights``).
+    ``$DIVIDEND_WEIGHTS_DIR`` or ``indicators/weights``). ``world_map``: the Natural Earth
+    topology and ``staged.map_crosswalk``, as the caller read them (no map without it).
     """
     release_dir = Path(release_dir)
     rel = load_release(release_dir, sources)
@@ -90,7 +94,7 @@ def build_site(
     domain = dividend_domain(rel)
     own = definition.scenarios.get(rel.scenario)
     description = own.description if own is not None else ""
-    others = frozenset({"weights.html"})
+    others = frozenset({"weights.html", "map.html"})
     pages = {
         "index.html": home(rel, meta, description, domain, pages=others),
         "countries.html": countries_page(rel, meta),
@@ -102,6 +106,7 @@ def build_site(
         "licence.html": licence_page(rel, meta),
         "compare.html": compare_page(meta),
         "weights.html": weights_page(meta, definition),
+        "map.html": map_page(rel, meta, world_map),
         **profiles(rel, frameworks, meta, pillar_domain(rel)),
     }
     site = release_dir / SITE_DIR

@@ -12,6 +12,7 @@ from pathlib import Path
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
+from dividend.commands.world_map import world_map
 from dividend.index.assemble import IndexTables, IndicatorTables
 from dividend.index.definition import load_definition
 from dividend.paths import EXPORTS_DIR
@@ -36,6 +37,7 @@ def exports_dir() -> Path:
         dividend_index,
         dg.AssetKey(["sensitivity", "dividend_sensitivity"]),
         dg.AssetKey(["quality", "data_quality"]),
+        dg.AssetKey(["staged", "map_crosswalk"]),  # the portal's world map
     ],
     partitions_def=scenario_partitions,
     description="Downloadable release for the scenario: country_index, city_index, indicators_long, "
@@ -67,6 +69,7 @@ def release(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.Mat
         )
         dq = read_data_quality(con)
         extra = sensitivity_tables(con, name)
+        world = world_map(con, catalogue())
     # the weights used, Launchpad overrides included, are index.weights as stored: nothing is
     # re-applied here (the scenario only names the release and its weight file)
     overrides = runs["weight_overrides"].iloc[0] if len(runs) else "{}"
@@ -76,7 +79,7 @@ def release(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.Mat
                 t[col] = t[col].astype("Int64")
     sources = catalogue()
     rel = release_tables(definition.frameworks, scenario, ind, idx, dq, sources, extra)
-    site = partial(build_site, sources=sources, definition=definition)
+    site = partial(build_site, sources=sources, definition=definition, world_map=world)
     out = write_release(rel, exports_dir(), site_builder=site)
     files = sorted(p.name for p in out.iterdir())
     context.log.info("release written to %s", out)
