@@ -485,3 +485,24 @@ def test_map_countries_are_reachable_by_keyboard(page, served):
     page.wait_for_url("**/country/*.html")
     assert page.locator("h1").inner_text() == label2.split(":")[0]
     assert page.watch.errors == []
+
+
+def test_user_weights_travel_to_the_map_and_the_profiles(page, served, portal_release):  # noqa: F811
+    """Only the financial pillar weighted: every country's dividend is its financial pillar
+    (country_index.csv), on its profile and in the map's labels, with the plain warning."""
+    country = pd.read_csv(portal_release / "country_index.csv").set_index("geo")
+    from dividend.index.definition import load_definition
+
+    pillars = load_definition().frameworks["country"].pillars
+    w = ",".join("1" if p == "financial" else "0" for p in pillars)
+    query = f"?fw=country&w=p:{w};d:1"
+    page.goto(served + "/site/country/DEU.html" + query)
+    banner = page.locator(".weights-banner").inner_text()
+    assert "intervals and verdicts are not computed" in banner
+    want = f"Dividend {country.loc['DEU', 'financial_dividend']:+.1f}".replace("-", "−")
+    assert want in banner
+    page.goto(served + "/site/map.html" + query)
+    page.locator(".weights-banner").wait_for()
+    label = page.locator('svg.world-map a[href^="country/DEU.html"]').get_attribute("aria-label")
+    assert want.replace("Dividend", "dividend") in label and "no verdict" in label
+    assert page.watch.errors == []

@@ -73,9 +73,7 @@ def run(args: argparse.Namespace) -> int:
         definition.scenario(args.weights),
         args.exports,
         sources,
-        site_builder=partial(
-            build_site, sources=sources, definition=definition, world_map=world
-        ),
+        site_builder=partial(build_site, sources=sources, definition=definition, world_map=world),
         min_coverage=args.min_coverage,
         study_fallback=study_cities_from_raw,
     )

@@ -18,8 +18,8 @@ from pathlib import Path
 from dividend.index.definition import INDICATORS_DIR, IndexDefinition, load_definition
 from dividend.portal.chart_map import WorldMap
 from dividend.portal.page_compare import compare_page
-from dividend.portal.page_map import map_page
 from dividend.portal.page_licence import licence_text
+from dividend.portal.page_map import map_page
 from dividend.portal.page_parts import dividend_domain, pillar_domain, site_meta
 from dividend.portal.page_weights import weights_page
 from dividend.portal.pages import (

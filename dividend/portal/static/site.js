@@ -82,8 +82,26 @@
     });
   }
 
+  /* Weights set on weights.html travel in the address (?fw=..&preset=.. or &w=..): the map
+     and the profiles then load the engine and the published scores, and show them. */
+  function setupWeightsView() {
+    var q = new URLSearchParams(location.search);
+    if (!q.get("fw") || (!q.get("w") && !q.get("preset"))) { return; }
+    if (document.getElementById("w-app")) { return; }
+    var root = document.body.getAttribute("data-root") || "";
+    var files = ["weights-data.js", "weights-engine.js", "weights-view.js"], loaded = 0;
+    files.forEach(function (f) {
+      var s = document.createElement("script");
+      s.src = root + "static/" + f;
+      s.async = false;
+      s.onload = function () { if (++loaded === files.length) { window.DividendWeightsView(); } };
+      document.head.appendChild(s);
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     setupSearch();
+    setupWeightsView();
     Array.prototype.forEach.call(document.querySelectorAll("table.sortable"), setupSort);
   });
 })();

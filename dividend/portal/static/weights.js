@@ -90,6 +90,11 @@
     if (own) { q.set("preset", presetName); }
     else { q.set("w", "p:" + Array.from(pw).join(",") + ";d:" + Array.from(dw).join(",")); }
     history.replaceState(null, "", location.pathname + "?" + q.toString());
+    var qs = "?" + q.toString();
+    document.getElementById("w-map").href = "map.html" + qs;
+    rows.forEach(function (row) {
+      if (row.u >= 0) { row.a.href = rows.root + fw.units.href[row.u] + qs; }
+    });
   }
 
   function sliders() {
