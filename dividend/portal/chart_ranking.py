@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from dividend.portal.chart_bars import bar_chart
+from dividend.portal.chart_bars import bar_chart, family_domain
 from dividend.portal.text import cat, num_col
 from dividend.portal.verdicts import CLASS, CLOSE, GAIN, LOSS, verdict_html
 
@@ -132,3 +132,57 @@ def ranking_markdown(frame: pd.DataFrame, *, top: int = 15, bottom: int = 10) ->
             ]
         )
     return head + "\n".join(body) + "\n"
+
+
+def movers_html(changes: pd.DataFrame, *, chart_id: str, n: int = 10) -> str:
+    """The ``n`` largest rises and falls of the dividend over the change window, with the
+    change's 5–95 % interval and P(improved) (paired sensitivity runs).
+
+    ``changes``: key, name, href, nominal_change, change_q05, change_q95, p_improved,
+    base_year, year. One axis range for both lists (the family of change charts).
+    """
+    c = changes[pd.to_numeric(changes["nominal_change"], errors="coerce").notna()]
+    c = c.sort_values(["nominal_change", "name"], ascending=[False, True])
+    up, down = c.head(n), c.tail(n).iloc[::-1]
+    domain = family_domain(c["nominal_change"], c["change_q05"], c["change_q95"])
+    span = (
+        f"{int(c['base_year'].min())}–{int(c['year'].max())}"
+        if {"base_year", "year"} <= set(c.columns) and len(c)
+        else "the change window"
+    )
+
+    def rows(f: pd.DataFrame) -> pd.DataFrame:
+        p = pd.to_numeric(f["p_improved"], errors="coerce")
+        return pd.DataFrame(
+            {
+                "key": f["key"],
+                "name": f["name"],
+                "href": f["href"],
+                "value": f["nominal_change"],
+                "lo": f["change_q05"],
+                "hi": f["change_q95"],
+                "extra": (
+                    ' <span class="p">P(improved) ' + num_col(p * 100, 0) + "\u00a0%</span>"
+                ).where(p.notna(), ""),
+                "cls": np.where(f["nominal_change"] < 0, "v-loss", "v-gain"),
+            },
+            index=f.index,
+        )
+
+    label = f"Change of the dividend, {span} (points)"
+    return bar_chart(
+        rows(up),
+        title=f"Largest rises, {span}",
+        desc="The change of each country's dividend, its 5–95 % interval across the paired "
+        "sensitivity runs, and the share of runs in which it rose.",
+        chart_id=f"{chart_id}-up",
+        domain=domain,
+        axis_label=label,
+    ) + bar_chart(
+        rows(down),
+        title=f"Largest falls, {span}",
+        desc="The same for the largest falls.",
+        chart_id=f"{chart_id}-down",
+        domain=domain,
+        axis_label=label,
+    )

@@ -50,9 +50,13 @@ def render(md: str, heading_offset: int = 1, id_prefix: str = "") -> str:
             tok.attrs.pop("style", None)
             tok.attrSet("class", "num" if align == "right" else f"align-{align}")
     html = parser.renderer.render(tokens, parser.options, {})
-    # wide tables scroll inside a focusable, labelled region (axe: scrollable-region-focusable)
-    return html.replace(
-        '<table class="md-table">',
-        '<div class="table-wrap" tabindex="0" role="region" aria-label="Table">'
-        '<table class="md-table">',
-    ).replace("</table>", "</table></div>")
+    # wide tables scroll inside a focusable region with a unique label (axe:
+    # scrollable-region-focusable, landmark-unique)
+    parts = html.split('<table class="md-table">')
+    out = parts[0]
+    for n, rest in enumerate(parts[1:], start=1):
+        out += (
+            f'<div class="table-wrap" tabindex="0" role="region" aria-label="{id_prefix}table {n}">'
+            '<table class="md-table">' + rest.replace("</table>", "</table></div>", 1)
+        )
+    return out

@@ -122,9 +122,9 @@
       p.appendChild(lab); p.appendChild(input); p.appendChild(out);
       box.appendChild(p);
     }
-    box.appendChild(el("h3", "", "Pillars"));
+    box.appendChild(el("h2", "w-h", "Pillars"));
     fw.pillars.forEach(function (c, i) { one(fw.pillarLabels[i], pw, i, "w-p-" + c); });
-    box.appendChild(el("h3", "", "Dimensions"));
+    box.appendChild(el("h2", "w-h", "Dimensions"));
     fw.dimensions.forEach(function (c, i) { one(fw.dimensionLabels[i], dw, i, "w-d-" + c); });
     if (fw.dimensions.length < 2) {
       box.appendChild(el("p", "note", "This framework has only one dimension, so its weight cannot change the result."));
