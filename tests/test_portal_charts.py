@@ -172,3 +172,31 @@ def test_markdown_lists_tables_code_and_unique_ids():
     assert 'id="m-same"' in html and 'id="m-same-2"' in html
     # a wide table scrolls in a focusable, labelled region
     assert '<div class="table-wrap" tabindex="0" role="region"' in html
+
+
+def test_panel_chart_positions_and_table():
+    from dividend.portal.chart_panel import BOTTOM, LEFT, RIGHT, TOP, unit_panels
+
+    panel = pd.DataFrame(
+        {
+            "framework": "country",
+            "geo": ["AAA"] * 3 + ["BBB"],
+            "reference_year": [2010, 2015, 2020, 2020],
+            "dividend": [-10.0, 0.0, 10.0, 5.0],
+            "financial_dividend": [np.nan, 20.0, 30.0, 5.0],
+            "verdict": ["net loss", "too close to call", "net gain", "net gain"],
+        }
+    )
+    iv = panel.assign(score_q05=panel["dividend"] - 2, score_q95=panel["dividend"] + 2)
+    out = unit_panels(panel, iv, {"financial": "Financial"}, (-40.0, 40.0))
+    assert list(out.index) == ["country|AAA"]  # BBB has a single year: no chart
+    html = out["country|AAA"]
+    mid = (TOP + BOTTOM) / 2
+    # the dividend dots: 2010 at the left edge, 2020 at the right, 0 in the middle height
+    assert f'cx="{LEFT:.2f}%"' in html and f'cx="{RIGHT:.2f}%"' in html
+    assert f'cy="{mid:.2f}%"' in html
+    assert html.count('class="iv"') == 3 and html.count('class="pt"') == 3
+    chart = html.split("</svg>")[0]
+    assert chart.count('class="pil"') == 1  # 2015-2020 only: 2010 has no financial value
+    assert '<td class="num">−8.0 to −12.0</td>' not in html and "−12.0 to −8.0" in html
+    assert "Financial" in html and "svg" in html and "<a " not in html
