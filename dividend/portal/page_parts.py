@@ -228,7 +228,8 @@ def dividend_domain(rel: Release) -> tuple[float, float]:
     """The one axis range of every index-dividend chart (rankings, movers, panels): covers
     every published dividend and interval of countries and cities."""
     cols = ["dividend", "score_lo", "score_hi"]
-    return family_domain(*[column_of(t, c) for t in (rel.country, rel.city) for c in cols])
+    tables = [rel.country, rel.city] + ([rel.panel] if rel.panel is not None else [])
+    return family_domain(*[column_of(t, c) for t in tables for c in cols])
 
 
 def pillar_domain(rel: Release) -> tuple[float, float]:

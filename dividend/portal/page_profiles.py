@@ -12,6 +12,7 @@ import pandas as pd
 from dividend.index.definition import PILLARS, FrameworkConfig, load_frameworks
 from dividend.index.unit_tables import NO_CITY_DATA
 from dividend.portal.chart_bars import axis_html, bar_rows
+from dividend.portal.chart_panel import unit_panels
 from dividend.portal.layout import Col, SiteMeta, link_col, page
 from dividend.portal.page_parts import (
     PEER_GROUP_LABELS,
@@ -306,14 +307,24 @@ def profiles(
     frameworks: dict[str, FrameworkConfig] | None,
     meta: SiteMeta,
     domain: tuple[float, float],
+    panel_domain: tuple[float, float] | None = None,
 ) -> dict[str, str]:
-    """Relative path under ``site/`` -> HTML (and per-profile CSV), for every unit."""
+    """Relative path under ``site/`` -> HTML (and per-profile CSV), for every unit.
+
+    ``domain``: the pillar charts' axis range; ``panel_domain``: the dividend family's (the
+    panel chart by reference year, index v2 releases only).
+    """
     fws = frameworks or load_frameworks()
     both = pd.concat([rel.country, rel.city], ignore_index=True)
     both["key"] = both["framework"].astype(str) + "|" + both["geo"].astype(str)
     ind_tables = _indicator_tables(rel, both, fws)
     charts, missing = _pillar_charts(both, fws, domain)
     computed, csv = _computed_tables(rel, fws)
+    panels = (
+        unit_panels(rel.panel, _yearly_intervals(rel), PILLAR_LABELS, panel_domain or domain)
+        if rel.panel is not None
+        else pd.Series(dtype=object)
+    )
     is_city = both["framework"].astype(str) != "country"
     no_city = both["city_data"].astype(str).eq(NO_CITY_DATA)
     insufficient = both["verdict"] == NODATA
@@ -376,12 +387,20 @@ def profiles(
             csv_href=csv_path if key in csv.index else "",
             national=Markup(national.get(key, "")),
             indicators=Markup(ind_tables.get(key, "")),
-            panel=Markup(""),
+            panel=Markup(panels.get(key, "")),
         )
         if key in csv.index:
             out[csv_path.removeprefix("../")] = csv[key]
     del no_city, insufficient
     return out
+
+
+def _yearly_intervals(rel: Release) -> pd.DataFrame | None:
+    """The sensitivity units' 5-95 % dividend interval per (framework, geo, reference_year)."""
+    s = rel.sensitivity
+    if s is None or "reference_year" not in s.columns:
+        return None
+    return s[["framework", "geo", "reference_year", "score_q05", "score_q95"]]
 
 
 def _national_context(both: pd.DataFrame, country: pd.DataFrame, is_city: pd.Series) -> pd.Series:

@@ -95,6 +95,8 @@ class Release:
     sources: dict[str, SourceEntry] = field(default_factory=dict)
     overrides: str = ""
     contributions: pd.DataFrame | None = None
+    panel: pd.DataFrame | None = None  # index v2: every unit by reference_year
+    changes: pd.DataFrame | None = None  # index v2: 5-year changes with p_improved
 
     @property
     def release_id(self) -> str:
@@ -181,6 +183,28 @@ def release_overrides(datapackage: dict | None) -> str:
     return str(ov)
 
 
+PANEL_FILES = ("country_index_panel.csv", "city_index_panel.csv")
+PANEL_COLUMNS = ("framework", "geo", "reference_year", "dividend")
+CHANGE_COLUMNS = ("p_improved", "nominal_change")
+
+
+def _panel(root: Path) -> pd.DataFrame | None:
+    """The index panel (unit x reference_year) of a v2 release, or None."""
+    parts = [_read_csv(root / f, PANEL_COLUMNS) for f in PANEL_FILES if (root / f).is_file()]
+    return pd.concat(parts, ignore_index=True) if parts else None
+
+
+def _changes(root: Path) -> pd.DataFrame | None:
+    """The paired 5-year changes (sensitivity), keyed by (framework, geo, year), or None."""
+    df = _find_by_columns(root, CHANGE_COLUMNS)
+    if df is None:
+        return None
+    df = df.rename(columns={"uCode": "geo"})
+    if "geo" not in df.columns or "framework" not in df.columns:
+        raise PortalError("sensitivity changes: no 'framework' and 'geo'/'uCode' columns")
+    return df
+
+
 def load_release(root: str | Path, sources: Mapping[str, SourceEntry]) -> Release:
     """Read and check a release directory (``exports/<release-id>/``); ``sources``: the catalogue."""
     root = Path(root).resolve()
@@ -225,6 +249,8 @@ def load_release(root: str | Path, sources: Mapping[str, SourceEntry]) -> Releas
             if (root / "contributions.csv").is_file()
             else None
         ),
+        panel=_panel(root),
+        changes=_changes(root),
     )
 
 
@@ -249,6 +275,8 @@ def with_sensitivity(units: pd.DataFrame, sens: pd.DataFrame | None) -> pd.DataF
     on = ["geo"]
     if "framework" in s.columns and "framework" in out.columns:
         on = ["framework", "geo"]
+    if "reference_year" in s.columns and "reference_year" in out.columns:
+        on = [*on, "reference_year"]  # index v2: the row's own reference year
     if "scenario" in s.columns and "scenario" in out.columns:
         s = s[s["scenario"].isin(out["scenario"].unique())]
     s = s[[*on, *cols]].rename(columns=cols).drop_duplicates(on)

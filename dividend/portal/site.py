@@ -15,12 +15,15 @@ from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
 
+import pandas as pd
+
 from dividend.index.definition import INDICATORS_DIR, IndexDefinition, load_definition
 from dividend.portal.chart_map import WorldMap
+from dividend.portal.chart_ranking import movers_html
 from dividend.portal.page_compare import compare_page
 from dividend.portal.page_licence import licence_text
 from dividend.portal.page_map import map_page
-from dividend.portal.page_parts import dividend_domain, pillar_domain, site_meta
+from dividend.portal.page_parts import dividend_domain, pillar_domain, site_meta, unit_href
 from dividend.portal.page_weights import weights_page
 from dividend.portal.pages import (
     cities_page,
@@ -35,12 +38,13 @@ from dividend.portal.release_data import (
     DOWNLOADS,
     LICENCE,
     SITE_DIR,
+    Release,
     SourceEntry,
     load_release,
     with_sensitivity,
 )
 from dividend.portal.search import search_index_js
-from dividend.portal.verdicts import with_verdicts
+from dividend.portal.verdicts import NODATA, with_verdicts
 from dividend.portal.weights_data import weights_data_js
 
 DATA_GAPS = INDICATORS_DIR / "DATA_GAPS.md"
@@ -63,6 +67,39 @@ def _copy_downloads(release_dir: Path, files: list[str], tmp: Path, extra: dict[
             shutil.copyfile(src, dst)
     for name, text in extra.items():
         (tmp / DOWNLOADS / name).write_text(text, encoding="utf-8")
+
+
+def headline_only(rel: Release) -> None:
+    """Index v2 releases carry every reference year in ``indicators_long`` and
+    ``contributions``; the lists and profiles show the headline year of each unit (the year
+    of its row in country_index / city_index). A release without reference years is as is."""
+    units = pd.concat([rel.country, rel.city], ignore_index=True)
+    if "reference_year" not in units.columns:
+        return
+    keys = units[["framework", "geo", "reference_year"]].dropna().drop_duplicates()
+    for name in ("long", "contributions"):
+        t = getattr(rel, name)
+        if t is not None and "reference_year" in t.columns:
+            setattr(rel, name, t.merge(keys, on=["framework", "geo", "reference_year"]))
+
+
+def movers(rel: Release) -> str:
+    """The home page's biggest movers: countries' 5-year change in their headline year."""
+    ch = rel.changes
+    if ch is None or "reference_year" not in rel.country.columns:
+        return ""
+    year_col = "reference_year" if "reference_year" in ch.columns else "year"
+    c = rel.country[rel.country["verdict"] != NODATA]
+    c = c.assign(key=c["geo"], href=unit_href(c))
+    m = ch[ch["framework"] == "country"].rename(columns={year_col: "year"})
+    m = m.merge(
+        c[["geo", "key", "name", "href", "reference_year"]],
+        left_on=["geo", "year"],
+        right_on=["geo", "reference_year"],
+    )
+    if m.empty:
+        return ""
+    return movers_html(m, chart_id="movers")
 
 
 def build_site(
@@ -88,6 +125,7 @@ def build_site(
         rel.root = rel.root.with_name(release_id)
     definition = definition or load_definition()
     frameworks = definition.frameworks
+    headline_only(rel)
     rel.country = with_verdicts(with_sensitivity(rel.country, rel.sensitivity))
     rel.city = with_verdicts(with_sensitivity(rel.city, rel.sensitivity))
     meta = site_meta(rel)
@@ -96,7 +134,7 @@ def build_site(
     description = own.description if own is not None else ""
     others = frozenset({"weights.html", "map.html"})
     pages = {
-        "index.html": home(rel, meta, description, domain, pages=others),
+        "index.html": home(rel, meta, description, domain, movers(rel), pages=others),
         "countries.html": countries_page(rel, meta),
         "cities.html": cities_page(rel, meta, domain),
         "methodology.html": methodology_page(
@@ -107,7 +145,7 @@ def build_site(
         "compare.html": compare_page(meta),
         "weights.html": weights_page(meta, definition),
         "map.html": map_page(rel, meta, world_map),
-        **profiles(rel, frameworks, meta, pillar_domain(rel)),
+        **profiles(rel, frameworks, meta, pillar_domain(rel), domain),
     }
     site = release_dir / SITE_DIR
     tmp = release_dir / f".{SITE_DIR}.tmp"
