@@ -367,3 +367,16 @@ def test_map_draws_or_lists_every_country(site, country, source_warehouse):
     v = pd.read_csv(site.parent / "country_index.csv").set_index("geo")
     assert len(linked) > 150
     assert all(html_escape(v.loc[g, "name"], quote=True) in lab for g, lab in linked.items())
+
+
+def test_release_without_sensitivity_says_so_on_every_page(tmp_path, portal_release):  # noqa: F811
+    """A --no-sensitivity release: no interval, no probability, and every page says why."""
+    rel = tmp_path / "2026-01-01_no_sensitivity_0123456789ab"
+    shutil.copytree(portal_release, rel, ignore=shutil.ignore_patterns("site", "sensitivity_*.csv"))
+    site = build_site(rel, sources=catalogue())
+    pages = sorted(site.rglob("*.html"))
+    assert len(pages) > 100
+    for p in pages:
+        text = Page(p.read_text(encoding="utf-8")).all_text
+        assert "this release has no uncertainty intervals" in text, p
+        assert "P(loss)" not in text and "Probability of a net loss" not in text, p

@@ -200,3 +200,32 @@ def test_panel_chart_positions_and_table():
     assert chart.count('class="pil"') == 1  # 2015-2020 only: 2010 has no financial value
     assert '<td class="num">−8.0 to −12.0</td>' not in html and "−12.0 to −8.0" in html
     assert "Financial" in html and "svg" in html and "<a " not in html
+
+
+def _luminance(hex_colour: str) -> float:
+    """WCAG relative luminance of #rrggbb."""
+    c = np.array([int(hex_colour[i : i + 2], 16) for i in (1, 3, 5)]) / 255
+    lin = np.where(c <= 0.03928, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+    return float(lin @ [0.2126, 0.7152, 0.0722])
+
+
+def _contrast(a: str, b: str) -> float:
+    la, lb = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+def test_palette_contrast_holds_in_colour_and_in_greyscale():
+    """Text colours >= 4.5:1 on white and on the band colour; the gain and loss bars differ by
+    >= 3:1 in luminance, which is what survives greyscale (WCAG contrast is luminance-only,
+    so a greyscale print keeps every ratio). Colours read from the shipped stylesheet."""
+    from pathlib import Path
+
+    import dividend.portal as portal
+
+    css = (Path(portal.__file__).parent / "static" / "site.css").read_text(encoding="utf-8")
+    var = dict(re.findall(r"--([a-z-]+):\s*(#[0-9a-fA-F]{6})", css))
+    for text in ("ink", "muted", "gain", "loss", "close", "link"):
+        for bg in ("bg", "band"):
+            assert _contrast(var[text], var[bg]) >= 4.5, (text, bg)
+    assert _contrast(var["gain-fill"], var["loss-fill"]) >= 3.0
+    assert _contrast(var["loss"], "#fff6ef") >= 4.5  # the callout's text on its background

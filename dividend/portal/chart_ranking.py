@@ -32,6 +32,12 @@ def ranking_html(
         raise ValueError(f"ranking_html: frame lacks column(s) {missing}")
     f = frame[pd.to_numeric(frame["score"], errors="coerce").notna()]
     f = f.sort_values(["score", "name"], ascending=[False, True])
+    if f.empty:
+        return (
+            f'<p class="callout" id="{chart_id}">No unit can be ranked here: without an '
+            "uncertainty result (or with too little data) a unit gets no verdict, no score and "
+            "no rank. Each profile says why.</p>"
+        )
     verdict = f["verdict"] if "verdict" in f else pd.Series("", index=f.index)
     rows = pd.DataFrame(
         {

@@ -38,7 +38,7 @@ FRAMEWORK_LABELS = {
 }
 DIMENSION_LABELS = {
     "actuality": "Actuality (measured benefits and costs)",
-    "perception": "Perception (public opinion)",
+    "perception": "Perception dimension (public opinion)",
 }
 
 

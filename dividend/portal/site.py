@@ -138,7 +138,10 @@ def build_site(
         "countries.html": countries_page(rel, meta),
         "cities.html": cities_page(rel, meta, domain),
         "methodology.html": methodology_page(
-            rel, meta, DATA_GAPS.read_text(encoding="utf-8") if DATA_GAPS.is_file() else None
+            rel,
+            meta,
+            DATA_GAPS.read_text(encoding="utf-8") if DATA_GAPS.is_file() else None,
+            frameworks,
         ),
         "downloads.html": downloads_page(rel, meta),
         "licence.html": licence_page(rel, meta),
