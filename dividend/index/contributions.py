@@ -124,3 +124,16 @@ def contributions(
     out.insert(0, "framework", framework_name)
     out.insert(0, "scenario", scenario)
     return out[CONTRIBUTION_COLUMNS]
+
+
+NUMERIC = ["value", "neutral", "goalpost", "score", "weight", "weight_share", "contribution"]
+
+
+def typed_contributions(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Frames stacked with float numeric columns (an empty frame of a context-only framework
+    must not turn them into text, which the CSV writer would then quote as a formula)."""
+    parts = [f for f in frames if len(f)]
+    out = (
+        pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=CONTRIBUTION_COLUMNS)
+    )
+    return out.astype(dict.fromkeys(NUMERIC, "float64"))
