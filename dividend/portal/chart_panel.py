@@ -20,6 +20,11 @@ DASHES = ("", "6 3", "2 3", "8 3 2 3", "1 2", "10 4")
 TOP, BOTTOM, LEFT, RIGHT = 6.0, 86.0, 7.0, 98.0  # plot box, percent of the svg
 
 
+def tick_label(t: float) -> str:
+    """``+50``, ``0``, ``−50``: axis tick text."""
+    return "0" if abs(t) < 1e-9 else str(num_col(pd.Series([t]), 0, True).iloc[0])
+
+
 def _fmt(v: float) -> str:
     return f"{v:.2f}"
 
@@ -52,7 +57,7 @@ def panel_svg(
             parts.append(
                 f'<line class="{cls}" x1="{LEFT}%" x2="{RIGHT}%" y1="{_fmt(yy)}%" y2="{_fmt(yy)}%"/>'
                 f'<text class="ylab" x="{LEFT - 1}%" y="{_fmt(yy)}%" dy="4" text-anchor="end">'
-                f"{esc(num_col(pd.Series([t]), 0, True).iloc[0])}</text>"
+                f"{esc(tick_label(t))}</text>"
             )
     step = 1 if span <= 8 else 2 if span <= 16 else 5
     for yr in range(int(y0), int(y1) + 1):
