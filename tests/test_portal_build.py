@@ -295,22 +295,6 @@ def test_home_ranking_verdicts_follow_the_published_probabilities(site, portal_r
             assert f"P(loss) {round(p * 100):d}" in words, geo
 
 
-def test_other_scenarios_match_the_index_scorer(portal_release, country):  # noqa: F811
-    """The switcher recomputes scenarios from indicators_long.csv; for the release's own
-    scenario that must reproduce country_index.csv exactly."""
-    from dividend.index.definition import load_frameworks, load_scenario, scenario_paths
-    from dividend.index.unit_tables import score_framework
-
-    frameworks = load_frameworks()
-    fw = frameworks["country"]
-    long = pd.read_csv(portal_release / "indicators_long.csv")
-    long = long[long["framework"] == "country"]
-    sc = load_scenario(scenario_paths()[country["scenario"].iloc[0]], frameworks)
-    units = country[["framework", "geo", "name", "country_iso3", "peer_group"]]
-    again = score_framework(fw, sc, units, long).table
-    assert np.allclose(again["dividend"], country["dividend"], equal_nan=True, atol=1e-9)
-
-
 def test_missing_release_file_or_column_is_named(tmp_path, portal_release):  # noqa: F811
     bad = tmp_path / "rel"
     shutil.copytree(portal_release, bad, ignore=shutil.ignore_patterns("site"))
