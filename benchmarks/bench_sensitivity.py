@@ -13,6 +13,15 @@ writes ``benchmarks/results/sensitivity.json``.
   with 10,000 random runs varying winmax {3, 5}, min-max (1, 100) vs ranks (COINr's n_rank),
   ±25% noise on all weights (10,000 sets) and arithmetic vs geometric mean. Run in a
   fresh subprocess so its peak RSS is its own. Target: completes within 2 GB.
+* Index panel (issue 12): the real index's sensitivity for one weight scenario, every
+  framework, with every issue-12 input (weight noise after the scenario choice, scenario,
+  documented neutral/goalpost ranges, aggregation of pillar dividends, imputation, survey
+  sampling), SA N = 256, 1000 bootstrap resamples: the headline (latest) reference year
+  alone, and every panel year with the paired 5-year changes. Upstream (sources,
+  indicators) is materialised first into a scratch warehouse (or ``--warehouse PATH``),
+  in a fresh subprocess so peak RSS is the sensitivity's. Targets: headline year <= 5 s and
+  whole panel <= 20 s for everything downstream of a weight change (this is the sensitivity
+  part of it), peak <= 2 GB. Prints the Sobol table (weight noise must be non-zero).
 """
 
 from __future__ import annotations
@@ -121,6 +130,64 @@ def big(n_units: int = 10_000, n_ind: int = 100, n_runs: int = 10_000) -> dict:
     }
 
 
+def index_panel(warehouse: str | None = None, repeat: int = 3) -> dict:
+    """Real-index sensitivity, headline year and whole panel (see the module docstring)."""
+    import tempfile
+
+    import duckdb
+
+    from dividend.index.definition import load_definition
+    from dividend.index.uncertainty import IndexSettings, index_sensitivity, survey_table
+    from pipelines.assets.sensitivity import panel_tables
+
+    if warehouse is None:
+        from pipelines.materialise import materialise
+
+        warehouse = str(Path(tempfile.mkdtemp(prefix="bench_panel_")) / "w.duckdb")
+        assert materialise(Path(warehouse)).success  # sources, geography, indicators
+    d = load_definition()
+    with duckdb.connect(warehouse, read_only=True) as con:
+        units = con.execute("SELECT * FROM indicators.units").df()
+        long = con.execute("SELECT * FROM indicators.long").df()
+        surveys = {n: survey_table(con, fw) for n, fw in d.frameworks.items()}
+    data = {n: panel_tables(units, long, n, fw.codes) for n, fw in d.frameworks.items()}
+    years = sorted({y for v in data.values() for y in v if y is not None})
+    head = {
+        n: {y: t for y, t in v.items() if y is None or y == max(v, key=lambda k: k or 0)}
+        for n, v in data.items()
+    }
+    scen = d.scenarios["faal_five_pillars"]
+    settings = IndexSettings(n=256)
+
+    def timed(dd):
+        ts, out = [], None
+        for _ in range(repeat):
+            t0 = time.perf_counter()
+            out = index_sensitivity(d.frameworks, scen, d.scenarios, dd, settings, surveys=surveys)
+            ts.append(time.perf_counter() - t0)
+        return ts, out
+
+    t_head, _ = timed(head)
+    t_panel, tabs = timed(data)
+    inputs = tabs["inputs"]
+    return {
+        "panel_years": years or ["single year (no panel in the index yet)"],
+        "headline_s": [round(t, 3) for t in t_head],
+        "panel_s": [round(t, 3) for t in t_panel],
+        "runs": len(tabs["runs"]),
+        "failed": int((tabs["runs"]["status"] == "failed").sum()),
+        "changes_rows": len(tabs.get("changes", [])),
+        "sobol": inputs[["framework", "reference_year", "input", "Si", "STi"]]
+        .assign(reference_year=inputs["reference_year"].astype(object))
+        .round(3)
+        .to_dict(orient="records"),
+        "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "target_headline_s": 5.0,
+        "target_panel_s": 20.0,
+        "target_mb": 2048,
+    }
+
+
 def main(skip_big: bool = False) -> dict:
     warnings.simplefilter("ignore")
     results: dict = {
@@ -150,6 +217,19 @@ def main(skip_big: bool = False) -> dict:
         prev = json.loads(OUT.read_text())
         if "big" in prev:
             results["big"] = prev["big"]
+    cmd = [sys.executable, __file__, "--panel-only"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=True, cwd=ROOT)
+    results["index_panel"] = p = json.loads(proc.stdout.strip().splitlines()[-1])
+    print(
+        f"Index sensitivity, headline year: median {statistics.median(p['headline_s']):.2f} s; "
+        f"whole panel {p['panel_years']}: median {statistics.median(p['panel_s']):.2f} s; "
+        f"{p['runs']} runs, {p['failed']} failed; peak RSS {p['max_rss_mb']:.0f} MB"
+    )
+    for r in p["sobol"]:
+        print(
+            f"  {r['framework']:8} {r['reference_year']!s:5} {r['input']:16} "
+            f"Si {r['Si']:6.3f}  STi {r['STi']:6.3f}"
+        )
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(results, indent=2))
     return results
@@ -158,5 +238,9 @@ def main(skip_big: bool = False) -> dict:
 if __name__ == "__main__":
     if "--big-only" in sys.argv:
         print(json.dumps(big()))
+    elif "--panel-only" in sys.argv:
+        warnings.simplefilter("ignore")
+        wh = sys.argv[sys.argv.index("--warehouse") + 1] if "--warehouse" in sys.argv else None
+        print(json.dumps(index_panel(wh), default=str))
     else:
         main(skip_big="--skip-big" in sys.argv)

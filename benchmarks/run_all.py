@@ -91,6 +91,25 @@ def benchmark_table() -> str:
                 "≤ 0.5 s (COINr ≈ 160 s)",
             )
         )
+        if "index_panel" in z:
+            p = z["index_panel"]
+            years = p["panel_years"]
+            span = f"{years[0]}–{years[-1]}" if isinstance(years[0], int) else years[0]
+            rows.append(
+                (
+                    "Index sensitivity (every issue-12 input, SA N=256, all frames), headline year",
+                    f"{_median(p['headline_s']):.1f} s",
+                    "part of ≤ 5 s",
+                )
+            )
+            rows.append(
+                (
+                    f"Index sensitivity, whole panel {span} ({p['runs']:,} runs, "
+                    f"{p['changes_rows']:,} paired 5-year changes)",
+                    f"{_median(p['panel_s']):.1f} s, peak {p['max_rss_mb']:.0f} MB RSS",
+                    "part of ≤ 20 s, < 2 GB",
+                )
+            )
         if "big" in z:
             b = z["big"]
             rows.append(
@@ -137,12 +156,30 @@ def benchmark_table() -> str:
             + ", ".join(f"{k} {a['STi'][k]:.2f}" for k in order)
             + " (COINr: aggregation most influential, winmax least).",
         ]
+    if z and "index_panel" in z:
+        lines += [
+            "",
+            "Sobol indices of the index (mean absolute rank change), headline year, scenario "
+            "`faal_five_pillars`:",
+            "",
+            "| framework | year | input | Si | STi |",
+            "|---|---|---|---|---|",
+            *(
+                f"| {r['framework']} | {r['reference_year']} | `{r['input']}` | "
+                f"{r['Si']:.3f} | {r['STi']:.3f} |"
+                for r in z["index_panel"]["sobol"]
+            ),
+        ]
     return "\n".join(lines)
 
 
 def _num(v: float) -> str:
     """Four significant digits, thousands separated, never in e-notation."""
     return f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.4g}"
+
+
+def _median(xs: list[float]) -> float:
+    return sorted(xs)[len(xs) // 2]
 
 
 def sources_table() -> str:

@@ -6,6 +6,9 @@ request whose path is not a plain, strictly-inside-the-root file name: no ``..``
 segment (raw or percent-encoded, once or twice), no backslash or NUL, no absolute-form
 target, and no symlink whose target resolves outside the release. Everything refused is a
 plain 404, so a probe learns nothing. Only GET and HEAD exist; no directory listings.
+Every response, errors and redirects included, carries the security headers, and a
+connection idle for :data:`IDLE_TIMEOUT_S` seconds is closed (a slow client cannot hold a
+thread forever).
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ CONTENT_TYPES = {
     ".parquet": "application/vnd.apache.parquet",
 }
 DEFAULT_CONTENT_TYPE = "application/octet-stream"
+IDLE_TIMEOUT_S = 20  # seconds a connection may stay silent (request line, headers, keep-alive)
 
 # The site is self-contained (inline SVG, one local script and stylesheet), so anything
 # else the browser is asked to load is a bug worth seeing as a console error.
@@ -70,7 +74,7 @@ def resolve_release(exports: Path) -> Path:
         (
             p
             for p in exports.iterdir()
-            if p.is_dir() and not p.name.startswith(".") and p.name != "latest"
+            if p.is_dir() and not p.name.startswith(".") and not p.name.startswith("latest")
         ),
         key=lambda p: p.stat().st_mtime,
     )
@@ -117,6 +121,13 @@ class ReleaseHandler(BaseHTTPRequestHandler):
     root: Path
     server_version = "dividend-serve"
     sys_version = ""
+    timeout = IDLE_TIMEOUT_S  # socket timeout: StreamRequestHandler closes an idle connection
+
+    def end_headers(self) -> None:
+        """Every response (files, redirects, 404, 405, 400) gets the security headers."""
+        for k, v in SECURITY_HEADERS.items():
+            self.send_header(k, v)
+        super().end_headers()
 
     def do_GET(self) -> None:
         self._send(body=True)
@@ -147,8 +158,6 @@ class ReleaseHandler(BaseHTTPRequestHandler):
         )
         self.send_header("Content-Length", str(len(data)))
         self.send_header("Last-Modified", formatdate(path.stat().st_mtime, usegmt=True))
-        for k, v in SECURITY_HEADERS.items():
-            self.send_header(k, v)
         self.end_headers()
         if body:
             self.wfile.write(data)

@@ -14,7 +14,7 @@ from sources.catalogue import dataset, verify_file
 from sources.datasets import SourceSpec, all_specs
 from sources.errors import SourceError
 from sources.schema_checks import check_table, provenance_failures
-from sources.tidy import RawTidy
+from sources.tidy import raw_model
 
 SAMPLE = 20
 
@@ -100,7 +100,9 @@ def source_checks() -> list[dg.AssetChecksDefinition]:
         staged_key = dg.AssetKey(["staged", f"staged_{spec.dataset_id}"])
         checks += [
             sha256_check(spec),
-            schema_check(raw_key, f"raw.{spec.dataset_id}", RawTidy),
+            schema_check(
+                raw_key, f"raw.{spec.dataset_id}", raw_model(*dataset(spec.dataset_id).coverage())
+            ),
             schema_check(staged_key, f"staged.{spec.dataset_id}", spec.schema),
             provenance_check(spec),
         ]

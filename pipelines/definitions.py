@@ -7,13 +7,16 @@ from pipelines.assets.geography import geography_assets, geography_checks
 from pipelines.assets.index import dividend_index, indicator_values
 from pipelines.assets.quality import data_quality
 from pipelines.assets.release import release
+from pipelines.assets.scenario_files import scenario_file_assets
 from pipelines.assets.sensitivity import sensitivity_assets
 from pipelines.assets.sources import source_assets
 from pipelines.checks import source_checks
+from pipelines.checks_outputs import output_checks
 from pipelines.resources import warehouse_resource
 from pipelines.resources_dask import DaskResource
 
 all_assets = [
+    *scenario_file_assets,
     *source_assets(),
     *geography_assets,
     cross_checks,
@@ -23,11 +26,36 @@ all_assets = [
     *sensitivity_assets,
     release,
 ]
-all_checks = [*source_checks(), *geography_checks, cross_checks_schema]
+all_checks = [*source_checks(), *geography_checks, cross_checks_schema, *output_checks]
+
+# `make run` and the UI run these two named jobs (not Dagster's anonymous __ASSET_JOB):
+# everything computed once, then the scenario-partitioned chain once per weight scenario.
+PARTITIONED = dg.AssetSelection.assets(
+    *(
+        k
+        for a in all_assets
+        if isinstance(a, dg.AssetsDefinition) and a.partitions_def
+        for k in a.keys
+    )
+)
+UNPARTITIONED = dg.AssetSelection.all() - PARTITIONED
+sources_and_indicators = dg.define_asset_job(
+    "sources_and_indicators",
+    selection=UNPARTITIONED,
+    description="Every publisher file to raw, staged, quality, geography and indicator tables, "
+    "with their blocking checks.",
+)
+scenario_release = dg.define_asset_job(
+    "scenario_release",
+    selection=PARTITIONED,
+    description="For one weight scenario: the index, its sensitivity analysis and the release.",
+)
+all_jobs = [sources_and_indicators, scenario_release]
 
 defs = dg.Definitions(
     assets=all_assets,
     asset_checks=all_checks,
+    jobs=all_jobs,
     resources={"duckdb": warehouse_resource(), "dask": DaskResource()},
     executor=dg.in_process_executor,
 )

@@ -7,6 +7,7 @@ from typing import Any
 import dagster as dg
 import pandas as pd
 
+from dividend.release.fields import describe, input_doc
 from dividend.release.writer import column_type
 from sources.catalogue import Dataset
 
@@ -19,9 +20,17 @@ def _dtype_name(s: pd.Series) -> str:
     return "float" if kind == "number" else kind
 
 
-def column_schema(frame: pd.DataFrame) -> dg.TableSchema:
+def column_schema(frame: pd.DataFrame, table: str = "") -> dg.TableSchema:
+    """Column names, types and the field registry's description (dividend.release.fields)."""
     return dg.TableSchema(
-        columns=[dg.TableColumn(str(c), _dtype_name(frame[c])) for c in frame.columns]
+        columns=[
+            dg.TableColumn(
+                str(c),
+                _dtype_name(frame[c]),
+                description=describe(str(c)) or input_doc(table, str(c)),
+            )
+            for c in frame.columns
+        ]
     )
 
 
@@ -34,7 +43,7 @@ def markdown_preview(frame: pd.DataFrame, rows: int = PREVIEW_ROWS) -> dg.Markdo
 def table_metadata(frame: pd.DataFrame, table: str) -> dict[str, Any]:
     return {
         "dagster/row_count": len(frame),
-        "dagster/column_schema": column_schema(frame),
+        "dagster/column_schema": column_schema(frame, table.replace(".", "_")),
         "dagster/table_name": table,
         "preview": markdown_preview(frame),
     }

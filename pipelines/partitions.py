@@ -9,8 +9,10 @@ from __future__ import annotations
 import dagster as dg
 
 from dividend.index.definition import scenario_paths
+from dividend.release.writer import DEFAULT_SCENARIO
+
+__all__ = ["DEFAULT_SCENARIO", "SCENARIOS", "scenario_partitions"]
 
 SCENARIOS = tuple(scenario_paths())
-DEFAULT_SCENARIO = "faal_five_pillars"
 
 scenario_partitions = dg.StaticPartitionsDefinition(list(SCENARIOS))

@@ -1,45 +1,130 @@
 """`make run`: materialise every asset (every scenario partition) into the warehouse and say
 where the results are. Runs go to the persistent instance in $DAGSTER_HOME, so `make ui`
 shows their history.
+
+Before the first step it recovers from a killed predecessor (pipelines.run_guard). The
+console shows `step n of N`, the step and its seconds; Dagster's full event stream (DEBUG
+included) goes to $DAGSTER_HOME/logs/. The summary says which tables were replaced and which
+kept their last good version, and whether `exports/latest` moved.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 import time
+from pathlib import Path
 
 import dagster as dg
 
+from dividend.release.writer import latest
 from pipelines.assets.release import exports_dir
-from pipelines.materialise import materialise_everything
+from pipelines.console import PROGRESS, Progress, run_config
+from pipelines.definitions import defs
+from pipelines.materialise import materialise_everything, skipped_scenarios
+from pipelines.run_guard import (
+    LAUNCHER,
+    LAUNCHER_TAG,
+    clean_exports,
+    dagster_home,
+    instance_lock,
+    release_orphans,
+    run_lock,
+)
 from sources.warehouse import warehouse_path
+
+
+def _materialised(results: list[dg.ExecuteInProcessResult]) -> list[str]:
+    keys = []
+    for result in results:
+        part = result.dagster_run.tags.get("dagster/partition")
+        for event in result.get_asset_materialization_events():
+            name = event.asset_key.to_user_string()
+            keys.append(f"{name} [{part}]" if part else name)
+    return keys
+
+
+def summary(
+    results: list[dg.ExecuteInProcessResult], latest_before: Path | None, exports: Path
+) -> tuple[bool, list[str]]:
+    """(success, lines): what changed and what did not, from the runs' own events."""
+    ok = all(r.success for r in results)
+    done = _materialised(results)
+    lines = []
+    latest_after = latest(exports)
+    if latest_after == latest_before:
+        where = latest_after.name if latest_after else "none"
+        lines.append(f"exports/latest: unchanged ({where})")
+    else:
+        lines.append(f"exports/latest: now {latest_after}")
+    if ok:
+        return ok, [f"materialised {len(done)} assets", *lines]
+    failed = next(r for r in results if not r.success)
+    nodes = defs.resolve_asset_graph().asset_nodes
+    all_keys = sorted(n.key.to_user_string() for n in nodes if n.is_materializable)
+    replaced = sorted({d.split(" [")[0] for d in done})
+    kept = [k for k in all_keys if k not in replaced]
+    lines = [
+        f"run {failed.run_id} (job {failed.job_def.name}) failed at "
+        f"{', '.join(PROGRESS.failed) or 'a step'}.",
+        f"replaced in this run ({len(done)}): {', '.join(done) or 'nothing'}",
+        f"not replaced, last good version kept ({len(kept)}): {', '.join(kept)}",
+        *lines,
+    ]
+    return ok, lines
 
 
 def main() -> int:
     started = time.perf_counter()
+    home = dagster_home()
     warehouse = warehouse_path()
     warehouse.parent.mkdir(parents=True, exist_ok=True)
-    results = materialise_everything(
-        warehouse, instance=dg.DagsterInstance.get(), raise_on_error=False
-    )
-    for result in results:
-        if not result.success:
-            for event in result.all_events:
-                if event.event_type_value == "STEP_FAILURE":
-                    print(
-                        f"{event.step_key}: {event.event_specific_data.error.message}",
-                        file=sys.stderr,
-                    )
+    exports = exports_dir()
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    log_file = home / "logs" / f"make-run-{stamp}.log"
+    with run_lock(home):
+        instance = instance_lock(home)
+        freed = release_orphans(instance)
+        if freed:
             print(
-                f"run {result.run_id} failed; the last good tables and exports are unchanged",
-                file=sys.stderr,
+                f"recovered: marked {len(freed)} run(s) of a killed `make run` failed and "
+                f"freed their duckdb pool slots ({', '.join(r[:8] for r in freed)})"
             )
-            return 1
-    latest = exports_dir() / "latest"
+        cleaned = clean_exports(exports)
+        if cleaned:
+            print(f"recovered: exports/ {'; '.join(cleaned)}")
+        latest_before = latest(exports)
+        for name, why in skipped_scenarios().items():
+            print(f"skipped scenario {name}: {why}", file=sys.stderr, flush=True)
+        PROGRESS.__dict__.update(Progress(log_file=log_file).__dict__)
+        print(f"Dagster event log (DEBUG): {log_file}", flush=True)
+
+        def plan(total: int) -> None:
+            PROGRESS.total = total
+
+        def run(partition: str | None) -> None:
+            PROGRESS.partition = partition
+
+        results = materialise_everything(
+            warehouse,
+            instance=instance,
+            run_config=run_config(log_file),
+            tags={LAUNCHER_TAG: LAUNCHER},
+            on_plan=plan,
+            on_run=run,
+        )
+    ok, lines = summary(results, latest_before, exports)
+    out = sys.stdout if ok else sys.stderr
+    for line in lines:
+        print(line, file=out)
+    if not ok:
+        print(f"full log: {log_file}", file=sys.stderr)
+        return 1
     print(f"materialised every asset in {time.perf_counter() - started:.1f} s")
     print(f"warehouse:      {warehouse}")
-    print(f"latest release: {latest.resolve() if latest.exists() else exports_dir()}")
-    site = latest / "site" / "index.html"
+    now = latest(exports)
+    print(f"latest release: {now if now else exports}")
+    site = exports / "latest" / "site" / "index.html"
     if site.exists():
         print(f"portal:         {site.resolve()}  (or: make serve)")
     return 0

@@ -1,11 +1,21 @@
 """Refresh mode: download a dataset again from its publisher and replace the vendored copy.
 
-Safety rules, in order: a timeout on every request, a size cap on every file, a format check
-(the dataset's own reader must parse the new files), then an atomic replace (os.replace of a
-temporary file) of each file and of the catalogue. Any failure leaves the last good copy and
-the catalogue exactly as they were.
+Safety rules, in order: a timeout on every read and one deadline for the whole download (a
+slow trickle ends), a size cap on every file and on what a zip unpacks to, then the pipeline's
+own full validation (reader, raw model, stager, staged model: `sources.dataset_check`) on the
+new files. Only then are files and catalogue swapped, as one commit:
+
+1. the new files and the whole new catalogue are written to a journal directory
+   `.refresh-<dataset>.tmp/` next to the catalogue;
+2. one `os.rename` to `.refresh-<dataset>.commit/` is the commit point;
+3. the files, then the catalogue, are replaced from the journal, and the journal is removed.
+
+A crash before 2 leaves a `.tmp` journal that is discarded; a crash after 2 (for instance
+between a file and the catalogue) leaves a `.commit` journal that `recover()` applies again.
+`load_catalogue` recovers first, so nothing ever reads files and catalogue out of step.
 
     python -m sources.refresh DATASET [--base-url http://127.0.0.1:8000/] [--timeout 30]
+                                      [--deadline 600]
 """
 
 from __future__ import annotations
@@ -16,22 +26,35 @@ import hashlib
 import io
 import os
 import shutil
-import tempfile
+import time
 import urllib.request
 import zipfile
 from pathlib import Path
 
 import yaml
 
-from sources.catalogue import CATALOGUE_PATH, Dataset, SourceFile, load_catalogue
+from dividend.safe_yaml import load_yaml
+from sources.catalogue import (
+    CATALOGUE_PATH,
+    RAW_DIR,
+    Dataset,
+    SourceFile,
+    load_catalogue,
+)
 from sources.errors import SourceError
+from sources.readers._common import require_safe_zip
+from sources.refresh_journal import JOURNAL_FILES, begin, commit, recover
 
-DEFAULT_TIMEOUT_S = 30.0
+DEFAULT_TIMEOUT_S = 30.0  # per read
+DEFAULT_DEADLINE_S = 600.0  # the whole download of one dataset
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
+CHUNK = 64 * 1024
 CATALOGUE_HEADER = (
     "# Source catalogue: one entry per publisher dataset, one row per vendored file.\n"
     "# The raw layer refuses to parse a file whose sha256 differs from this record.\n"
     "# Regenerate a hash only after reviewing a refreshed file (python -m sources.refresh).\n"
+    "# `years` is the publisher coverage [first, last]: a row outside it is refused by the raw "
+    "layer.\n"
 )
 
 
@@ -51,9 +74,26 @@ def file_url(ds: Dataset, f: SourceFile, base_url: str | None) -> str:
     return template
 
 
-def download(url: str, *, dataset: str, file: str, timeout: float, max_bytes: int) -> bytes:
+def download(
+    url: str, *, dataset: str, file: str, timeout: float, max_bytes: int, deadline: float
+) -> bytes:
+    """The body of `url`, read in chunks: each read bounded by `timeout`, the whole transfer by
+    the monotonic `deadline`, the size by `max_bytes`."""
+
+    def remaining() -> float:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise SourceError(
+                f"download from {url} failed: overall deadline passed (slow or stalled transfer)",
+                dataset=dataset,
+                file=file,
+            )
+        return left
+
+    chunks: list[bytes] = []
+    size = 0
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as resp:
+        with urllib.request.urlopen(url, timeout=min(timeout, remaining())) as resp:
             declared = resp.headers.get("Content-Length")
             if declared is not None and int(declared) > max_bytes:
                 raise SourceError(
@@ -61,23 +101,36 @@ def download(url: str, *, dataset: str, file: str, timeout: float, max_bytes: in
                     dataset=dataset,
                     file=file,
                 )
-            payload = resp.read(max_bytes + 1)
+            while True:  # each read waits at most `timeout`; the loop ends by the deadline
+                chunk = resp.read1(CHUNK)
+                remaining()
+                if not chunk:
+                    break
+                size += len(chunk)
+                if size > max_bytes:
+                    raise SourceError(
+                        f"{url} is larger than the cap of {max_bytes} bytes",
+                        dataset=dataset,
+                        file=file,
+                    )
+                chunks.append(chunk)
     except SourceError:
         raise
     except Exception as err:  # network errors, HTTP errors, timeouts
         raise SourceError(f"download from {url} failed: {err}", dataset=dataset, file=file) from err
-    if len(payload) > max_bytes:
-        raise SourceError(
-            f"{url} is larger than the cap of {max_bytes} bytes", dataset=dataset, file=file
-        )
+    payload = b"".join(chunks)
     if not payload:
         raise SourceError(f"{url} returned an empty body", dataset=dataset, file=file)
     return payload
 
 
-def unwrap_zip(payload: bytes, f: SourceFile, dataset: str) -> bytes:
-    """Publishers such as the World Bank serve a zip; take the member that is our file."""
-    if f.name.endswith(".xlsx") or not payload.startswith(b"PK\x03\x04"):
+def unwrap_zip(payload: bytes, f: SourceFile, dataset: str, max_bytes: int) -> bytes:
+    """Publishers such as the World Bank serve a zip; take the member that is our file. The
+    zip's declared sizes are checked against the caps before anything is inflated."""
+    if not payload.startswith(b"PK\x03\x04"):
+        return payload
+    require_safe_zip(io.BytesIO(payload), dataset=dataset, file=f.name, max_unzipped=max_bytes)
+    if f.name.endswith(".xlsx"):
         return payload
     with zipfile.ZipFile(io.BytesIO(payload)) as zf:
         names = zf.namelist()
@@ -93,6 +146,31 @@ def unwrap_zip(payload: bytes, f: SourceFile, dataset: str) -> bytes:
         return zf.read(match[0])
 
 
+def _fetch(
+    ds: Dataset,
+    base_url: str | None,
+    *,
+    timeout: float,
+    deadline_s: float,
+    max_bytes: int,
+) -> dict[str, bytes]:
+    """Every data, metadata and dictionary file of `ds`, within one overall deadline."""
+    deadline = time.monotonic() + deadline_s
+    out = {}
+    for f in ds.files:
+        if f.role in ("data", "metadata", "dictionary"):
+            body = download(
+                file_url(ds, f, base_url),
+                dataset=ds.id,
+                file=f.name,
+                timeout=timeout,
+                max_bytes=max_bytes,
+                deadline=deadline,
+            )
+            out[f.name] = unwrap_zip(body, f, ds.id, max_bytes)
+    return out
+
+
 def refresh(
     ds_id: str,
     *,
@@ -100,70 +178,75 @@ def refresh(
     catalogue_path: Path = CATALOGUE_PATH,
     raw_dir: Path | None = None,
     timeout: float = DEFAULT_TIMEOUT_S,
+    deadline: float = DEFAULT_DEADLINE_S,
     max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> list[str]:
     """Refresh one dataset; returns the names of files whose content changed."""
-    from sources.datasets import all_specs  # late: readers import this package
+    from sources.dataset_check import check_dataset  # late: readers import this package
+    from sources.datasets import all_specs
 
-    cat = load_catalogue(catalogue_path, raw_dir) if raw_dir else load_catalogue(catalogue_path)
+    raw_dir = RAW_DIR if raw_dir is None else raw_dir
+    recover(catalogue_path, raw_dir)
+    cat = load_catalogue(catalogue_path, raw_dir)
     if ds_id not in cat:
         raise SourceError("unknown dataset id (not in the catalogue)", dataset=ds_id)
     ds = cat[ds_id]
-    fetch = [f for f in ds.files if f.role in ("data", "metadata", "dictionary")]
-    with tempfile.TemporaryDirectory(prefix=f"refresh-{ds_id}-") as tmp:
-        staging = Path(tmp) / ds_id
-        shutil.copytree(ds.directory, staging)
-        new_files = []
-        for f in fetch:
-            body = unwrap_zip(
-                download(
-                    file_url(ds, f, base_url),
-                    dataset=ds_id,
-                    file=f.name,
-                    timeout=timeout,
-                    max_bytes=max_bytes,
-                ),
-                f,
-                ds_id,
+    bodies = _fetch(ds, base_url, timeout=timeout, deadline_s=deadline, max_bytes=max_bytes)
+    changed = [
+        name
+        for name, body in bodies.items()
+        if hashlib.sha256(body).hexdigest() != ds.file(name).sha256
+    ]
+    if not changed:
+        return []
+    journal = begin(catalogue_path, ds_id)
+    try:
+        files = journal / JOURNAL_FILES
+        shutil.copytree(ds.directory, files / ds_id)
+        new_entries = {}
+        for name in changed:
+            (files / ds_id / name).write_bytes(bodies[name])
+            new_entries[name] = dataclasses.replace(
+                ds.file(name),
+                sha256=hashlib.sha256(bodies[name]).hexdigest(),
+                bytes=len(bodies[name]),
             )
-            (staging / f.name).write_bytes(body)
-            new_files.append(
-                dataclasses.replace(f, sha256=hashlib.sha256(body).hexdigest(), bytes=len(body))
-            )
-        untouched = [f for f in ds.files if f not in fetch]
-        candidate = dataclasses.replace(ds, files=tuple(new_files + untouched), raw_dir=Path(tmp))
+        candidate = dataclasses.replace(
+            ds,
+            files=tuple(new_entries.get(f.name, f) for f in ds.files),
+            raw_dir=files,
+        )
         spec = all_specs().get(ds_id)
-        if spec is not None:  # format check: the dataset's own reader and stager must accept it
+        if spec is not None:  # the pipeline's own validation of every layer
             try:
-                spec.stage(spec.read(candidate))
+                check_dataset(spec, candidate)
             except Exception as err:
                 raise SourceError(
-                    f"refreshed files do not parse, kept the last good copy: {err}", dataset=ds_id
+                    f"refreshed files fail the pipeline's validation, kept the last good copy: "
+                    f"{err}",
+                    dataset=ds_id,
                 ) from err
-        changed = [
-            f.name for f, old in zip(new_files, fetch, strict=True) if f.sha256 != old.sha256
-        ]
-        for name in changed:
-            tmp_target = ds.directory / f".{name}.refresh"
-            shutil.copyfile(staging / name, tmp_target)
-            os.replace(tmp_target, ds.directory / name)
-    if changed:
-        _update_catalogue(catalogue_path, ds_id, {f.name: f for f in new_files})
+        for name in set(os.listdir(files / ds_id)) - set(changed):
+            (files / ds_id / name).unlink()  # the journal carries only what changes
+        (journal / "catalogue.yaml").write_text(
+            _updated_catalogue(catalogue_path, ds_id, new_entries), encoding="utf-8"
+        )
+    except BaseException:
+        shutil.rmtree(journal, ignore_errors=True)
+        raise
+    commit(journal, catalogue_path, raw_dir)
     return changed
 
 
-def _update_catalogue(path: Path, ds_id: str, files: dict[str, SourceFile]) -> None:
-    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+def _updated_catalogue(path: Path, ds_id: str, files: dict[str, SourceFile]) -> str:
+    """The catalogue's text with the new sha256 and size of `files` of `ds_id`."""
+    doc = load_yaml(path)
     for entry in doc["datasets"][ds_id]["files"]:
         if entry["name"] in files:
             entry["sha256"] = files[entry["name"]].sha256
             entry["bytes"] = files[entry["name"]].bytes
-    tmp = path.with_suffix(".yaml.tmp")
-    tmp.write_text(
-        CATALOGUE_HEADER + yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=200),
-        encoding="utf-8",
-    )
-    os.replace(tmp, path)
+    body = yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=200)
+    return CATALOGUE_HEADER + body
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -174,11 +257,23 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument(
         "--base-url", help="mirror serving <base>/<dataset>/<file> instead of the publisher URL"
     )
-    p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT_S)
+    p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT_S, help="seconds per read")
+    p.add_argument(
+        "--deadline",
+        type=float,
+        default=DEFAULT_DEADLINE_S,
+        help="seconds for the whole download of the dataset",
+    )
     p.add_argument("--max-bytes", type=int, default=DEFAULT_MAX_BYTES)
     a = p.parse_args(argv)
     try:
-        changed = refresh(a.dataset, base_url=a.base_url, timeout=a.timeout, max_bytes=a.max_bytes)
+        changed = refresh(
+            a.dataset,
+            base_url=a.base_url,
+            timeout=a.timeout,
+            deadline=a.deadline,
+            max_bytes=a.max_bytes,
+        )
     except SourceError as err:
         print(f"refresh failed: {err}")
         return 1

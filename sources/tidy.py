@@ -6,9 +6,14 @@ by ISO3 and cities by their statistical code, and carry the quality rule applied
 
 from __future__ import annotations
 
+from functools import cache
+
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
+
+from dividend.xml_text import XML_FORBIDDEN
 
 GEO_LEVELS = ("country", "aggregate", "city", "region")
 QC_ACTIONS = ("none", "flag", "rescale", "drop")
@@ -28,6 +33,12 @@ RAW_COLUMNS = [
     "source_row",  # 1-based line (CSV/TSV) or sheet row (XLSX) in the publisher's file
 ]
 STAGED_COLUMNS = [*RAW_COLUMNS, "country_iso3", "value_raw", "qc_action", "qc_rule"]
+# Larger than any statistic a publisher reports (world GDP in US$ is ~1e14): 1e308 is a
+# corrupted cell, not a value. Non-finite values (inf) are refused outright.
+MAX_ABS_VALUE = 1e16
+# Characters XML 1.0 forbids (dividend.xml_text, one definition): a release cannot carry
+# them into XLSX, so a source string with one is refused.
+TEXT_COLUMNS = ("indicator", "geo", "geo_label", "unit", "flag", "vintage", "source_file")
 
 
 class RawTidy(pa.DataFrameModel):
@@ -50,6 +61,40 @@ class RawTidy(pa.DataFrameModel):
         strict = True
         coerce = True
         ordered = False
+
+    @pa.check(
+        "value",
+        name="finite_and_plausible_magnitude",
+        error=f"value is inf or |value| > {MAX_ABS_VALUE:g}",
+    )
+    @classmethod
+    def finite_value(cls, s: Series[float]) -> Series[bool]:
+        return s.isna() | (np.isfinite(s) & s.abs().le(MAX_ABS_VALUE))
+
+    @pa.check(
+        *TEXT_COLUMNS,
+        name="no_xml_forbidden_characters",
+        error="control character or U+FFFE/U+FFFF",
+    )
+    @classmethod
+    def xml_safe_text(cls, s: Series[str]) -> Series[bool]:
+        return s.isna() | ~s.astype("str").str.contains(XML_FORBIDDEN, regex=True)
+
+
+@cache
+def raw_model(first_year: int, last_year: int) -> type[RawTidy]:
+    """RawTidy with the years restricted to the publisher's coverage (catalogue `years`)."""
+
+    @pa.check("year", name=f"year_within_coverage_{first_year}_{last_year}")
+    @classmethod
+    def year_within_coverage(cls, s: Series[int]) -> Series[bool]:
+        return s.between(first_year, last_year)
+
+    return type(
+        f"RawTidy_{first_year}_{last_year}",
+        (RawTidy,),
+        {"__doc__": RawTidy.__doc__, "year_within_coverage": year_within_coverage},
+    )
 
 
 class StagedTidy(RawTidy):

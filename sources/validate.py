@@ -33,9 +33,28 @@ class ValidationFailed(SourceError):
         )
 
 
+# A check over whole rows (dataframe_check) fails every column of a row at once; it is reported
+# once per row, at the row's value (these checks are about the value or the key it sits on).
+ROW_CHECK_COLUMN = "value"
+
+
+def _one_per_row(fc: pd.DataFrame) -> pd.DataFrame:
+    """pandera lists a failing row of a dataframe-level check once per column: keep one."""
+    row_level = fc["schema_context"].eq("DataFrameSchema") & fc["index"].notna()
+    rows = fc[row_level]
+    if rows.empty:
+        return fc
+    at_value = rows[rows["column"].eq(ROW_CHECK_COLUMN)]
+    rest = rows.drop_duplicates(["check", "index"])
+    rest = rest[
+        ~rest.set_index(["check", "index"]).index.isin(at_value.set_index(["check", "index"]).index)
+    ]
+    return pd.concat([fc[~row_level], at_value, rest], ignore_index=True)
+
+
 def failure_table(frame: pd.DataFrame, err: pa.errors.SchemaErrors) -> pd.DataFrame:
     """pandera's failure cases joined to the publisher file and row of each failing record."""
-    fc = err.failure_cases.copy()
+    fc = _one_per_row(err.failure_cases.copy())
     idx = pd.to_numeric(fc["index"], errors="coerce")
     has_prov = {"source_file", "source_row"} <= set(frame.columns)
     pos = frame.index.get_indexer(idx.fillna(-1).astype("int64")) if has_prov else None

@@ -8,7 +8,7 @@ quality rules applied), `quality` (the decisions of every rule), and later `indi
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
 
 import duckdb
@@ -78,8 +78,12 @@ def replace_partition(
     *,
     key_column: str,
     key: str,
+    keep: Collection[str] | None = None,
 ) -> None:
     """Replace only the rows ``key_column = key`` of each `schema.table`, in one transaction.
+
+    ``keep``: the partitions that still exist; rows of any other key (a deleted scenario
+    file) are removed in the same transaction.
 
     For partitioned assets (one scenario's rows), so other partitions stay. A table that does
     not exist yet, or whose columns differ from the frame's (new or renamed columns after a
@@ -97,6 +101,11 @@ def replace_partition(
         else:
             con.execute(f'DELETE FROM {name} WHERE "{key_column}" = ?', [key])
             con.execute(f"INSERT INTO {name} BY NAME SELECT * FROM _frame")
+        if keep is not None:
+            con.execute(
+                f'DELETE FROM {name} WHERE NOT list_contains(?, "{key_column}")',
+                [sorted({*keep, key})],
+            )
 
     _transaction(con, tables, replace_rows)
 

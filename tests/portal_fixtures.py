@@ -23,7 +23,7 @@ SCENARIO = "faal_five_pillars"
 def _add_sensitivity(warehouse: Path) -> None:
     """Issue 6's index sensitivity (small n) written where its asset writes it."""
     from dividend.index.definition import load_frameworks, load_scenario, scenario_paths
-    from dividend.index.formulas import evaluate, wide
+    from dividend.index.formulas import evaluate, wide_panel
     from dividend.index.uncertainty import IndexSettings, index_sensitivity
     from pipelines.assets.sensitivity import replace_scenario_rows
 
@@ -32,9 +32,9 @@ def _add_sensitivity(warehouse: Path) -> None:
     con = duckdb.connect(str(warehouse))
     try:
         data = {}
-        for name, fw in frameworks.items():  # four frameworks
+        for name, fw in frameworks.items():  # four frameworks, every panel year
             units, long = evaluate(con, fw)
-            data[name] = wide(units, long, fw.codes)
+            data[name] = wide_panel(units, long, fw.codes)
         settings = IndexSettings(n=32, nboot=0, n_sets=50)
         tables = index_sensitivity(frameworks, scenarios[SCENARIO], scenarios, data, settings)
         replace_scenario_rows(con, tables, SCENARIO)

@@ -28,7 +28,14 @@ from dividend.index.definition import (
     scenario_paths,
 )
 from dividend.index.formulas import IndicatorError, evaluate
-from dividend.release.writer import ReleaseError, ReleaseTables, latest, neutralise, write_release
+from dividend.release.writer import (
+    DEFAULT_SCENARIO,
+    ReleaseError,
+    ReleaseTables,
+    latest,
+    neutralise,
+    write_release,
+)
 
 FRAMEWORKS = load_frameworks()
 
@@ -43,7 +50,7 @@ def _scenario(tmp_path: Path, name: str = "s", **changes) -> Path:
             "economic": 1,
             "social": 1,
             "political": 1,
-            "human_development": 1,
+            "protection": 1,
             "perception": 1,
         },
         "dimensions": {"actuality": 1, "perception": 1},
@@ -87,7 +94,7 @@ def test_every_shipped_scenario_is_valid_and_named_after_its_file():
                         "economic",
                         "social",
                         "political",
-                        "human_development",
+                        "protection",
                         "perception",
                     ],
                     0,
@@ -107,10 +114,8 @@ def test_scenario_errors_name_the_key(tmp_path, changes, key, words):
 
 
 def test_all_zero_indicators_of_one_pillar_is_caught_per_framework(tmp_path):
-    p = _scenario(
-        tmp_path, indicators={"economic_class_share": 0, "immigrants_landed_since_1980": 0}
-    )
-    with pytest.raises(ConfigError, match=r"city_ca.*economic"):
+    p = _scenario(tmp_path, indicators={"snap_gap_hs": 0, "snap_gap_ls": 0})
+    with pytest.raises(ConfigError, match=r"city_us.*financial"):
         load_scenario(p, FRAMEWORKS)
 
 
@@ -135,7 +140,7 @@ def test_framework_errors_name_file_and_key(tmp_path):
     p = tmp_path / "bad.yaml"
     p.write_text(yaml.safe_dump(doc), encoding="utf-8")
     with pytest.raises(
-        ConfigError, match=r"bad.yaml, key 'indicators\[0\] \(remit_received_gdp\).goalpost'"
+        ConfigError, match=r"bad.yaml, key 'indicators\[0\] \(net_remittances_gdp\).goalpost'"
     ):
         load_framework(p)
     doc["indicators"][0]["goalpost"] = 10
@@ -171,6 +176,15 @@ def _tiny_warehouse(tmp_path: Path, gdp: float) -> duckdb.DuckDBPyConnection:
     return con
 
 
+# remittances received in % of GDP over the tiny warehouse's WDI layout
+RECEIVED_GDP = (
+    "SELECT r.geo, r.year, 100 * r.value / g.value AS value "
+    "FROM staged.worldbank_wdi_2022_04_mirror r "
+    "JOIN staged.worldbank_wdi_2022_04_mirror g ON g.geo = r.geo AND g.year = r.year "
+    "WHERE r.indicator = 'BX.TRF.PWKR.CD.DT' AND g.indicator = 'NY.GDP.MKTP.CD' AND g.value > 0"
+)
+
+
 def _one_indicator_framework(tmp_path: Path, formula: str) -> Path:
     doc = yaml.safe_load((Path("indicators") / "country.yaml").read_text(encoding="utf-8"))
     ind = doc["indicators"][0]
@@ -190,7 +204,7 @@ def test_formula_nan_is_an_error_naming_file_indicator_and_geo(tmp_path):
     )
     fw = load_framework(_one_indicator_framework(tmp_path, formula))
     with pytest.raises(
-        IndicatorError, match=r"one.yaml, indicator 'remit_received_gdp'.*geo 'NLD'"
+        IndicatorError, match=r"one.yaml, indicator 'net_remittances_gdp'.*geo 'NLD'"
     ):
         evaluate(con, fw)
 
@@ -200,18 +214,17 @@ def test_formula_sql_error_names_the_indicator(tmp_path):
     fw = load_framework(
         _one_indicator_framework(tmp_path, "SELECT geo, year, value FROM staged.no_such_table")
     )
-    with pytest.raises(IndicatorError, match=r"indicator 'remit_received_gdp': formula failed"):
+    with pytest.raises(IndicatorError, match=r"indicator 'net_remittances_gdp': formula failed"):
         evaluate(con, fw)
 
 
 def test_formula_value_outside_window_stays_missing(tmp_path):
     con = _tiny_warehouse(tmp_path, gdp=1e12)
-    fw = load_framework(
-        _one_indicator_framework(tmp_path, FRAMEWORKS["country"].indicators[0].formula)
-    )
+    fw = load_framework(_one_indicator_framework(tmp_path, RECEIVED_GDP))
     units, long = evaluate(con, fw)
-    assert list(units["geo"]) == ["NLD"]
-    r = long.iloc[0]
+    assert list(units["geo"].unique()) == ["NLD"]  # one row per panel year
+    assert (long["reference_year"] >= 2019).all()  # no value before its year
+    r = long[long["reference_year"] == 2019].iloc[0]
     assert (
         r["value"] == pytest.approx(100 * 1.7e9 / 1e12)
         and r["treatment"] == "observed"
@@ -238,9 +251,11 @@ EVIL_NEUTRALISED = [
 ]
 
 
-def _release(tables: dict[str, pd.DataFrame], digest: str = "ab" * 32) -> ReleaseTables:
+def _release(
+    tables: dict[str, pd.DataFrame], digest: str = "ab" * 32, scenario: str = DEFAULT_SCENARIO
+) -> ReleaseTables:
     return ReleaseTables(
-        scenario="test",
+        scenario=scenario,
         tables=tables,
         methodology="# m\n",
         notes=[("scenario", "test"), ("evil", "=1+1")],
@@ -301,16 +316,20 @@ def test_failed_release_leaves_no_partial_dir_and_latest_unchanged(tmp_path):
         )
     assert written == ["a.csv", "b.csv"]
     assert latest(tmp_path) == good.resolve()
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([good.name, "latest"])
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [good.name, "latest", f"latest-{DEFAULT_SCENARIO}", ".write.lock"]
+    )
 
 
 def test_new_release_switches_latest(tmp_path):
     a = write_release(_release({"a": EVIL}, digest="11" * 32), tmp_path)
     b = write_release(_release({"a": EVIL.head(2)}, digest="33" * 32), tmp_path)
     assert a != b and latest(tmp_path) == b.resolve() and a.exists()
-    # same inputs again: the release is replaced as a whole, latest still valid
+    # same inputs again: a new directory, then one atomic switch; the old copy goes only
+    # after the link points at the new one, so latest never points at nothing
     b2 = write_release(_release({"a": EVIL.head(2)}, digest="33" * 32), tmp_path)
-    assert b2 == b and latest(tmp_path) == b.resolve()
+    assert b2.name == f"{b.name}-r2" and latest(tmp_path) == b2.resolve()
+    assert not b.exists() and a.exists()
 
 
 def test_xlsx_keeps_nullable_types_and_leaves_missing_cells_empty(tmp_path):
@@ -378,7 +397,9 @@ def test_site_builder_runs_inside_the_atomic_write(tmp_path):
     with pytest.raises(ReleaseError, match="latest unchanged"):
         write_release(_release({"a": EVIL}, digest="22" * 32), tmp_path, site_builder=broken)
     assert latest(tmp_path) == d.resolve()
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([d.name, "latest"])
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [d.name, "latest", f"latest-{DEFAULT_SCENARIO}", ".write.lock"]
+    )
 
 
 def test_resolved_weights_from_the_index_table_rebuild_the_scenario_trees():
@@ -393,7 +414,8 @@ def test_resolved_weights_from_the_index_table_rebuild_the_scenario_trees():
         sc = load_scenario(path, frameworks)
         for scenario in (sc, sc.with_overrides({"pillars.financial": 7.5}, frameworks)):
             trees = resolved_trees(frameworks, node_weights(frameworks, scenario))
-            assert set(trees) == set(frameworks)
-            for name, fw in frameworks.items():
+            scored = {n: fw for n, fw in frameworks.items() if fw.scored}
+            assert set(trees) == set(scored) and len(scored) == 3
+            for name, fw in scored.items():
                 assert dict(trees[name].weight) == dict(fw.framework(scenario).weight)
     assert trees["country"].weight["financial"] == 7.5

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import dagster as dg
 import duckdb
@@ -135,3 +136,15 @@ def test_corrupted_file_fails_loudly_and_keeps_last_good_tables(
             "SELECT * FROM staged.oecd_foreign_born_population_share ORDER BY ALL"
         ).df()
     assert after.equals(before)
+
+
+def test_every_asset_has_a_code_version_and_make_run_uses_named_jobs():
+    """Before: assets without a code version, and `make run` ran Dagster's anonymous
+    __ASSET_JOB / __ephemeral_asset_job__."""
+    from pipelines.materialise import make_run_jobs
+
+    nodes = [n for n in defs.resolve_asset_graph().asset_nodes if n.is_materializable]
+    assert nodes and [n.key for n in nodes if not n.code_version] == []
+    jobs = make_run_jobs(Path("unused.duckdb"))
+    assert sorted(jobs) == ["scenario_release", "sources_and_indicators"]
+    assert not any(name.startswith("__") for name in jobs)

@@ -13,8 +13,8 @@ import pytest
 from dagster_duckdb import DuckDBResource
 
 from dividend.index.definition import load_frameworks, load_scenario, scenario_paths
-from dividend.index.formulas import wide
 from dividend.index.uncertainty import IndexSettings, index_sensitivity
+from pipelines.assets.sensitivity import panel_tables
 from pipelines.materialise import materialise
 from pipelines.resources_dask import DaskResource
 from sources.warehouse import read_table
@@ -75,7 +75,7 @@ def local(built):
     assert _run(built, use_dask=False).success
     return {
         t: _q(built["wh"], f"SELECT * FROM sensitivity.{t} ORDER BY ALL")
-        for t in ("units", "runs", "inputs")
+        for t in ("units", "runs", "inputs", "changes", "leave_one_out")
     }
 
 
@@ -88,22 +88,58 @@ def test_local_then_dask_give_the_same_tables(built, local):
     assert set(units["scenario"]) == {SCENARIO}
     assert (local["runs"]["status"] == "ok").all()
     inputs = local["inputs"]
-    assert set(inputs["input"]) == {
+    names = set(inputs["input"])
+    assert {"weight_noise", "weight_scenario", "aggregation", "imputation"} <= names
+    assert names & {"neutral_shift", "neutral_range"} and names & {
+        "goalpost_scale",
+        "goalpost_range",
+    }
+    assert names <= {
         "weight_noise",
         "weight_scenario",
         "neutral_shift",
+        "neutral_range",
         "goalpost_scale",
+        "goalpost_range",
+        "aggregation",
+        "imputation",
+        "survey_sampling",
     }
     assert set(inputs["framework"]) == set(units["framework"])
 
 
-def test_nominal_dividend_equals_the_index_table(built, local):
-    units = local["units"]
+def test_weight_noise_matters_and_leave_one_out_never_fails(built, local):
+    """Issue 12: the weight noise had Si = STi = 0 in every framework (the scenario choice
+    overwrote it) and leave-one-out failed for single-indicator pillars."""
+    inputs = local["inputs"]
+    noise = inputs[inputs["input"] == "weight_noise"]
+    assert len(noise) == inputs["framework"].nunique()
+    assert (noise["STi"] > 0).all(), noise
+    assert (noise["Si"] != 0).all(), noise
+    loo = _q(built["wh"], "SELECT * FROM sensitivity.leave_one_out")
+    assert (loo["status"] == "ok").all(), loo[loo["status"] != "ok"]
+    single = loo[loo["dropped"].str.contains("emptied")]
+    for row in single.itertuples():  # the emptied pillar really had this indicator alone
+        assert row.dropped.startswith(row.indicator + ", ")
+
+
+def _with_country_dividend(wh, frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The index's country dividends, and ``frame`` joined to them by unit and year."""
     country = _q(
-        built["wh"],
-        f"SELECT geo, framework, dividend FROM \"index\".country WHERE scenario = '{SCENARIO}'",
+        wh,
+        'SELECT geo, framework, reference_year, dividend FROM "index".country '
+        f"WHERE scenario = '{SCENARIO}'",
     )
-    m = units.merge(country, left_on=["uCode", "framework"], right_on=["geo", "framework"])
+    m = frame.merge(
+        country,
+        left_on=["uCode", "framework", "reference_year"],
+        right_on=["geo", "framework", "reference_year"],
+    )
+    return country, m
+
+
+def test_nominal_dividend_equals_the_index_table(built, local):
+    country, m = _with_country_dividend(built["wh"], local["units"])
     assert len(m) == len(country) > 0
     np.testing.assert_allclose(m["nominal_score"], m["dividend"], rtol=1e-12, equal_nan=True)
     ok = m["n_runs"] > 0
@@ -116,15 +152,23 @@ def _ranked_units(built, local) -> pd.DataFrame:
 
 
 def _join_index(wh, sens_units: pd.DataFrame) -> pd.DataFrame:
+    cols = "framework, peer_group, geo, reference_year, dividend, coverage, ranked, rank, n_ranked"
     index = _q(
         wh,
-        "SELECT framework, peer_group, geo, dividend, coverage, ranked, rank, n_ranked "
-        f"FROM \"index\".country WHERE scenario = '{SCENARIO}' UNION ALL BY NAME "
-        "SELECT framework, peer_group, geo, dividend, coverage, ranked, rank, n_ranked "
-        f"FROM \"index\".city WHERE scenario = '{SCENARIO}' AND framework <> 'none'",
+        f"SELECT {cols} FROM \"index\".country WHERE scenario = '{SCENARIO}' UNION ALL BY NAME "
+        f"SELECT {cols} FROM \"index\".city WHERE scenario = '{SCENARIO}' AND framework <> 'none'",
+    )
+    # the sensitivity covers every framework-year with units to rank (context-only frames
+    # and years with fewer than two rankable units have none: their verdict says so)
+    index = index.merge(
+        sens_units[["framework", "reference_year"]].drop_duplicates(),
+        on=["framework", "reference_year"],
     )
     m = sens_units.merge(
-        index, left_on=["framework", "uCode"], right_on=["framework", "geo"], how="outer"
+        index,
+        left_on=["framework", "uCode", "reference_year"],
+        right_on=["framework", "geo", "reference_year"],
+        how="outer",
     )
     assert m["geo"].notna().all() and m["uCode"].notna().all(), "same unit set"
     return m
@@ -135,7 +179,7 @@ def test_nominal_rank_is_the_index_rank(built, local):
     their peer group only: the sensitivity's nominal rank is the published rank."""
     m = _ranked_units(built, local)
     assert m.groupby("framework")["peer_group"].nunique().eq(1).all()  # framework = peer group
-    assert set(m["framework"]) == {"country", "city_eu", "city_us", "city_ca"}
+    assert set(m["framework"]) == {"country", "city_eu", "city_us"}  # city_ca: context only
     assert (~m["ranked"]).any(), "the real data has units below rank_min_coverage"
     _assert_same_ranks(m)
 
@@ -145,8 +189,9 @@ def _assert_same_ranks(m: pd.DataFrame) -> None:
     ranked = m[m["rank"].notna()]
     np.testing.assert_array_equal(ranked["nominal_rank"], ranked["rank"].astype(float))
     # the run ranks cover the same units: as many ranked units per framework as the index
-    n_ranked = m.groupby("framework")["nominal_rank"].max()
-    assert (n_ranked <= m.groupby("framework")["n_ranked"].first()).all()
+    keys = ["framework", "reference_year"]
+    n_ranked = m.groupby(keys)["nominal_rank"].max()
+    assert (n_ranked <= m.groupby(keys)["n_ranked"].first()).all()
     unranked = m[m["rank"].isna()]
     assert unranked[["median_rank", "rank_q05", "rank_q95"]].isna().all().all()
 
@@ -167,13 +212,11 @@ def test_nominal_rank_within_its_interval(built, local):
         units, long = (read_table(con, t) for t in ("indicators.units", "indicators.long"))
     finally:
         con.close()
-    data = {
-        n: wide(units[units["framework"] == n], long[long["framework"] == n], fw.codes)
-        for n, fw in frameworks.items()
-    }
+    data = {n: panel_tables(units, long, n, fw.codes) for n, fw in frameworks.items()}
     settings = IndexSettings(**{**CONFIG, "vary": ("weights", "neutral", "goalpost")})
     fixed = index_sensitivity(frameworks, scenarios[SCENARIO], scenarios, data, settings)["units"]
-    again = outside[["framework", "uCode"]].merge(fixed, on=["framework", "uCode"])
+    keys = ["framework", "reference_year", "uCode"]
+    again = outside[keys].merge(fixed, on=keys)
     assert len(again) == len(outside)
     inside = (again["rank_q05"] <= again["nominal_rank"]) & (
         again["nominal_rank"] <= again["rank_q95"]
@@ -201,9 +244,29 @@ def test_nominal_follows_the_index_runs_overrides_and_min_coverage(built, local,
     ).success
     units = _q(wh, "SELECT * FROM sensitivity.units")
     m = _join_index(wh, units)
-    before = local["units"][["framework", "uCode", "nominal_rank"]]
-    both = m.merge(before, on=["framework", "uCode"], suffixes=("", "_before"))
+    before = local["units"][["framework", "reference_year", "uCode", "nominal_rank"]]
+    keys = ["framework", "reference_year", "uCode"]
+    both = m.merge(before, on=keys, suffixes=("", "_before"))
     assert len(both) == len(m)
     moved = both["nominal_rank"].fillna(0) != both["nominal_rank_before"].fillna(0)
     assert moved.any(), "the override changes the nominal ranking"
     _assert_same_ranks(m)
+
+
+def test_changes_pair_the_panel_years_of_the_index(built, local):
+    """The 5-year change: nominal change = the index's dividend in reference_year minus in
+    reference_year - 5; P(improved) is a probability; the median change lies in its interval."""
+    ch = _q(built["wh"], "SELECT * FROM sensitivity.changes")
+    assert len(ch) > 0 and (ch["base_year"] == ch["reference_year"] - 5).all()
+    assert ch["p_improved"].between(0, 1).all()
+    assert (ch["change_q05"] <= ch["change_median"] + 1e-9).all()
+    assert (ch["change_median"] <= ch["change_q95"] + 1e-9).all()
+    idx, now = _with_country_dividend(built["wh"], ch)
+    both = now.merge(
+        idx.rename(columns={"reference_year": "base_year", "dividend": "base_dividend"}),
+        on=["framework", "geo", "base_year"],
+    )
+    assert len(both) > 0
+    np.testing.assert_allclose(
+        both["nominal_change"], both["dividend"] - both["base_dividend"], rtol=1e-9, atol=1e-9
+    )

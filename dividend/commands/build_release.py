@@ -11,6 +11,7 @@ portal builder to :func:`dividend.release.from_warehouse.build_release`, which i
 from __future__ import annotations
 
 import argparse
+import sys
 from functools import partial
 from pathlib import Path
 
@@ -19,6 +20,7 @@ import pandas as pd
 
 from dividend.commands.world_map import world_map
 from dividend.index.definition import load_definition
+from dividend.index.uncertainty import IndexSettings
 from dividend.paths import REPO_ROOT
 from dividend.portal.site import build_site
 from dividend.release.from_warehouse import build_release
@@ -42,6 +44,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--min-coverage", type=float, default=0.0, help="blank aggregates below this coverage"
     )
+    p.add_argument(
+        "--no-sensitivity",
+        action="store_true",
+        help="skip the scenario's sensitivity run: the release says on every page that it has "
+        "no uncertainty intervals",
+    )
     p.set_defaults(func=run)
 
 
@@ -60,7 +68,9 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(
             f"warehouse {warehouse} not found: run `make run` (or materialise the source assets) first"
         )
-    definition = load_definition()  # every framework and scenario file, read once
+    definition = load_definition()  # every framework and valid scenario file, read once
+    for name, why in definition.skipped.items():
+        print(f"scenario {name} skipped: {why}", file=sys.stderr)
     sources = catalogue()
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
@@ -76,7 +86,13 @@ def run(args: argparse.Namespace) -> int:
         site_builder=partial(build_site, sources=sources, definition=definition, world_map=world),
         min_coverage=args.min_coverage,
         study_fallback=study_cities_from_raw,
+        settings=None if args.no_sensitivity else IndexSettings(),
     )
     print(f"release written: {out}")
-    print(f"latest -> {out.name}")
+    links = sorted(p.name for p in Path(args.exports).iterdir() if _points_at(p, out))
+    print(f"links to it: {', '.join(links) or 'none (weight overrides never move latest)'}")
     return 0
+
+
+def _points_at(link: Path, target: Path) -> bool:
+    return link.name.startswith("latest") and link.is_symlink() and link.resolve() == target

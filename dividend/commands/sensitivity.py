@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-import yaml
+from dividend.safe_yaml import load_yaml
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -46,7 +46,7 @@ def run_command(args: argparse.Namespace) -> int:
     if args.inputs is not None:
         if not args.inputs.is_file():
             raise SensitivityError(f"--inputs: file not found: {args.inputs}")
-        doc = yaml.safe_load(args.inputs.read_text())
+        doc = load_yaml(args.inputs)
         doc = doc.get("inputs", doc) if isinstance(doc, dict) else doc
         cfg.inputs = parse_inputs(doc, args.inputs.parent)
     for key in PLAN_KEYS:  # command-line options override the config

@@ -31,6 +31,7 @@ import yaml
 from dividend.engine.framework import Framework
 from dividend.engine.steps import REGISTRY, Context, Dset, RecipeError
 from dividend.engine.unit_data import UnitData
+from dividend.safe_yaml import YamlError, load_yaml_text
 
 __all__ = [
     "Recipe",
@@ -113,15 +114,19 @@ class Recipe:
         return cls(tuple(steps), str(d.get("name", "")), dict(d.get("inputs") or {}), base_dir)
 
     @classmethod
-    def from_yaml(cls, text: str, base_dir: Path | None = None) -> Recipe:
-        return cls.from_dict(yaml.safe_load(text), base_dir)
+    def from_yaml(cls, text: str, base_dir: Path | None = None, file: str = "<recipe>") -> Recipe:
+        try:
+            doc = load_yaml_text(text, file=file)
+        except YamlError as exc:
+            raise RecipeError(str(exc)) from None
+        return cls.from_dict(doc, base_dir)
 
     @classmethod
     def load(cls, path: str | Path) -> Recipe:
         path = Path(path)
         if not path.is_file():
             raise RecipeError(f"recipe file not found: {path}")
-        return cls.from_yaml(path.read_text(), base_dir=path.parent)
+        return cls.from_yaml(path.read_text(), base_dir=path.parent, file=str(path))
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {}

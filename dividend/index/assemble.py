@@ -19,7 +19,7 @@ import pandas as pd
 from dividend.index.contributions import typed_contributions
 from dividend.index.definition import FrameworkConfig, Scenario
 from dividend.index.formulas import evaluate
-from dividend.index.unit_tables import COHERENCE_COLUMNS, city_table, score_framework
+from dividend.index.unit_tables import COHERENCE_COLUMNS, city_table, score_panel
 
 STUDY_COLUMNS = ["study_city", "country_iso3", "city_key"]
 
@@ -77,6 +77,8 @@ def node_weights(frameworks: dict[str, FrameworkConfig], scenario: Scenario) -> 
     """Every node's nominal and effective weight per framework under the scenario."""
     rows = []
     for fw in frameworks.values():
+        if not fw.scored:
+            continue
         f = fw.framework(scenario)
         eff = f.effective_weights()
         level = {1: "indicator", 2: "pillar", 3: "dimension", 4: "index"}
@@ -112,7 +114,7 @@ def index_tables(
         units = ind.units[ind.units["framework"] == name].drop(columns="framework")
         units.insert(0, "framework", name)
         long = ind.long[ind.long["framework"] == name]
-        scored[name] = score_framework(fw, scenario, units, long, min_coverage)
+        scored[name] = score_panel(fw, scenario, units, long, min_coverage)
     country_names = [n for n, fw in frameworks.items() if fw.level == "country"]
     city_names = [n for n, fw in frameworks.items() if fw.level == "city"]
     country = pd.concat([scored[n].table for n in country_names], ignore_index=True)

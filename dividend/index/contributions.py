@@ -25,6 +25,7 @@ CONTRIBUTION_COLUMNS = [
     "scenario",
     "framework",
     "geo",
+    "reference_year",
     "level",
     "code",
     "parent",
@@ -123,6 +124,7 @@ def contributions(
     out = pd.concat([ind, pil], ignore_index=True)
     out.insert(0, "framework", framework_name)
     out.insert(0, "scenario", scenario)
+    out["reference_year"] = pd.array([pd.NA] * len(out), dtype="Int64")  # set by score_panel
     return out[CONTRIBUTION_COLUMNS]
 
 

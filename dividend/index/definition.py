@@ -22,13 +22,25 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from dividend.engine.framework import Framework
 from dividend.engine.scoring import PEER_MEDIAN, ROLES, ScoringSpec
 from dividend.paths import INDICATORS_DIR, WEIGHTS_DIR
+from dividend.safe_yaml import YamlError, load_yaml
 
-PILLARS = ("financial", "economic", "social", "political", "human_development", "perception")
+PILLARS = ("financial", "economic", "social", "political", "protection", "perception")
+# What an indicator measures (issue 12): a scored indicator must measure a benefit or cost of
+# migration itself; anything else (generic prosperity, stocks, intake composition) is context.
+KINDS = (
+    "outcome_gap",
+    "transfer",
+    "skills_flow",
+    "protection",
+    "participation",
+    "policy",
+    "attitude",
+    "context",
+)
 DIMENSIONS = ("actuality", "perception")
 INDEX_CODE = "index"
 AGGREGATION = {2: "amean", 3: "amean", 4: "amean"}  # pillars, dimensions, index
@@ -59,17 +71,13 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-# libyaml's C parser when PyYAML has it (same safe semantics, ~10x faster on the frameworks)
-SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
 def read_yaml(path: Path) -> dict[str, Any]:
+    """A framework or scenario file through the bounded loader (size and alias caps)."""
     try:
-        doc = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
-    except FileNotFoundError:
-        raise ConfigError("file not found", file=path) from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"not valid YAML: {exc}", file=path) from None
+        doc = load_yaml(path)
+    except YamlError as exc:
+        line = f" (line {exc.line})" if exc.line is not None else ""
+        raise ConfigError(f"{exc.detail}{line}", file=path) from None
     if not isinstance(doc, dict):
         raise ConfigError("top level must be a mapping", file=path)
     return doc
@@ -83,6 +91,7 @@ class IndicatorDef:
     name: str
     pillar: str
     role: str
+    kind: str
     unit: str
     formula: str
     reference_year: int
@@ -92,6 +101,11 @@ class IndicatorDef:
     weight: float
     sources: tuple[str, ...]
     rationale: str
+    # documented ranges the sensitivity varies break-even and goalpost within (absolute units)
+    neutral_range: tuple[float, float] | None = None
+    goalpost_range: tuple[float, float] | None = None
+    # survey item whose published shares and n the sensitivity redraws (QoL net balances)
+    sampling: dict[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -107,12 +121,29 @@ class FrameworkConfig:
     path: Path
     sha256: str
     rank_min_coverage: float = 0.5
+    # a frame with nothing migration-specific to score (only context) is published unranked,
+    # with this reason on every row (issue 12, item 4: no pretending)
+    unranked_reason: str = ""
+    # reference years of the panel (`panel: [first, last]`); empty = one cross-section
+    panel_years: tuple[int, ...] = ()
     # the nominal tree and scoring spec, built once (see :meth:`framework`)
     built: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def codes(self) -> tuple[str, ...]:
         return tuple(i.code for i in self.indicators)
+
+    @property
+    def unit_year(self) -> int:
+        """The frame's reference year: the last panel year, else its latest indicator year."""
+        if self.panel_years:
+            return self.panel_years[-1]
+        return max(i.reference_year for i in self.indicators)
+
+    @property
+    def scored(self) -> bool:
+        """False for a context-only frame: no tree, no score, no rank (see unranked_reason)."""
+        return any(i.role != "context" for i in self.indicators)
 
     @property
     def pillars(self) -> tuple[str, ...]:
@@ -231,7 +262,17 @@ def _indicator(raw: Any, i: int, defaults: dict[str, Any], path: Path) -> Indica
     if not isinstance(raw, dict):
         raise ConfigError("must be a mapping", file=path, key=k)
     d = {**defaults, **raw}
-    for req in ("code", "name", "pillar", "role", "unit", "formula", "sources", "rationale"):
+    for req in (
+        "code",
+        "name",
+        "pillar",
+        "role",
+        "kind",
+        "unit",
+        "formula",
+        "sources",
+        "rationale",
+    ):
         if d.get(req) in (None, "", []):
             raise ConfigError(f"missing {req!r}", file=path, key=f"{k}.{req}")
     code = str(d["code"])
@@ -245,6 +286,16 @@ def _indicator(raw: Any, i: int, defaults: dict[str, Any], path: Path) -> Indica
     if d["role"] not in ROLES:
         raise ConfigError(
             f"role {d['role']!r} is not one of {list(ROLES)}", file=path, key=f"{k}.role"
+        )
+    if d["kind"] not in KINDS:
+        raise ConfigError(
+            f"kind {d['kind']!r} is not one of {list(KINDS)}", file=path, key=f"{k}.kind"
+        )
+    if (d["kind"] == "context") != (d["role"] == "context"):
+        raise ConfigError(
+            f"kind {d['kind']!r} with role {d['role']!r}: kind context <=> role context",
+            file=path,
+            key=f"{k}.kind",
         )
     for req in ("reference_year", "lookback", "weight"):
         if req not in d:
@@ -268,17 +319,32 @@ def _indicator(raw: Any, i: int, defaults: dict[str, Any], path: Path) -> Indica
             )
         if d["neutral"] is not None and d["neutral"] != PEER_MEDIAN:
             neutral = _number(d["neutral"], file=path, key=f"{k}.neutral")
+        elif not str(d.get("relative_reason") or "").strip():
+            raise ConfigError(
+                "neutral peer_median needs a 'relative_reason' (why no natural break-even)",
+                file=path,
+                key=f"{k}.relative_reason",
+            )
         goalpost = _number(d.get("goalpost"), file=path, key=f"{k}.goalpost", positive=True)
     sources = d["sources"]
     if not isinstance(sources, list) or not all(isinstance(s, str) for s in sources):
         raise ConfigError(
             "sources must be a list of catalogue dataset ids", file=path, key=f"{k}.sources"
         )
+    ranges = {r: _range(d.get(r), file=path, key=f"{k}.{r}") for r in RANGE_KEYS}
+    sampling = d.get("sampling")
+    if sampling is not None and not (
+        isinstance(sampling, dict) and {"dataset", "positive", "negative", "n"} <= set(sampling)
+    ):
+        raise ConfigError(
+            "sampling needs dataset, positive, negative and n", file=path, key=f"{k}.sampling"
+        )
     return IndicatorDef(
         code=code,
         name=str(d["name"]),
         pillar=d["pillar"],
         role=d["role"],
+        kind=d["kind"],
         unit=str(d["unit"]),
         formula=str(d["formula"]),
         reference_year=ref,
@@ -288,7 +354,39 @@ def _indicator(raw: Any, i: int, defaults: dict[str, Any], path: Path) -> Indica
         weight=_weight(d["weight"], file=path, key=f"{k}.weight"),
         sources=tuple(sources),
         rationale=" ".join(str(d["rationale"]).split()),
+        **ranges,
+        sampling=None if sampling is None else {str(a): str(b) for a, b in sampling.items()},
     )
+
+
+RANGE_KEYS = ("neutral_range", "goalpost_range")
+
+
+def _panel(value: Any, path: Path) -> tuple[int, ...]:
+    """``panel: [first, last]`` -> every year in between (empty when absent)."""
+    if value is None:
+        return ()
+    ok = (
+        isinstance(value, list)
+        and len(value) == 2
+        and all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+        and value[0] <= value[1]
+    )
+    if not ok:
+        raise ConfigError(f"{value!r} must be [first year, last year]", file=path, key="panel")
+    return tuple(range(value[0], value[1] + 1))
+
+
+def _range(value: Any, *, file: Path, key: str) -> tuple[float, float] | None:
+    """An optional ``[lo, hi]`` pair of numbers with lo <= hi."""
+    if value is None:
+        return None
+    if not isinstance(value, list) or len(value) != 2:
+        raise ConfigError(f"{value!r} must be a list [lo, hi]", file=file, key=key)
+    lo, hi = (_number(v, file=file, key=key) for v in value)
+    if lo > hi:
+        raise ConfigError(f"{value!r}: lo must be <= hi", file=file, key=key)
+    return (lo, hi)
 
 
 def load_framework(path: str | Path, known_datasets: set[str] | None = None) -> FrameworkConfig:
@@ -331,11 +429,25 @@ def load_framework(path: str | Path, known_datasets: set[str] | None = None) -> 
         rank_min_coverage=_number(
             doc.get("rank_min_coverage", 0.5), file=path, key="rank_min_coverage"
         ),
+        unranked_reason=" ".join(str(doc.get("unranked_reason") or "").split()),
+        panel_years=_panel(doc.get("panel"), path),
     )
     if not 0 <= cfg.rank_min_coverage <= 1:
         raise ConfigError("must be in [0, 1]", file=path, key="rank_min_coverage")
-    if not any(i.role != "context" for i in inds):
-        raise ConfigError("no benefit or cost indicator", file=path, key="indicators")
+    if not cfg.scored:
+        if not cfg.unranked_reason:
+            raise ConfigError(
+                "no benefit or cost indicator: a context-only frame needs 'unranked_reason'",
+                file=path,
+                key="indicators",
+            )
+        return cfg
+    if cfg.unranked_reason:
+        raise ConfigError(
+            "a frame with scored indicators is ranked: drop 'unranked_reason'",
+            file=path,
+            key="unranked_reason",
+        )
     cfg.framework()  # tree and weights valid under nominal weights
     return cfg
 
@@ -444,6 +556,8 @@ def scenario_from_dict(
             raise ConfigError("weights sum to zero", file=path, key=group)
     sc = Scenario(name, str(doc.get("description", "")), pillars, dims, inds, equal, path)
     for fw in frameworks.values():  # the sum-to-zero check per parent, per framework
+        if not fw.scored:
+            continue
         try:
             sc.built[("tree", fw.name, fw.sha256)] = fw.build_tree(sc)  # kept for scoring
         except ValueError as exc:
@@ -497,6 +611,8 @@ class IndexDefinition:
 
     frameworks: dict[str, FrameworkConfig]
     scenarios: dict[str, Scenario]
+    # scenario files that did not validate: name -> why (they never block the valid ones)
+    skipped: dict[str, str] = field(default_factory=dict)
 
     def scenario(self, path: str | Path) -> Scenario:
         """The scenario of ``path``: the one already read when it is one of :attr:`scenarios`."""
@@ -510,7 +626,17 @@ class IndexDefinition:
 def load_definition(
     indicators_dir: str | Path = INDICATORS_DIR, weights_dir: str | Path | None = None
 ) -> IndexDefinition:
-    """Read the framework files and every scenario of ``weights_dir`` (see :func:`scenario_paths`)."""
+    """Read the framework files and every scenario of ``weights_dir`` (see :func:`scenario_paths`).
+
+    A scenario file that does not validate (syntax, unknown code, alias bomb, …) is skipped
+    and listed in :attr:`IndexDefinition.skipped` with the reason: one broken file never
+    blocks the other scenarios. A broken framework file still stops everything.
+    """
     frameworks = load_frameworks(indicators_dir)
-    scenarios = {n: load_scenario(p, frameworks) for n, p in scenario_paths(weights_dir).items()}
-    return IndexDefinition(frameworks, scenarios)
+    scenarios, skipped = {}, {}
+    for n, p in scenario_paths(weights_dir).items():
+        try:
+            scenarios[n] = load_scenario(p, frameworks)
+        except ConfigError as exc:
+            skipped[n] = str(exc)
+    return IndexDefinition(frameworks, scenarios, skipped)

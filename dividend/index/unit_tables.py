@@ -19,9 +19,12 @@ import pandas as pd
 
 from dividend.engine.analysis import corr_flags
 from dividend.engine.analysis.correlation import cronbach
-from dividend.engine.ranking import rank_min
 from dividend.engine.scoring import score
-from dividend.index.contributions import contributions
+from dividend.index.contributions import (
+    CONTRIBUTION_COLUMNS,
+    contributions,
+    typed_contributions,
+)
 from dividend.index.definition import (
     DIMENSIONS,
     INDEX_CODE,
@@ -31,6 +34,7 @@ from dividend.index.definition import (
     dim_code,
 )
 from dividend.index.formulas import wide
+from dividend.index.verdict import rank_sufficient, sufficiency
 
 NO_CITY_DATA = "no city-level data"
 PILLAR_COLUMNS = [f"{p}_{k}" for p in PILLARS for k in ("dividend", "benefit", "cost", "coverage")]
@@ -41,6 +45,8 @@ UNIT_COLUMNS = [
     "geo",
     "name",
     "country_iso3",
+    "reference_year",
+    "headline_year",
     "dividend",
     "rank",
     "n_ranked",
@@ -49,6 +55,8 @@ UNIT_COLUMNS = [
     "cost",
     "coverage",
     "relative_share",
+    "pillars_observed",
+    "verdict_reason",
     "net_migration_loss",
     "actuality_index",
     "perception_index",
@@ -59,15 +67,33 @@ UNIT_COLUMNS = [
     "imputed",
     "imputed_indicators",
 ]
-COUNTRY_CARRY = [
-    "dividend",
-    "rank",
-    "coverage",
-    "net_migration_loss",
-    *[f"{p}_dividend" for p in PILLARS],
+COUNTRY_CARRY = ["dividend", "rank", "coverage", "net_migration_loss"]
+# The country's actuality pillars on every city row, labelled national context (issue 12,
+# item 4): a city frame that cannot measure them at city level never borrows them as a score.
+NATIONAL_PILLARS = tuple(p for p in PILLARS if p != "perception")
+NATIONAL_COLUMNS = [f"national_{p}_dividend" for p in NATIONAL_PILLARS]
+CITY_EXTRA = [
+    "study_city",
+    "city_data",
+    "note",
+    *[f"country_{c}" for c in COUNTRY_CARRY],
+    *NATIONAL_COLUMNS,
+    "national_reference_year",
 ]
-CITY_EXTRA = ["study_city", "city_data", "note", *[f"country_{c}" for c in COUNTRY_CARRY]]
-COHERENCE_COLUMNS = ["scenario", "framework", "check", "group", "item_1", "item_2", "value", "flag"]
+COHERENCE_COLUMNS = [
+    "scenario",
+    "framework",
+    "reference_year",
+    "check",
+    "group",
+    "item_1",
+    "item_2",
+    "value",
+    "flag",
+]
+# headline year: the latest reference year in which at least this share of the frame's units
+# with any data are rankable (sufficient for a verdict)
+HEADLINE_MIN_RANKABLE = 0.6
 
 
 @dataclass(frozen=True)
@@ -79,10 +105,42 @@ class FrameworkIndex:
     contributions: pd.DataFrame
 
 
-def _rank(dividend: pd.Series, rankable: pd.Series) -> pd.Series:
-    """Rank 1 = largest dividend; ties share the best rank; no value or thin coverage, no rank."""
-    ranks = rank_min(dividend.where(rankable).to_numpy(dtype=np.float64))
-    return pd.Series(ranks, index=dividend.index).astype("Int64")
+def score_panel(
+    fw: FrameworkConfig,
+    scenario: Scenario,
+    units: pd.DataFrame,
+    long: pd.DataFrame,
+    min_coverage: float = 0.0,
+) -> FrameworkIndex:
+    """:func:`score_framework` per reference year, stacked, with the frame's headline year."""
+    tables, coh, contrib = [], [], []
+    for year, u in units.groupby("reference_year", sort=True):
+        res = score_framework(fw, scenario, u, long[long["reference_year"] == year], min_coverage)
+        tables.append(res.table)
+        coh.append(res.coherence.assign(reference_year=year))
+        contrib.append(res.contributions.assign(reference_year=year))
+    table = pd.concat(tables, ignore_index=True)
+    table["headline_year"] = headline_year(table)
+    coh_all = pd.concat(coh, ignore_index=True)
+    # typed as the warehouse stores them, whatever years had no row (CLI == Dagster bytes)
+    coh_all = coh_all.astype({"value": "float64", "flag": "bool", "reference_year": "int64"})
+    contrib_all = typed_contributions(contrib)
+    contrib_all["reference_year"] = contrib_all["reference_year"].astype("int64")
+    return FrameworkIndex(table[UNIT_COLUMNS], coh_all, contrib_all[CONTRIBUTION_COLUMNS])
+
+
+def headline_year(table: pd.DataFrame) -> int:
+    """Latest reference year where >= 60 % of the units with any data are rankable. Where no
+    year reaches it (countries: most have only two pillars outside Europe), the year with the
+    largest rankable share, the latest of ties; the latest year for a frame without any data."""
+    has_data = table["n_observed"] > 0
+    if not has_data.any():
+        return int(table["reference_year"].max())
+    share = table["ranked"][has_data].groupby(table["reference_year"][has_data]).mean()
+    ok = share[share >= HEADLINE_MIN_RANKABLE]
+    if len(ok):
+        return int(ok.index.max())
+    return int(share[share == share.max()].index.max())
 
 
 def score_framework(
@@ -93,6 +151,8 @@ def score_framework(
     min_coverage: float = 0.0,
 ) -> FrameworkIndex:
     """Signed dividend, pillars, coverage, rank and coherence for one framework."""
+    if not fw.scored:
+        return unranked_frame(fw, scenario, units)
     spec = fw.scoring_spec(scenario)
     data = wide(units, long, fw.codes)
     res = score(data, spec, min_coverage=min_coverage)
@@ -109,8 +169,14 @@ def score_framework(
     out["benefit"] = col(res.benefit, INDEX_CODE)
     out["cost"] = col(res.cost, INDEX_CODE)
     out["coverage"] = col(res.coverage, INDEX_CODE)
-    out["ranked"] = out["dividend"].notna() & (out["coverage"] >= fw.rank_min_coverage)
-    out["rank"] = _rank(out["dividend"], out["ranked"])
+    for p in PILLARS:  # pillar columns first: the sufficiency rule counts observed pillars
+        out[f"{p}_coverage"] = col(res.coverage, p)
+    suff = sufficiency(out, fw)
+    out["headline_year"] = pd.NA  # set per frame by score_panel
+    out["pillars_observed"] = suff["pillars_observed"]
+    out["verdict_reason"] = suff["verdict_reason"]
+    out["ranked"] = suff["sufficient"]
+    out["rank"] = rank_sufficient(out["dividend"], out["ranked"])
     out["n_ranked"] = int(out["ranked"].sum())
     out["relative_share"] = col(res.relative_share, INDEX_CODE)
     out["net_migration_loss"] = pd.array(out["dividend"] < 0, dtype="boolean")
@@ -135,6 +201,27 @@ def score_framework(
         coherence(fw, scenario, data, spec.framework, res),
         contributions(scenario.name, fw.name, spec, data, res),
     )
+
+
+def unranked_frame(fw: FrameworkConfig, scenario: Scenario, units: pd.DataFrame) -> FrameworkIndex:
+    """A context-only frame's rows: no dividend, no rank; the frame's reason says why."""
+    out = units.reset_index(drop=True).copy()
+    out.insert(0, "scenario", scenario.name)
+    for c in UNIT_COLUMNS:
+        if c not in out.columns:
+            out[c] = np.nan
+    out["ranked"] = False
+    out["rank"] = pd.array([pd.NA] * len(out), dtype="Int64")
+    out["n_ranked"] = 0
+    out["pillars_observed"] = 0
+    out["verdict_reason"] = fw.unranked_reason
+    out["n_indicators"] = 0
+    out["n_observed"] = 0
+    out["net_migration_loss"] = pd.array([pd.NA] * len(out), dtype="boolean")
+    out["imputed"] = False
+    out["imputed_indicators"] = ""
+    empty = pd.DataFrame(columns=COHERENCE_COLUMNS)
+    return FrameworkIndex(out[UNIT_COLUMNS], empty, typed_contributions([]))
 
 
 def coherence(
@@ -175,7 +262,7 @@ def coherence(
                 bool(np.isfinite(r) and r < 0),
             )
         )
-    out = pd.DataFrame(rows, columns=COHERENCE_COLUMNS[2:])
+    out = pd.DataFrame(rows, columns=COHERENCE_COLUMNS[3:])
     out.insert(0, "framework", fw.name)
     out.insert(0, "scenario", scenario.name)
     return out
@@ -189,7 +276,14 @@ def city_table(
     ``study`` has columns study_city, country_iso3, city_key (NaN where no city source).
     """
     cities = pd.concat(city_parts, ignore_index=True)
-    carry = country.set_index("geo")[COUNTRY_CARRY].add_prefix("country_")
+    head = country[country["reference_year"] == country["headline_year"]]
+    by_geo = head.set_index("geo")
+    carry = by_geo[COUNTRY_CARRY].add_prefix("country_")
+    for p in NATIONAL_PILLARS:
+        carry[f"national_{p}_dividend"] = by_geo[f"{p}_dividend"]
+    carry["national_reference_year"] = (
+        by_geo["reference_year"] if "reference_year" in by_geo.columns else pd.NA
+    )
     sc = study.dropna(subset=["city_key"]).set_index("city_key")["study_city"]
     cities["study_city"] = cities["geo"].map(sc)
     cities["city_data"] = "yes"
@@ -197,10 +291,11 @@ def city_table(
         "ranked within peer group "
         + cities["peer_group"]
         + "; city frameworks differ between peer groups"
-    )
+    ).where(cities["n_indicators"] > 0, "unranked: " + cities["verdict_reason"].astype(str))
     covered = set(cities["geo"])
     nodata = study[~study["city_key"].isin(covered)].copy()
     scenario = country["scenario"].iloc[0] if len(country) else ""
+    nat_year = int(head["reference_year"].iloc[0]) if len(head) else pd.NA
     extra = pd.DataFrame(
         {
             "scenario": scenario,
@@ -219,13 +314,17 @@ def city_table(
                 + "), no scored city framework: national values only",
                 NO_CITY_DATA + " in the open sources: national values only",
             ),
+            "reference_year": nat_year,
+            "headline_year": nat_year,
             "n_indicators": 0,
             "n_observed": 0,
+            "pillars_observed": 0,
             "ranked": False,
             "imputed": False,
             "imputed_indicators": "",
         }
     )
+    extra["verdict_reason"] = extra["note"]
     out = pd.concat([cities, extra], ignore_index=True)
     out = out.join(carry, on="country_iso3")
     out["n_ranked"] = out["n_ranked"].fillna(0).astype("int64")

@@ -37,6 +37,7 @@ class SiteMeta:
     overrides: str
     vintage: str
     has_sensitivity: bool
+    notices: tuple[str, ...] = ()  # overrides, no intervals: said on every page
 
 
 def page(

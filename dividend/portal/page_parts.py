@@ -18,7 +18,7 @@ PILLAR_LABELS = {
     "social": "Social",
     "political": "Political",
     "human_development": "Other human development",
-    "protection": "Protection",
+    "protection": "Refugee protection",
     "perception": "Perception (public opinion)",
 }
 
@@ -63,6 +63,25 @@ def interval_text(
     return txt.where(lo.notna() & hi.notna(), DASH)
 
 
+def release_notices(rel: Release) -> list[str]:
+    """What every page must say about the release itself (from its datapackage.json): weight
+    overrides on top of the scenario file, and a release without uncertainty intervals."""
+    dp = rel.datapackage or {}
+    out = []
+    overrides = dp.get("weight_overrides") or {}
+    if overrides:
+        pairs = ", ".join(f"{k} = {v:g}" for k, v in sorted(overrides.items()))
+        out.append(
+            f"Weights overridden for this release: {pairs}. It is not the published scenario "
+            f"{rel.scenario} as its file defines it."
+        )
+    if rel.sensitivity is None or isinstance(dp.get("sensitivity"), str):
+        out.append(
+            "This release has no uncertainty intervals: it was built without the sensitivity analysis."
+        )
+    return out
+
+
 def scenario_label(name: str) -> str:
     """``faal_five_pillars`` -> ``Faal five pillars`` (a scenario's plain name)."""
     return str(name).replace("_", " ").strip().capitalize()
@@ -90,7 +109,9 @@ def site_meta(rel: Release) -> SiteMeta:
         scenario_label=scenario_label(rel.scenario),
         overrides=rel.overrides,
         vintage=data_vintage(rel),
-        has_sensitivity=rel.sensitivity is not None,
+        has_sensitivity=rel.sensitivity is not None
+        and not isinstance((rel.datapackage or {}).get("sensitivity"), str),
+        notices=tuple(release_notices(rel)),
     )
 
 

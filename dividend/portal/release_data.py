@@ -171,11 +171,10 @@ def _sensitivity(root: Path) -> pd.DataFrame | None:
 def release_overrides(datapackage: dict | None) -> str:
     """Weight overrides of the release's scenario, as ``code=value, ...`` ("" if none).
 
-    Read from ``datapackage.json``'s ``scenario.overrides`` (a mapping), where the release
+    Read from ``datapackage.json``'s ``weight_overrides`` (a mapping), where the release
     writer records them; a release without that key has no overrides.
     """
-    sc = (datapackage or {}).get("scenario")
-    ov = sc.get("overrides") if isinstance(sc, dict) else None
+    ov = (datapackage or {}).get("weight_overrides")
     if not ov:
         return ""
     if isinstance(ov, dict):

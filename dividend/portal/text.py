@@ -49,6 +49,8 @@ def num_col(s: pd.Series, decimals: int = 1, signed: bool = False) -> pd.Series:
     if x.empty:
         return pd.Series([], index=s.index, dtype=object)
     arr = x.to_numpy()
+    if arr.size == 0:  # an unranked frame or a year without ranked units: nothing to format
+        return pd.Series([], index=s.index, dtype=object)
     out = np.char.mod(f"%{'+' if signed else ''}.{decimals}f", np.nan_to_num(arr))
     out = np.char.replace(out, "-", MINUS)
     out = np.where(np.isnan(arr), DASH, out)

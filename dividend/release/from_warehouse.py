@@ -3,11 +3,19 @@
 The caller hands in what this library must not import: the source catalogue (provenance of
 every dataset) and the site builder, which the writer calls on its temporary directory so the
 release and its portal appear together or not at all.
+
+The build runs the scenario's own index *and its own sensitivity* from the indicator values:
+nothing computed under other weights is read back from the warehouse, so any new or edited
+scenario file builds, and the release's intervals always belong to its weights.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import sys
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import duckdb
@@ -15,13 +23,53 @@ import pandas as pd
 
 from dividend.index.assemble import evaluate_all, index_tables, study_cities
 from dividend.index.definition import IndexDefinition, Scenario
+from dividend.index.formulas import wide
+from dividend.index.sql_sandbox import CONNECTION_CONFIG
+from dividend.index.uncertainty import IndexSettings, index_sensitivity
 from dividend.release.contents import (
     CatalogueEntry,
     read_data_quality,
     release_tables,
-    sensitivity_tables,
+    weights_digest,
 )
 from dividend.release.writer import SiteBuilder, write_release
+
+LOCK_WAIT_S = 2.0
+
+
+@contextmanager
+def read_warehouse(warehouse: Path, wait_s: float = 3600.0) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only, sandboxed connection; while ``make run`` holds the write lock, say so and
+    wait (up to ``wait_s``) instead of failing with DuckDB's lock error."""
+    deadline = time.monotonic() + wait_s
+    told = False
+    while True:
+        try:
+            con = duckdb.connect(str(warehouse), read_only=True, config=CONNECTION_CONFIG)
+            break
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower() or time.monotonic() > deadline:
+                raise
+            if not told:
+                print(
+                    f"the warehouse {warehouse} is being written (make run?); waiting for it "
+                    "to finish …",
+                    file=sys.stderr,
+                    flush=True,
+                )
+                told = True
+            time.sleep(LOCK_WAIT_S)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def sensitivity_config(settings: IndexSettings, weights: pd.DataFrame) -> dict:
+    """What the release records about its intervals: the settings and the weights sha256."""
+    doc = {k: v for k, v in asdict(settings).items() if k != "extra"}
+    doc["vary"], doc["goalpost_scale"] = list(settings.vary), list(settings.goalpost_scale)
+    return {**doc, "weights_sha256": weights_digest(weights)}
 
 
 def build_release(
@@ -33,17 +81,32 @@ def build_release(
     site_builder: SiteBuilder | None = None,
     min_coverage: float = 0.0,
     study_fallback: Callable[[duckdb.DuckDBPyConnection], pd.DataFrame] | None = None,
+    settings: IndexSettings | None = IndexSettings(),  # noqa: B008 (frozen defaults)
 ) -> Path:
-    """The whole pipeline from a warehouse file to ``exports/<release-id>``."""
+    """The whole pipeline from a warehouse file to ``exports/<release-id>``.
+
+    ``settings``: the sensitivity run of this scenario (None: a release without intervals).
+    """
     frameworks = definition.frameworks
-    con = duckdb.connect(str(warehouse), read_only=True)
-    try:
+    with read_warehouse(warehouse) as con:
         ind = evaluate_all(con, frameworks)
         study = study_cities(con, study_fallback)
         dq = read_data_quality(con)
-        extra = sensitivity_tables(con, scenario.name)
-    finally:
-        con.close()
     idx = index_tables(frameworks, scenario, ind, study, min_coverage)
-    rel = release_tables(frameworks, scenario, ind, idx, dq, catalogue, extra)
+    extra: dict[str, pd.DataFrame] = {}
+    config = None
+    if settings is not None:
+        data = {
+            n: wide(
+                ind.units[ind.units["framework"] == n],
+                ind.long[ind.long["framework"] == n],
+                fw.codes,
+            )
+            for n, fw in frameworks.items()
+        }
+        settings = replace(settings, min_coverage=min_coverage)
+        tables = index_sensitivity(frameworks, scenario, definition.scenarios, data, settings)
+        extra = {f"sensitivity_{t}": f for t, f in tables.items()}
+        config = sensitivity_config(settings, idx.weights)
+    rel = release_tables(frameworks, scenario, ind, idx, dq, catalogue, extra, sensitivity=config)
     return write_release(rel, exports, site_builder=site_builder)

@@ -2,15 +2,42 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from dividend.index.definition import FrameworkConfig, Scenario
 from dividend.index.unit_tables import NO_CITY_DATA
 
+NO_INTERVALS = "none: this release has no uncertainty intervals (built without the sensitivity)"
 
-def methodology(frameworks: dict[str, FrameworkConfig], scenario: Scenario, rid_hash: str) -> str:
+
+def override_text(overrides: Mapping[str, float]) -> str:
+    """The Launchpad overrides in words ("none" for the scenario file as it is)."""
+    if not overrides:
+        return "none (the scenario file as it is)"
+    return "OVERRIDDEN: " + ", ".join(f"{k} = {v:g}" for k, v in sorted(overrides.items()))
+
+
+def sensitivity_text(sensitivity: Mapping | None) -> str:
+    """How the uncertainty intervals were computed, or that there are none."""
+    if sensitivity is None:
+        return NO_INTERVALS
+    keys = ("design", "n", "seed", "vary", "weight_noise", "neutral_shift", "goalpost_scale")
+    return ", ".join(f"{k} {sensitivity[k]}" for k in keys if k in sensitivity)
+
+
+def methodology(
+    frameworks: dict[str, FrameworkConfig],
+    scenario: Scenario,
+    rid_hash: str,
+    overrides: Mapping[str, float] | None = None,
+    sensitivity: Mapping | None = None,
+) -> str:
     lines = [
         "# Migration-dividend index: methodology",
         "",
         f"Scenario **{scenario.name}**: {scenario.description} (weights file sha256 `{scenario.sha256}`).",
+        f"Weight overrides: **{override_text(overrides or {})}**.",
+        f"Uncertainty intervals: {sensitivity_text(sensitivity)}.",
         f"Inputs hash `{rid_hash}`.",
         "",
         "Gibril Faal's migration dividend is the surplus of financial, economic, social, political and "
@@ -18,8 +45,17 @@ def methodology(frameworks: dict[str, FrameworkConfig], scenario: Scenario, rid_
         "scored against a break-even value: score = clip((x - neutral) / goalpost, -1, 1) x 100; "
         "a pillar's dividend is its weighted benefit scores minus its weighted cost scores, the "
         "actuality dimension the weighted pillars, perception (public opinion) a dimension of its own, "
-        "and the index their weighted mean. A negative index is a net migration loss. Indicators with "
-        "neutral `peer_median` are scored against the peer group's median (flagged by relative_share).",
+        "and the index their weighted mean. A negative index is a net migration loss. Only indicators "
+        "of migration itself are scored (kind: outcome_gap, transfer, skills_flow, protection, "
+        "participation, policy, attitude); generic series are context. Goalposts: the 95th "
+        "percentile of |x - neutral| over all units and panel years (docs/scoring.md).",
+        "",
+        "**Verdicts.** net gain if P(net loss) <= 0.10, net loss if >= 0.90, too close to call "
+        "otherwise (P(net loss) from the Monte Carlo sensitivity runs); insufficient data if fewer "
+        "than min(3, the frame's counted pillars) pillars are observed, coverage < 0.5, or there is "
+        "no uncertainty result. Insufficient-data units are unranked and the headline tables show "
+        "no dividend and no P(net loss) for them. Countries form a panel 2010-2023 "
+        "(country_index_panel.csv); the headline tables show each frame's headline year.",
         "",
         "Cities are ranked within their peer group only (EU, US, Canada): **the city frameworks differ "
         "between peer groups** and their scores are not comparable across groups. Every city row carries "
@@ -32,10 +68,12 @@ def methodology(frameworks: dict[str, FrameworkConfig], scenario: Scenario, rid_
     ]
     for fw in frameworks.values():
         lines += [f"## {fw.title} (`{fw.name}`, peer group {fw.peer_group})", ""]
+        if fw.unranked_reason:
+            lines += [f"Unranked: {fw.unranked_reason}", ""]
         lines += [
-            "| code | pillar | role | unit | ref. year (lookback) | neutral | goalpost | sources | rationale |"
+            "| code | pillar | kind | role | unit | ref. year (lookback) | neutral | goalpost | sources | rationale |"
         ]
-        lines += ["|---|---|---|---|---|---|---|---|---|"]
+        lines += ["|---|---|---|---|---|---|---|---|---|---|"]
         for i in fw.indicators:
             neutral = (
                 "peer median"
@@ -43,7 +81,7 @@ def methodology(frameworks: dict[str, FrameworkConfig], scenario: Scenario, rid_
                 else (i.neutral if i.neutral is not None else "")
             )
             lines.append(
-                f"| {i.code} | {i.pillar} | {i.role} | {i.unit} | {i.reference_year} ({i.lookback}) | "
+                f"| {i.code} | {i.pillar} | {i.kind} | {i.role} | {i.unit} | {i.reference_year} ({i.lookback}) | "
                 f"{neutral} | {i.goalpost if i.goalpost is not None else ''} | {', '.join(i.sources)} | {i.rationale} |"
             )
         lines.append("")

@@ -4,13 +4,18 @@ Ministries download these files, so they must be complete, safe to open in Excel
 traceable:
 
 * **Atomic.** Everything is written to a hidden temporary directory next to the target and
-  renamed into place only when complete; ``latest`` (a symlink, or a ``LATEST`` pointer file
-  where symlinks are impossible) is switched with an atomic rename afterwards. A failure at
-  any point leaves no partial release and ``latest`` on the last good one.
+  renamed into place only when complete, under a directory name no earlier build used; the
+  links (symlinks, or pointer files where symlinks are impossible) are switched with one
+  atomic rename each afterwards. A failure at any point leaves no partial release and every
+  link on the last good one. ``latest`` is the newest release of the default scenario,
+  ``latest-<scenario>`` the newest of each scenario; a release with Launchpad overrides moves
+  neither. One writer at a time (``exports/.write.lock``), which first removes what a killed
+  writer left.
 * **No formula injection.** Text cells starting with ``= + - @`` (or tab / carriage return)
   get a leading apostrophe in CSV and XLSX; numbers stay numbers.
-* **Identified by content.** The release id is ``<date>_<scenario>_<hash>``, the hash
-  covering the indicator values used, the framework files and the weight file.
+* **Identified by content.** The release id is ``<date>_<scenario>[-override]_<hash>``, the
+  hash covering the indicator values used, the framework files, the weight file with any
+  overrides, the sensitivity configuration and every table of the release.
 * **Described.** ``datapackage.json`` (Frictionless Data Package: field types, units,
   descriptions, licences, sources) and ``METHODOLOGY.md``.
 
@@ -21,12 +26,16 @@ becomes ``<name>.csv``, a workbook sheet and a data-package resource.
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import hashlib
 import json
 import os
+import re
 import shutil
+import sys
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,6 +48,10 @@ from dividend.release.xlsx import column_kind, write_xlsx
 DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 LATEST = "latest"
 POINTER = "LATEST"
+DEFAULT_SCENARIO = "faal_five_pillars"  # the scenario `latest` follows
+WRITE_LOCK = ".write.lock"
+# `.<release-id>.old.<pid>`: a release an older writer moved aside during a same-day rebuild
+_MOVED_ASIDE = re.compile(r"^\.(?P<rid>.+)\.old\.\d+$")
 
 
 SiteBuilder = Callable[[Path, str], object]  # (temporary release directory, release id)
@@ -84,6 +97,11 @@ class ReleaseTables:
     table_docs: dict[str, str] = field(default_factory=dict)
     sources: list[dict[str, str]] = field(default_factory=list)
     licences: list[dict[str, str]] = field(default_factory=list)
+    # Launchpad weight overrides on top of the scenario file ({} = the file as it is)
+    overrides: dict[str, float] = field(default_factory=dict)
+    # the sensitivity configuration the intervals were computed with; None = no intervals
+    sensitivity: dict | None = None
+    field_units: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 def input_hash(parts: Mapping[str, bytes]) -> str:
@@ -95,9 +113,11 @@ def input_hash(parts: Mapping[str, bytes]) -> str:
     return h.hexdigest()
 
 
-def release_id(scenario: str, digest: str, date: dt.date | None = None) -> str:
+def release_id(rel: ReleaseTables, date: dt.date | None = None) -> str:
+    """``<date>_<scenario>[-override]_<hash>``: overrides show in the name itself."""
     date = date or dt.date.today()
-    return f"{date.isoformat()}_{scenario}_{digest[:12]}"
+    marker = "-override" if rel.overrides else ""
+    return f"{date.isoformat()}_{rel.scenario}{marker}_{rel.input_hash[:12]}"
 
 
 FRICTIONLESS_TYPES = {"bool": "boolean", "int": "integer", "float": "number", "text": "string"}
@@ -113,11 +133,14 @@ def datapackage(rel: ReleaseTables, rid: str) -> dict:
     resources = []
     for name, frame in rel.tables.items():
         docs = rel.field_docs.get(name, {})
+        units = rel.field_units.get(name, {})
         fields = []
         for c in frame.columns:
             f = {"name": str(c), "type": column_type(frame[c])}
             if c in docs:
                 f["description"] = docs[c]
+            if c in units:
+                f["unit"] = units[c]
             fields.append(f)
         resources.append(
             {
@@ -135,7 +158,13 @@ def datapackage(rel: ReleaseTables, rid: str) -> dict:
         "profile": "tabular-data-package",
         "name": "migration-dividend-index",
         "id": rid,
-        "title": f"Migration-dividend index, scenario {rel.scenario}",
+        "title": f"Migration-dividend index, scenario {rel.scenario}"
+        + (" with weight overrides" if rel.overrides else ""),
+        "scenario": rel.scenario,
+        "weight_overrides": dict(rel.overrides),
+        "sensitivity": rel.sensitivity
+        if rel.sensitivity is not None
+        else "none: this release has no uncertainty intervals",
         "description": "Faal's migration dividend (benefits minus costs and inputs of migration) "
         "per country and per city, with every indicator value's source, year and treatment.",
         "version": rid,
@@ -157,29 +186,115 @@ def _write_xlsx(rel: ReleaseTables, safe: dict[str, pd.DataFrame], path: Path) -
     write_xlsx({"notes": notes, **safe}, path)
 
 
-def _switch_latest(exports: Path, rid: str) -> None:
-    """Point ``latest`` at ``rid`` with one atomic rename (symlink, else pointer file)."""
-    tmp = exports / f".{LATEST}.{os.getpid()}"
+def _switch_link(exports: Path, link: str, target: str) -> None:
+    """Point ``exports/<link>`` at ``target`` with one atomic rename (symlink, else a pointer
+    file ``<LINK>`` in capitals)."""
+    tmp = exports / f".{link}.{os.getpid()}"
     try:
         if tmp.is_symlink() or tmp.exists():
             tmp.unlink()
-        os.symlink(rid, tmp, target_is_directory=True)
-        os.replace(tmp, exports / LATEST)
+        os.symlink(target, tmp, target_is_directory=True)
+        os.replace(tmp, exports / link)
     except OSError:
-        tmp_file = exports / f".{POINTER}.{os.getpid()}"
-        tmp_file.write_text(rid + "\n", encoding="utf-8")
-        os.replace(tmp_file, exports / POINTER)
+        tmp_file = exports / f".{link.upper()}.{os.getpid()}"
+        tmp_file.write_text(target + "\n", encoding="utf-8")
+        os.replace(tmp_file, exports / link.upper())
 
 
-def latest(exports: Path) -> Path | None:
-    """The release ``latest`` points to (symlink or pointer file), or None."""
-    link = exports / LATEST
-    if link.is_symlink() or link.is_dir():
-        return link.resolve()
-    ptr = exports / POINTER
+def latest(exports: Path, link: str = LATEST) -> Path | None:
+    """The release ``link`` (``latest`` or ``latest-<scenario>``) points to, or None."""
+    path = exports / link
+    if path.is_symlink() or path.is_dir():
+        return path.resolve()
+    ptr = exports / link.upper()
     if ptr.exists():
         return exports / ptr.read_text(encoding="utf-8").strip()
     return None
+
+
+def release_links(rel: ReleaseTables, default_scenario: str = DEFAULT_SCENARIO) -> list[str]:
+    """The links a release moves: ``latest-<scenario>``, and ``latest`` for the default
+    scenario. A release with Launchpad overrides moves none: it is never "the" scenario."""
+    if rel.overrides:
+        return []
+    links = [f"{LATEST}-{rel.scenario}"]
+    return [LATEST, *links] if rel.scenario == default_scenario else links
+
+
+@contextmanager
+def write_lock(exports: Path) -> Iterator[None]:
+    """Exclusive ``exports/.write.lock``: one release writer at a time (``make run``'s release
+    asset or ``dividend build``); the second prints why it waits, then waits."""
+    exports.mkdir(parents=True, exist_ok=True)
+    with (exports / WRITE_LOCK).open("a+") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            print(
+                f"another release is being written to {exports} (make run or dividend build); "
+                "waiting for it to finish …",
+                file=sys.stderr,
+                flush=True,
+            )
+            fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def clean_stale(exports: Path) -> list[str]:
+    """Remove what a killed writer left (call under :func:`write_lock`): hidden temp entries,
+    after restoring a release an older writer had moved aside (``.<id>.old.<pid>``).
+
+    Only hidden entries (except ``*.lock``) are removed; releases and links never are.
+    """
+    if not exports.is_dir():
+        return []
+    done = []
+    for entry in sorted(exports.iterdir()):
+        moved = _MOVED_ASIDE.match(entry.name)
+        if moved and entry.is_dir() and not (exports / moved["rid"]).exists():
+            os.replace(entry, exports / moved["rid"])
+            done.append(f"restored {moved['rid']}")
+    for entry in sorted(exports.iterdir()):
+        if entry.name.startswith(".") and not entry.name.endswith(".lock"):
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                entry.unlink(missing_ok=True)
+            done.append(f"removed {entry.name}")
+    return done
+
+
+def _build_name(exports: Path, rid: str) -> str:
+    """A directory name no earlier build used: ``<id>``, else ``<id>-r2``, ``<id>-r3`` …"""
+    if not (exports / rid).exists():
+        return rid
+    n = 2
+    while (exports / f"{rid}-r{n}").exists():
+        n += 1
+    return f"{rid}-r{n}"
+
+
+def _linked(exports: Path) -> set[str]:
+    """Directory names some ``latest*`` link or pointer file points at."""
+    out = set()
+    for entry in exports.iterdir():
+        if entry.name.lower().startswith(LATEST) and not entry.name.startswith("."):
+            target = latest(exports, entry.name.lower())
+            if target is not None:
+                out.add(target.name)
+    return out
+
+
+def _drop_superseded(exports: Path, rid: str, keep: str) -> None:
+    """Earlier builds of the same release id that no link points at any more."""
+    linked = _linked(exports)
+    for entry in exports.iterdir():
+        same = entry.name == rid or re.fullmatch(re.escape(rid) + r"-r\d+", entry.name)
+        if same and entry.name != keep and entry.name not in linked and not entry.is_symlink():
+            shutil.rmtree(entry, ignore_errors=True)
 
 
 def write_release(
@@ -188,8 +303,14 @@ def write_release(
     date: dt.date | None = None,
     _after_each_file: Callable[[Path], None] | None = None,
     site_builder: SiteBuilder | None = None,
+    default_scenario: str = DEFAULT_SCENARIO,
 ) -> Path:
-    """Write the release atomically and switch ``latest``; returns the release directory.
+    """Write the release atomically and switch its links; returns the release directory.
+
+    Every build gets a directory name of its own (:func:`_build_name`), so a same-day rebuild
+    never moves the previous copy aside: the links switch with one atomic rename each and
+    never point at nothing. The writer holds ``exports/.write.lock`` throughout and first
+    removes what a killed writer left behind.
 
     ``site_builder(directory, release_id)`` writes the portal into the temporary directory
     before the rename, so the release and its site appear together; the writer itself knows
@@ -199,49 +320,46 @@ def write_release(
     (used by tests to fail mid-write, the way a full disk or a crash would).
     """
     exports = Path(exports)
-    exports.mkdir(parents=True, exist_ok=True)
-    rid = release_id(rel.scenario, rel.input_hash, date)
-    target = exports / rid
-    tmp = Path(tempfile.mkdtemp(prefix=f".{rid}.", dir=exports))
-    try:
-        written = []
+    rid = release_id(rel, date)
+    with write_lock(exports):
+        clean_stale(exports)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{rid}.", dir=exports))
+        try:
+            written = []
 
-        def done(p: Path) -> None:
-            written.append(p)
-            if _after_each_file is not None:
-                _after_each_file(p)
+            def done(p: Path) -> None:
+                written.append(p)
+                if _after_each_file is not None:
+                    _after_each_file(p)
 
-        safe = {name: neutralise(frame) for name, frame in rel.tables.items()}  # once for both
-        for name, frame in safe.items():
-            _write_csv(frame, tmp / f"{name}.csv")
-            done(tmp / f"{name}.csv")
-        _write_xlsx(rel, safe, tmp / "migration_dividend.xlsx")
-        done(tmp / "migration_dividend.xlsx")
-        (tmp / "METHODOLOGY.md").write_text(rel.methodology, encoding="utf-8")
-        done(tmp / "METHODOLOGY.md")
-        pkg = datapackage(rel, rid)
-        (tmp / "datapackage.json").write_text(
-            json.dumps(pkg, indent=2, default=str), encoding="utf-8"
-        )
-        done(tmp / "datapackage.json")
-        if site_builder is not None:
-            site_builder(tmp, rid)
-            done(tmp / "site")
-        os.chmod(tmp, 0o755)
-        if target.exists():  # same inputs, same day: replace the old copy as a whole
-            old = exports / f".{rid}.old.{os.getpid()}"
-            os.replace(target, old)
-            os.replace(tmp, target)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, target)
-    except BaseException as exc:
-        shutil.rmtree(tmp, ignore_errors=True)
-        if isinstance(exc, Exception):
-            raise ReleaseError(f"release {rid} not written ({exc}); latest unchanged") from exc
-        raise
-    _switch_latest(exports, rid)
-    return target
+            safe = {name: neutralise(frame) for name, frame in rel.tables.items()}
+            for name, frame in safe.items():
+                _write_csv(frame, tmp / f"{name}.csv")
+                done(tmp / f"{name}.csv")
+            _write_xlsx(rel, safe, tmp / "migration_dividend.xlsx")
+            done(tmp / "migration_dividend.xlsx")
+            (tmp / "METHODOLOGY.md").write_text(rel.methodology, encoding="utf-8")
+            done(tmp / "METHODOLOGY.md")
+            pkg = datapackage(rel, rid)
+            (tmp / "datapackage.json").write_text(
+                json.dumps(pkg, indent=2, default=str), encoding="utf-8"
+            )
+            done(tmp / "datapackage.json")
+            if site_builder is not None:
+                site_builder(tmp, rid)
+                done(tmp / "site")
+            os.chmod(tmp, 0o755)
+            name = _build_name(exports, rid)
+            os.replace(tmp, exports / name)
+        except BaseException as exc:
+            shutil.rmtree(tmp, ignore_errors=True)
+            if isinstance(exc, Exception):
+                raise ReleaseError(f"release {rid} not written ({exc}); latest unchanged") from exc
+            raise
+        for link in release_links(rel, default_scenario):
+            _switch_link(exports, link, name)
+        _drop_superseded(exports, rid, name)
+    return exports / name
 
 
 def frame_bytes(frame: pd.DataFrame) -> bytes:
@@ -251,8 +369,10 @@ def frame_bytes(frame: pd.DataFrame) -> bytes:
 
 
 __all__ = [
+    "DEFAULT_SCENARIO",
     "ReleaseError",
     "ReleaseTables",
+    "clean_stale",
     "datapackage",
     "frame_bytes",
     "input_hash",
@@ -260,5 +380,7 @@ __all__ = [
     "neutralise",
     "np",
     "release_id",
+    "release_links",
+    "write_lock",
     "write_release",
 ]

@@ -10,16 +10,15 @@ before (``dividend.release.writer.neutralise``), and no ``<f>`` element is ever 
 
 from __future__ import annotations
 
-import re
 import zipfile
 from pathlib import Path
+from xml.parsers import expat
 
 import numpy as np
 import pandas as pd
 
 from dividend.release.timestamps import zip_entry_time
-
-_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # not allowed in XML 1.0
+from dividend.xml_text import strip_xml_forbidden
 
 _CONTENT_TYPES = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
@@ -77,7 +76,7 @@ _BOOL_CELL = ('" t="b"><v>', "</v></c>")
 
 
 def _escape_one(s: str) -> str:
-    s = _ILLEGAL.sub("", s)
+    s = strip_xml_forbidden(s)  # XML 1.0 forbids them; the CSV keeps every character
     return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
@@ -204,3 +203,28 @@ def write_xlsx(sheets: dict[str, pd.DataFrame], path: Path) -> None:
         )
         for i, frame in enumerate(sheets.values(), start=1):
             put(f"xl/worksheets/sheet{i}.xml", sheet_xml(frame))
+    require_well_formed(path)
+
+
+class XlsxError(ValueError):
+    """A written workbook part is not well-formed XML (Excel would refuse the file)."""
+
+
+def require_well_formed(path: Path) -> None:
+    """Parse every XML part of the workbook, streaming (expat, 1 MiB at a time); raise
+    :class:`XlsxError` naming the part, line and column of the first error."""
+    with zipfile.ZipFile(path) as z:
+        for name in z.namelist():
+            if not name.endswith((".xml", ".rels")):
+                continue
+            parser = expat.ParserCreate()
+            try:
+                with z.open(name) as fh:
+                    while chunk := fh.read(1 << 20):
+                        parser.Parse(chunk, False)
+                parser.Parse(b"", True)
+            except expat.ExpatError as exc:
+                raise XlsxError(
+                    f"{path.name}: part {name} is not well-formed XML "
+                    f"(line {exc.lineno}, column {exc.offset}: {expat.ErrorString(exc.code)})"
+                ) from None

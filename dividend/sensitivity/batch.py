@@ -85,9 +85,14 @@ class RunFailures:
 
 
 def check_zero_groups(fw: Framework, W: np.ndarray, fails: RunFailures) -> None:
-    """Runs where every child weight of some group is zero (e.g. all indicators excluded)."""
-    for lev, sl in level_slices(fw).items():
+    """Runs where every child weight of some group is zero (e.g. all indicators excluded),
+    unless the group itself has weight zero in that run (dropped, as leave-one-out does
+    for a pillar with a single indicator)."""
+    slices = level_slices(fw)
+    for lev, sl in slices.items():
         zero = _mm(W[:, sl], memberships(fw)[lev]) == 0  # (R, parents)
+        if lev + 1 in slices:  # the group's own weight (the top has none)
+            zero &= W[:, slices[lev + 1]] != 0
         if zero.any():
             j = zero.argmax(axis=1)
             msg = np.array(

@@ -27,11 +27,11 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 
 from dividend.engine.framework import Framework
 from dividend.engine.recipe import Recipe, load_inputs
 from dividend.engine.scoring import ScoringSpec
+from dividend.safe_yaml import YamlError, load_yaml
 from dividend.sensitivity.inputs import SensitivityError, UncertainInput, parse_inputs
 from dividend.sensitivity.models import Model, RecipeModel, ScoringModel
 
@@ -128,7 +128,7 @@ def load_config(path: str | Path) -> SensitivityConfig:
     if not path.is_file():
         raise SensitivityError(f"sensitivity config not found: {path}")
     try:
-        doc = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as exc:
-        raise SensitivityError(f"{path}: not valid YAML: {exc}") from None
+        doc = load_yaml(path)
+    except YamlError as exc:
+        raise SensitivityError(str(exc)) from None
     return from_dict(doc, path.parent, str(path))

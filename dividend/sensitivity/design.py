@@ -5,6 +5,10 @@
   ``n`` rows of A, the ``n`` rows of B, then for each input i the ``n`` rows of AB_i
   (A with column i taken from B). A and B are the two halves of one 2d-dimensional
   scrambled Sobol' sequence (or of a random matrix), so they are independent.
+* ``ab``: only the A and B rows of ``sa`` (the same ``2 n`` points): every per-unit
+  statistic of ``sa`` (which uses A and B only) at a fraction of the cost, no Sobol
+  indices. A panel runs ``sa`` for its headline year and ``ab`` for the others, so the
+  runs of every year are the same points and year-on-year changes pair run by run.
 
 Every draw comes from ``np.random.SeedSequence(seed)``: its first spawned child seeds
 the design, the second the inputs' own draws (noisy weight sets), the third the
@@ -24,7 +28,7 @@ from scipy.stats import qmc
 
 from dividend.sensitivity.inputs import SensitivityError
 
-DESIGNS = ("ua", "sa")
+DESIGNS = ("ua", "sa", "ab")
 SAMPLERS = ("sobol", "random")
 BLOCK = 1024  # rows per independently seeded block of a random design
 
@@ -55,6 +59,8 @@ class Design:
         """Per run: ``UA``, ``A``, ``B`` or ``AB:<input name>``."""
         if self.kind == "ua":
             return np.full(self.n_runs, "UA", dtype=object)
+        if self.kind == "ab":
+            return np.repeat(np.array(["A", "B"], dtype=object), self.n)
         labels = ["A", "B", *(f"AB:{n}" for n in names)]
         return np.repeat(np.array(labels, dtype=object), self.n)
 
@@ -97,7 +103,7 @@ def make_design(n: int, d: int, seed: int, kind: str = "sa", sampler: str = "sob
         raise SensitivityError(f"design: {kind!r} is not one of {list(DESIGNS)}")
     if sampler not in SAMPLERS:
         raise SensitivityError(f"sampler: {sampler!r} is not one of {list(SAMPLERS)}")
-    if kind == "sa" and d < 2:
+    if kind in ("sa", "ab") and d < 2:
         raise SensitivityError(
             "design 'sa' needs at least two uncertain inputs (with one, run design 'ua')"
         )
@@ -112,5 +118,7 @@ def make_design(n: int, d: int, seed: int, kind: str = "sa", sampler: str = "sob
     ab = np.repeat(a[None, :, :], d, axis=0)  # (d, n, d): AB_i = A with column i from B
     idx = np.arange(d)
     ab[idx, :, idx] = b.T
+    if kind == "ab":
+        return Design(np.vstack([a, b]), kind, int(n), int(d), sampler)
     u = np.vstack([a, b, ab.reshape(d * n, d)])
     return Design(u, kind, int(n), int(d), sampler)

@@ -26,6 +26,10 @@ Kinds (YAML ``kind:``), recipe mode unless noted:
 * ``neutral`` (scoring mode): shift of the neutral values by ``range: [lo, hi]`` (or
   discrete ``values``) goalposts, for the listed indicators (default all scored).
 * ``goalpost`` (scoring mode): multiplicative factor on the goalposts, same keys.
+  Both also take ``bounds: {iCode: [lo, hi]}`` instead: documented absolute ranges of the
+  break-even or goalpost per indicator (``neutral_range`` / ``goalpost_range`` in a
+  framework file); one code in [0, 1] places every listed indicator at the same relative
+  position of its own range.
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ import pandas as pd
 import yaml
 
 from dividend.engine.methods.aggregate import METHODS
+from dividend.safe_yaml import YamlError, load_yaml
 
 
 class SensitivityError(ValueError):
@@ -198,9 +203,66 @@ class IndicatorSwitch(UncertainInput):
 
 @dataclass(frozen=True)
 class DataChoice(_Choice):
-    """Choice among alternative unit-data tables, paths or DataFrames (code 0: the first)."""
+    """Choice among alternative unit-data tables, paths or DataFrames (code 0: the first).
 
+    ``keep_coverage``: the alternatives fill gaps of the first (imputations), so coverage,
+    the aggregates' masks and the ranking rule stay those of the observed data."""
+
+    keep_coverage: bool = False
     stage: ClassVar[str] = "upstream"
+
+
+@dataclass(frozen=True)
+class SurveyDraws(UncertainInput):
+    """Sampling error of survey net balances (scoring mode): ``n_sets`` redraws of each
+    listed (unit, indicator) value ``100 (k+ - k-) / N`` with ``(k+, k-, rest)`` ~
+    Multinomial(N, (p+, p-, 1 - p+ - p-)), N the published number of respondents; the input
+    chooses among the sets. ``table``: columns uCode, indicator, p_pos, p_neg, n. Drawn by
+    the model's ``bind`` from the seed (``deltas``: set x units x indicators, drawn minus
+    observed)."""
+
+    table: pd.DataFrame | None = None
+    n_sets: int = 200
+    deltas: np.ndarray | None = None
+
+    @property
+    def n_choices(self) -> int:
+        return self.n_sets
+
+    stage: ClassVar[str] = "scoring"
+
+    def label(self, code: float) -> str:
+        return f"survey draw {int(code)}"
+
+
+def survey_deltas(
+    table: pd.DataFrame,
+    units: np.ndarray,
+    indicators: Sequence[str],
+    n_sets: int,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """(n_sets, units, indicators) redrawn minus published net balances (0 elsewhere), one
+    vectorised multinomial draw for every (set, unit, indicator)."""
+    out = np.zeros((n_sets, len(units), len(indicators)))
+    t = table.dropna(subset=["p_pos", "p_neg", "n"])
+    t = t[t["n"] > 0]
+    ui = pd.Index(units).get_indexer(t["uCode"])
+    ii = pd.Index(indicators).get_indexer(t["indicator"])
+    keep = (ui >= 0) & (ii >= 0)
+    if not keep.any():
+        return out
+    t, ui, ii = t[keep], ui[keep], ii[keep]
+    p = t[["p_pos", "p_neg"]].to_numpy(dtype=np.float64)
+    if (p < 0).any() or (p.sum(axis=1) > 1 + 1e-9).any():
+        raise SensitivityError("survey: shares must be >= 0 and sum to at most 1 per unit")
+    n = t["n"].to_numpy(dtype=np.int64)
+    pv = np.column_stack([p, np.clip(1.0 - p.sum(axis=1), 0.0, 1.0)])
+    pv = pv / pv.sum(axis=1, keepdims=True)
+    k = rng.multinomial(n, pv, size=(n_sets, len(n)))  # (sets, cells, 3)
+    drawn = 100.0 * (k[..., 0] - k[..., 1]) / n
+    out[:, ui, ii] = drawn - 100.0 * (p[:, 0] - p[:, 1])
+    return out
 
 
 @dataclass(frozen=True)
@@ -212,6 +274,9 @@ class ScoringFactor(UncertainInput):
     low: float = 0.0
     high: float = 0.0
     values: tuple[float, ...] | None = None
+    # documented per-indicator ranges (absolute, the indicator's unit), aligned with
+    # ``indicators``: the code u in [0, 1] puts every listed indicator at lo + u (hi - lo)
+    bounds: tuple[tuple[float, float], ...] | None = None
 
     @property
     def n_choices(self) -> int | None:
@@ -231,6 +296,8 @@ class ScoringFactor(UncertainInput):
         return np.asarray(self.values, dtype=np.float64)[codes.astype(np.intp)]
 
     def label(self, code: float) -> str:
+        if self.bounds is not None:
+            return f"{self.what} at {float(code):.4g} of each indicator's documented range"
         v = float(self.factor(np.array([code]))[0])
         return f"{self.what} {'shift' if self.what == 'neutral' else 'scale'} {v!r}"
 
@@ -243,8 +310,8 @@ _KEYS: dict[str, set[str]] = {
     "weights_scenarios": {"kind", "choices"},
     "include": {"kind", "indicators", "p_exclude"},
     "data": {"kind", "choices"},
-    "neutral": {"kind", "indicators", "range", "values"},
-    "goalpost": {"kind", "indicators", "range", "values"},
+    "neutral": {"kind", "indicators", "range", "values", "bounds"},
+    "goalpost": {"kind", "indicators", "range", "values", "bounds"},
 }
 
 
@@ -277,7 +344,10 @@ def _load_weights(where: str, item: Any, base_dir: Path | None) -> tuple[dict[st
             path = base_dir / path
         if not path.is_file():
             raise SensitivityError(f"{where}: weight scenario file not found: {path}")
-        raw = yaml.safe_load(path.read_text())
+        try:
+            raw = load_yaml(path)
+        except YamlError as exc:
+            raise SensitivityError(f"{where}: {exc}") from None
         label = str(item)
         if isinstance(raw, Mapping) and "weights" in raw:
             raw = raw["weights"]
@@ -396,6 +466,8 @@ def parse_input(
             labels.append(str(c))
         return [DataChoice(name, tuple(paths), tuple(labels))]
     # neutral / goalpost
+    if "bounds" in spec:
+        return [_bounded_factor(where, name, kind, spec)]
     inds = spec.get("indicators")
     if inds is not None:
         inds = tuple(str(c) for c in _nonempty_list(where, "indicators", inds))
@@ -410,6 +482,24 @@ def parse_input(
     if kind == "goalpost" and lo <= 0:
         raise SensitivityError(f"{where}.range: goalpost scale factors must be > 0")
     return [ScoringFactor(name, kind, inds, lo, hi, None)]
+
+
+def _bounded_factor(where: str, name: str, kind: str, spec: Mapping[str, Any]) -> ScoringFactor:
+    """``bounds: {iCode: [lo, hi]}``: documented absolute ranges, all moved by one code."""
+    extra = sorted(set(spec) & {"indicators", "range", "values"})
+    if extra:
+        raise SensitivityError(f"{where}: 'bounds' replaces {extra}; give one of them")
+    raw = spec["bounds"]
+    if not isinstance(raw, Mapping) or not raw:
+        raise SensitivityError(f"{where}.bounds: must map iCode -> [low, high], got {raw!r}")
+    codes, bounds = [], []
+    for code, rng in raw.items():
+        lo, hi = _range(f"{where}.bounds.{code}", rng)
+        if kind == "goalpost" and lo <= 0:
+            raise SensitivityError(f"{where}.bounds.{code}: goalposts must be > 0, got {lo}")
+        codes.append(str(code))
+        bounds.append((lo, hi))
+    return ScoringFactor(name, kind, tuple(codes), 0.0, 1.0, None, tuple(bounds))
 
 
 @dataclass(frozen=True)

@@ -138,7 +138,13 @@ class ModelBase:
     def run_weights(self, P: np.ndarray) -> np.ndarray:
         """(runs, len(weight_codes)) weights for the code rows ``P``."""
         W = np.tile(self.base_weights, (P.shape[0], 1))
-        for k, inp in enumerate(self.inputs):  # loop over inputs, vectorised over runs
+        # scenario choices first: they *replace* weights, so noise or switches applied
+        # before them would be overwritten (issue 12: weight noise had Si = STi = 0)
+        order = sorted(
+            range(len(self.inputs)), key=lambda k: not isinstance(self.inputs[k], WeightScenarios)
+        )
+        for k in order:  # loop over inputs, vectorised over runs
+            inp = self.inputs[k]
             code = P[:, k].astype(np.intp)
             if isinstance(inp, WeightScenarios):
                 vals, mask = self._scen[inp.name]

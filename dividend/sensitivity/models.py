@@ -21,11 +21,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from dividend.engine.framework import Framework
 from dividend.sensitivity.batch import (
     RunFailures,
     aggregate_runs,
     check_zero_groups,
     level_slices,
+    weight_codes,
 )
 from dividend.sensitivity.model_base import BlockOutput
 from dividend.sensitivity.recipe_model import RecipeModel
@@ -47,6 +49,7 @@ def leave_one_out(model: Model) -> tuple[np.ndarray, np.ndarray, np.ndarray, lis
     codes = list(fw.indicators)
     W = np.tile(model.base_weights, (len(codes), 1))
     W[np.arange(len(codes)), np.arange(len(codes))] = 0.0  # indicators lead weight_codes
+    dropped = drop_emptied_groups(fw, W, codes)
     fails = RunFailures(len(codes))
     check_zero_groups(fw, W, fails)
     if isinstance(model, RecipeModel):
@@ -68,4 +71,28 @@ def leave_one_out(model: Model) -> tuple[np.ndarray, np.ndarray, np.ndarray, lis
     out[:, rows] = levels[model.target_level][:, :, model.target_col]
     out[fails.failed] = np.nan
     assert level_slices(fw)[2].start == 0
-    return out, fails.failed, fails.message, codes
+    return out, fails.failed, fails.message, codes, dropped
+
+
+def drop_emptied_groups(fw: Framework, W: np.ndarray, codes: list[str]) -> list[str]:
+    """Row k of ``W`` leaves out ``codes[k]``; where that empties a group (a pillar with a
+    single indicator), drop the group too (weight 0, so its parent renormalises over the
+    remaining siblings) instead of failing with "all weights of the children are zero".
+
+    Returns, per row, what was dropped ("x" or "x, p (emptied, level 2)"). A loop over indicators
+    and tree levels only."""
+    pos = {c: i for i, c in enumerate(weight_codes(fw))}
+    out = []
+    for k, code in enumerate(codes):
+        gone, node = [code], code
+        while True:
+            parent = fw.parent.get(node)
+            if parent is None or parent not in pos:  # the index itself is never dropped
+                break
+            if any(W[k, pos[c]] > 0 for c in fw.children(parent)):
+                break
+            W[k, pos[parent]] = 0.0
+            gone.append(f"{parent} (emptied, level {fw.level_of(parent)})")
+            node = parent
+        out.append(", ".join(gone))
+    return out

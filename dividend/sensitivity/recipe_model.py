@@ -32,6 +32,7 @@ from dividend.sensitivity.inputs import (
     SensitivityError,
     StepChoice,
     StepRange,
+    SurveyDraws,
     UncertainInput,
     expand_include,
 )
@@ -103,9 +104,14 @@ class RecipeModel(ModelBase):
         self.inputs = expand_include(inputs, self.framework.indicators)
         fw = self.framework
         for inp in self.inputs:
-            if isinstance(inp, ScoringFactor):
+            if isinstance(inp, ScoringFactor | SurveyDraws):
+                what = inp.what if isinstance(inp, ScoringFactor) else "survey"
                 raise SensitivityError(
-                    f"inputs.{inp.name}: kind {inp.what!r} needs the scoring model, not a recipe"
+                    f"inputs.{inp.name}: kind {what!r} needs the scoring model, not a recipe"
+                )
+            if isinstance(inp, DataChoice) and inp.keep_coverage:
+                raise SensitivityError(
+                    f"inputs.{inp.name}: imputed tables (keep_coverage) need the scoring model"
                 )
             if isinstance(inp, StepChoice | StepRange):
                 if inp.step == "Aggregate":

@@ -13,7 +13,8 @@
   status (``ok`` / ``failed``), the error of a failed run and the target value.
   ``dividend.sensitivity.runner`` can recompute any run from its codes.
 * ``leave_one_out``: per indicator, the mean and largest absolute rank shift of the
-  target when the indicator's weight is zero; ``loo_shifts`` per unit (nominal rank
+  target when the indicator's weight is zero (``dropped``: what was left out; a pillar
+  whose only indicator it is goes too, its parent renormalising over the other pillars); ``loo_shifts`` per unit (nominal rank
   minus new rank, COINr's sign).
 """
 
@@ -191,7 +192,7 @@ def build_result(
     failed: np.ndarray,
     message: np.ndarray,
     y: np.ndarray,
-    loo: tuple[np.ndarray, np.ndarray, np.ndarray, list[str]] | None,
+    loo: tuple[np.ndarray, np.ndarray, np.ndarray, list[str], list[str]] | None,
     rng: np.random.Generator,
 ) -> SensitivityResult:
     """Assemble every table from the stacked block results."""
@@ -266,7 +267,7 @@ def build_result(
     # ---------------------------------------------------------------- leave one out
     loo_table = loo_shifts = None
     if loo is not None:
-        l_scores, l_failed, l_msg, codes = loo
+        l_scores, l_failed, l_msg, codes, dropped = loo
         l_ranks = rank_rows(l_scores, analysis.rankable)
         shift = analysis.nominal_ranks[None, :] - l_ranks.astype(np.float64)
         absd = np.abs(shift)
@@ -279,6 +280,7 @@ def build_result(
         loo_table = pd.DataFrame(
             {
                 "indicator": codes,
+                "dropped": dropped,
                 "mean_abs_rank_shift": mean_abs,
                 "max_abs_rank_shift": max_abs,
                 "status": np.where(l_failed, "failed", "ok"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any, ClassVar
 
 import numpy as np
@@ -13,6 +14,8 @@ from dividend.engine.scoring import ScoringSpec, indicator_scores, score
 from dividend.sensitivity.batch import (
     RunFailures,
     aggregate_runs,
+    level_slices,
+    memberships,
 )
 from dividend.sensitivity.inputs import (
     AggregationChoice,
@@ -21,10 +24,13 @@ from dividend.sensitivity.inputs import (
     SensitivityError,
     StepChoice,
     StepRange,
+    SurveyDraws,
     UncertainInput,
     expand_include,
+    survey_deltas,
 )
 from dividend.sensitivity.model_base import BlockOutput, ModelBase
+from dividend.sensitivity.signed_means import SIGNED_METHODS, signed_level
 
 
 class ScoringModel(ModelBase):
@@ -33,8 +39,9 @@ class ScoringModel(ModelBase):
 
     Ranks follow the index's rule (:func:`dividend.index.unit_tables.score_framework`): a unit is
     ranked only where its coverage of the target's scored indicators is at least
-    ``rank_min_coverage`` (the framework's ``rank_min_coverage``); ties share the best
-    rank. Units below it keep their scores (intervals, net-loss probability) but no rank.
+    ``rank_min_coverage`` (the framework's ``rank_min_coverage``) and, with
+    ``rank_pillars = (pillars, k)``, at least k of those pillars are observed; ties share
+    the best rank. Units below it keep their scores (intervals, net-loss probability) but no rank.
     """
 
     mode = "scoring"
@@ -48,12 +55,14 @@ class ScoringModel(ModelBase):
         min_coverage: float = 0.0,
         target: str | None = None,
         rank_min_coverage: float = 0.0,
+        rank_pillars: tuple[tuple[str, ...], int] = ((), 0),
     ) -> None:
         for key, v in (("min_coverage", min_coverage), ("rank_min_coverage", rank_min_coverage)):
             if not 0.0 <= v <= 1.0:
                 raise SensitivityError(f"{key}: must be in [0, 1], got {v}")
         self.spec, self.data, self.peer_group = spec, data, peer_group
         self.min_coverage, self.rank_min_coverage = min_coverage, rank_min_coverage
+        self.rank_pillars = rank_pillars  # (aggregates counted, how many must be observed)
         self.framework = fw = spec.framework
         self.base_weights = spec.nominal_weights.copy()
         self.target = target or fw.index_code
@@ -74,11 +83,19 @@ class ScoringModel(ModelBase):
     def bind(self, inputs: Sequence[UncertainInput], ss: np.random.SeedSequence) -> ScoringModel:
         self.inputs = expand_include(inputs, self.framework.indicators)
         for inp in self.inputs:
-            if isinstance(inp, StepChoice | StepRange | AggregationChoice):
+            if isinstance(inp, StepChoice | StepRange):
                 raise SensitivityError(
-                    f"inputs.{inp.name}: kind {'aggregation' if isinstance(inp, AggregationChoice) else 'step'!r} "
-                    "needs a recipe; the scoring model aggregates with its signed arithmetic mean"
+                    f"inputs.{inp.name}: kind 'step' needs a recipe; the scoring model has no steps"
                 )
+            if isinstance(inp, AggregationChoice):
+                bad = [m for m in inp.choices if m not in SIGNED_METHODS]
+                levels = inp.levels or tuple(range(3, self.framework.levels + 1))
+                if bad or min(levels) < 3:
+                    raise SensitivityError(
+                        f"inputs.{inp.name}: the signed dividend varies its aggregation of pillar "
+                        f"dividends only (levels >= 3, methods {list(SIGNED_METHODS)}); got "
+                        f"methods {list(inp.choices)}, levels {list(levels)}"
+                    )
             if isinstance(inp, ScoringFactor) and inp.indicators is not None:
                 bad = [c for c in inp.indicators if c not in self.spec.indicators]
                 if bad:
@@ -89,8 +106,22 @@ class ScoringModel(ModelBase):
                 tabs = [c if isinstance(c, pd.DataFrame) else pd.read_csv(c) for c in inp.choices]
                 self._tables[inp.name] = tabs
         self._bind_weights(ss)
+        self._sv = [k for k, i in enumerate(self.inputs) if isinstance(i, SurveyDraws)]
+        children = np.random.SeedSequence(ss.entropy, spawn_key=(*ss.spawn_key, 7919))
+        for k, child in zip(self._sv, children.spawn(len(self._sv)), strict=True):
+            inp = self.inputs[k]
+            assert isinstance(inp, SurveyDraws) and inp.table is not None
+            d = survey_deltas(
+                inp.table,
+                self.units,
+                self.spec.indicators,
+                inp.n_sets,
+                np.random.default_rng(child),
+            )
+            self.inputs = (*self.inputs[:k], replace(inp, deltas=d), *self.inputs[k + 1 :])
         self._up = [k for k, i in enumerate(self.inputs) if isinstance(i, DataChoice)]
         self._sc = [k for k, i in enumerate(self.inputs) if isinstance(i, ScoringFactor)]
+        self._agg = [k for k, i in enumerate(self.inputs) if isinstance(i, AggregationChoice)]
         return self
 
     def upstream(self, key: tuple[float, ...] | None):
@@ -130,6 +161,18 @@ class ScoringModel(ModelBase):
             for lev in range(2, fw.levels + 1)
         }
         rankable = cov[self.target].to_numpy() >= self.rank_min_coverage
+        counted, need = self.rank_pillars
+        if need:  # the index's sufficiency rule: enough pillars observed
+            rankable &= (cov[list(counted)].fillna(0).to_numpy() > 0).sum(axis=1) >= need
+        if key is not None and any(
+            getattr(self.inputs[k], "keep_coverage", False) and code
+            for k, code in zip(self._up, key, strict=True)
+        ):  # imputed table: coverage is the observed data's
+            _, _, masks, rows0, _, rankable = self._upstream(None)
+            if not np.array_equal(rows, rows0):
+                out = "imputed table: its units differ from the observed table's"
+                self._cache[key] = out
+                return out
         out = (x, neutral, masks, rows, {}, rankable)
         self._cache[key] = out
         return out
@@ -147,6 +190,15 @@ class ScoringModel(ModelBase):
                 if inp.indicators is None
                 else np.array([self.spec.indicators.index(c) for c in inp.indicators])
             )
+            if inp.bounds is not None:  # absolute values from documented ranges
+                lo, hi = np.asarray(inp.bounds, dtype=np.float64).T
+                v = lo[None, :] + P[:, k][:, None] * (hi - lo)[None, :]
+                g0 = self.spec.goalpost[cols]
+                if inp.what == "neutral":
+                    shift[:, cols] += (v - self.spec.neutral[cols]) / g0
+                else:
+                    scale[:, cols] *= v / g0
+                continue
             f = inp.factor(P[:, k])[:, None]
             if inp.what == "neutral":
                 shift[:, cols] += f
@@ -162,10 +214,16 @@ class ScoringModel(ModelBase):
         for runs, up in self._upstream_groups(P, fails):
             x, n0, masks, rows, tcache, rank_ok = up
             rankable[np.ix_(runs, rows)] = rank_ok[None, :]
-            if self._sc:
+            if self._sv:  # survey redraws: per-run raw values
+                xr = np.broadcast_to(x, (runs.size, *x.shape)).copy()
+                for k in self._sv:
+                    d = self.inputs[k].deltas  # type: ignore[union-attr]
+                    xr += d[P[runs, k].astype(np.intp)][:, rows]
+            if self._sc or self._sv:
                 shift, scale = self._factors(P[runs])
                 neutral = n0[None] + (shift * g0)[:, None, :]
-                S = indicator_scores(x[None], neutral, (g0 * scale)[:, None, :]) * self.sign
+                xs = xr if self._sv else x[None]
+                S = indicator_scores(xs, neutral, (g0 * scale)[:, None, :]) * self.sign
             else:
                 S = indicator_scores(x, n0, g0) * self.sign
             sub_f = RunFailures(runs.size)
@@ -178,16 +236,45 @@ class ScoringModel(ModelBase):
                 masks=masks,
                 units=self.units[rows],
                 upto=self.target_level,
-                cache=None if self._sc else tcache,
+                cache=None if (self._sc or self._sv) else tcache,
             )
+            if self._agg:
+                self._reaggregate(
+                    levels, P[runs], np.where(fails.failed[runs, None], 1.0, W[runs]), masks
+                )
             scores[np.ix_(runs, rows)] = levels[self.target_level][:, :, self.target_col]
         scores[fails.failed] = np.nan
         return BlockOutput(scores, fails.failed, fails.message, rankable)
 
+    def _reaggregate(self, levels, P: np.ndarray, W: np.ndarray, masks) -> None:
+        """Levels >= 3 again for the runs whose aggregation choice is not the arithmetic mean
+        (:mod:`dividend.sensitivity.signed_means`); a loop over the few choices only."""
+        slices = level_slices(self.framework)
+        for k in self._agg:
+            inp = self.inputs[k]
+            assert isinstance(inp, AggregationChoice)
+            varied = inp.levels or tuple(range(3, self.framework.levels + 1))
+            code = P[:, k].astype(np.intp)
+            for c, method in enumerate(inp.choices):
+                runs = np.flatnonzero(code == c)
+                if method == "amean" or runs.size == 0:
+                    continue
+                V = levels[2][runs]
+                for lev in range(3, self.target_level + 1):
+                    M = memberships(self.framework)[lev]
+                    if lev in varied:
+                        V = signed_level(V, W[runs][:, slices[lev]], M, method)
+                    else:
+                        V = signed_level(V, W[runs][:, slices[lev]], M, "amean")
+                    if lev in masks:
+                        V = np.where(masks[lev], V, np.nan)
+                    levels[lev][runs] = V
+
     def cells_per_run(self) -> int:
         """Floats per run in a block: indicator scores are per run when neutrals or
         goalposts vary, else shared."""
-        width = len(self.spec.indicators) if self._sc else len(self.framework.codes[1]) + 8
+        per_run = self._sc or getattr(self, "_sv", None)
+        width = len(self.spec.indicators) if per_run else len(self.framework.codes[1]) + 8
         return self.units.size * width
 
     def nominal(self) -> np.ndarray:

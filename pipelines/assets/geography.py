@@ -1,4 +1,9 @@
-"""Geography assets: the country and city key tables every other table joins on."""
+"""Geography assets: the country and city key tables every other table joins on.
+
+Each table passes its pandera model and the rules of its blocking checks *before* it is
+written (the builders raise SourceError naming dataset, file and column), so a failing check
+never has a bad table to look at: the checks re-verify what is stored.
+"""
 
 import dagster as dg
 import pandas as pd
@@ -64,7 +69,11 @@ def qol_city_crosswalk(duckdb: DuckDBResource) -> dg.MaterializeResult:
 @warehouse_asset(
     key=["staged", "cities"],
     group_name="geography",
-    deps=[*(_raw_key(d) for d in CITY_SOURCES), dg.AssetKey(["staged", "qol_city_crosswalk"])],
+    deps=[
+        *(_raw_key(d) for d in CITY_SOURCES),
+        dg.AssetKey(["staged", "qol_city_crosswalk"]),
+        dg.AssetKey(["staged", "countries"]),
+    ],
     description="Every city in the city sources: European cities by Eurostat code (CC###C), US "
     "cities by Census place, Canadian cities by StatCan CMA code, the City of Buenos Aires "
     "(AR-CABA, context only), each with its country's ISO3 and peer group (eu, us, ca, ar).",
@@ -72,7 +81,9 @@ def qol_city_crosswalk(duckdb: DuckDBResource) -> dg.MaterializeResult:
 def cities_table(duckdb: DuckDBResource) -> dg.MaterializeResult:
     with duckdb.get_connection() as con:
         raw = {d: read_table(con, f"raw.{d}") for d in CITY_SOURCES}
+        country_keys = con.execute("SELECT iso3 FROM staged.countries").df()["iso3"]
     frame = cities.build_cities(raw)
+    cities.require_known_countries(frame, country_keys)
     by_peer = frame["peer_group"].value_counts().to_dict()
     return _write(duckdb, "staged.cities", frame, by_peer_group=dg.MetadataValue.json(by_peer))
 
@@ -172,7 +183,8 @@ def crosswalk_complete(duckdb: DuckDBResource) -> dg.AssetCheckResult:
         xw = read_table(con, "staged.qol_city_crosswalk")
     known = set(cities.eurostat_core_cities()["eurostat_code"])
     unknown = xw[~xw["eurostat_code"].isin(known)]
-    passed = len(xw) == 83 and xw["eurostat_code"].is_unique and unknown.empty
+    expected = len(cities.qol_expected_cities())
+    passed = len(xw) == expected and xw["eurostat_code"].is_unique and unknown.empty
     return dg.AssetCheckResult(
         passed=bool(passed),
         metadata={

@@ -12,12 +12,21 @@ import json
 import dagster as dg
 import pandas as pd
 from dagster_duckdb import DuckDBResource
+from pydantic import Field
 
 from dividend.index.assemble import IndicatorTables, evaluate_all, index_tables, study_cities
-from dividend.index.definition import load_frameworks, load_scenario, scenario_paths
+from dividend.index.definition import (
+    DIMENSIONS,
+    PILLARS,
+    ConfigError,
+    load_frameworks,
+    load_scenario,
+    scenario_paths,
+)
 from dividend.index.formulas import wide
+from dividend.index.verdict import headline_rows
 from dividend.portal.charts import ranking_markdown
-from pipelines.metadata import table_metadata
+from pipelines.metadata import column_schema, table_metadata
 from pipelines.partitions import scenario_partitions
 from pipelines.resources import DUCKDB_POOL
 from sources.warehouse import read_table, replace_partition, write_tables
@@ -41,13 +50,18 @@ def _coverage_md(units: pd.DataFrame, long: pd.DataFrame) -> str:
 @dg.asset(
     key=["indicators", "indicator_values"],
     group_name="index",
-    deps=[*_staged_deps(), dg.AssetKey(["staged", "study_cities"])],
+    deps=[
+        *_staged_deps(),
+        dg.AssetKey(["staged", "study_cities"]),
+        dg.AssetKey(["indicators", "framework_files"]),
+    ],
     description="Every indicator of indicators/*.yaml evaluated against the staged tables: one value "
     "per unit with the year used, sources, files and treatment (observed, carried back, rescaled, "
     "imputed). Writes indicators.long, indicators.units, indicators.<framework> and "
     "indicators.study_cities.",
     kinds=KINDS,
     pool=DUCKDB_POOL,
+    code_version="1",
 )
 def indicator_values(
     context: dg.AssetExecutionContext, duckdb: DuckDBResource
@@ -80,20 +94,54 @@ def indicator_values(
     )
 
 
+OVERRIDE_KEYS = (
+    "an indicator code of indicators/*.yaml (e.g. mipex_overall), "
+    f"pillars.<{'|'.join(PILLARS)}> or dimensions.<{'|'.join(DIMENSIONS)}>"
+)
+
+
 class IndexConfig(dg.Config):
     """One-off tweaks from the Launchpad, on top of the partition's scenario file.
 
-    weight_overrides keys: an indicator code (``mipex_overall``), ``pillars.<pillar>`` or
-    ``dimensions.<actuality|perception>``; values are nominal weights (>= 0).
+    A release built with overrides is marked as such (release id, METHODOLOGY,
+    datapackage.json, every site page) and never moves ``latest``.
     """
 
-    weight_overrides: dict[str, float] = {}  # noqa: RUF012 (Dagster Config copies defaults)
-    min_coverage: float = 0.0
+    weight_overrides: dict[str, float] = Field(
+        default={},
+        description="Nominal weights (>= 0) replacing the scenario file's for this run. "
+        f"Allowed keys: {OVERRIDE_KEYS}. Example: {{'pillars.financial': 2.0}}.",
+    )
+    min_coverage: float = Field(
+        default=0.0,
+        ge=0.0,
+        le=1.0,
+        description="Blank the aggregates of units whose share of observed scored indicators "
+        "is below this (0-1); 0 keeps every unit.",
+    )
+
+
+def with_launchpad_overrides(scenario, overrides: dict[str, float], frameworks):
+    """The scenario with the Launchpad's overrides; an error names the Launchpad key."""
+    if not overrides:
+        return scenario
+    try:
+        return scenario.with_overrides(dict(overrides), frameworks)
+    except ConfigError as exc:
+        bad = exc.key or "?"
+        code = bad.split(".", 1)[-1] if bad.startswith("indicators.") else bad
+        raise dg.Failure(
+            f"Launchpad config weight_overrides[{code!r}]: {str(exc).split(': ', 1)[-1]}. "
+            f"Allowed keys: {OVERRIDE_KEYS}."
+        ) from None
 
 
 def ranked_markdown(table: pd.DataFrame, top: int, bottom: int) -> str:
     """The portal's markdown ranking (one implementation) of the units the index ranks."""
     ranked = table[table["ranked"].astype(bool)]
+    if ranked.empty:  # a context-only frame (city_ca) is unranked: say why, no table
+        reason = table["note"].iloc[0] if "note" in table.columns and len(table) else ""
+        return f"_unranked: {reason}_"
     frame = ranked.rename(columns={"dividend": "score", "net_migration_loss": "net_loss"})
     return ranking_markdown(frame[["name", "score", "net_loss"]], top=top, bottom=bottom)
 
@@ -101,7 +149,11 @@ def ranked_markdown(table: pd.DataFrame, top: int, bottom: int) -> str:
 @dg.asset(
     key=["index", "dividend_index"],
     group_name="index",
-    deps=[indicator_values],
+    deps=[
+        indicator_values,
+        dg.AssetKey(["indicators", "framework_files"]),
+        dg.AssetKey(["indicators", "weight_files"]),
+    ],
     partitions_def=scenario_partitions,
     description="Signed migration dividend per country and per city (ranked within its peer group) "
     "for the partition's weight scenario: pillars, benefit and cost, coverage, net-loss flag, "
@@ -109,15 +161,16 @@ def ranked_markdown(table: pd.DataFrame, top: int, bottom: int) -> str:
     "index.coherence, index.weights, index.contributions, index.runs.",
     kinds=KINDS,
     pool=DUCKDB_POOL,
+    code_version="1",
 )
 def dividend_index(
     context: dg.AssetExecutionContext, config: IndexConfig, duckdb: DuckDBResource
 ) -> dg.MaterializeResult:
     name = context.partition_key
     frameworks = load_frameworks()
-    scenario = load_scenario(scenario_paths()[name], frameworks)
-    if config.weight_overrides:
-        scenario = scenario.with_overrides(dict(config.weight_overrides), frameworks)
+    scenario = with_launchpad_overrides(
+        load_scenario(scenario_paths()[name], frameworks), config.weight_overrides, frameworks
+    )
     with duckdb.get_connection() as con:
         ind = IndicatorTables(
             read_table(con, "indicators.units"), read_table(con, "indicators.long")
@@ -142,9 +195,14 @@ def dividend_index(
     )
     with duckdb.get_connection() as con:
         replace_partition(
-            con, {f"index.{t}": f for t, f in tables.items()}, key_column="scenario", key=name
+            con,
+            {f"index.{t}": f for t, f in tables.items()},
+            key_column="scenario",
+            key=name,
+            keep=scenario_paths(),  # a deleted scenario file's rows go
         )
     flagged = idx.coherence[idx.coherence["flag"]]
+    head_country, head_city = headline_rows(idx.country), headline_rows(idx.city)
     return dg.MaterializeResult(
         metadata={
             "scenario": name,
@@ -153,17 +211,24 @@ def dividend_index(
             "weight_overrides": dg.MetadataValue.json(dict(config.weight_overrides)),
             "countries": len(idx.country),
             "cities": len(idx.city),
-            "net_loss_countries": int(idx.country["net_migration_loss"].fillna(False).sum()),
-            "ranking_countries": dg.MetadataValue.md(ranked_markdown(idx.country, 25, 10)),
+            "reference_years": dg.MetadataValue.json(
+                sorted(int(y) for y in idx.country["reference_year"].unique())
+            ),
+            "headline_year_country": int(head_country["reference_year"].iloc[0]),
+            "net_loss_countries": int(
+                (head_country["net_migration_loss"].fillna(False) & head_country["ranked"]).sum()
+            ),
+            "ranking_countries": dg.MetadataValue.md(ranked_markdown(head_country, 25, 10)),
             "ranking_cities": dg.MetadataValue.md(
                 "\n\n".join(
                     f"**{fw}**\n\n" + ranked_markdown(g, 10, 5)
-                    for fw, g in idx.city[idx.city["framework"] != "none"].groupby("framework")
+                    for fw, g in head_city[head_city["framework"] != "none"].groupby("framework")
                 )
             ),
             "coherence": dg.MetadataValue.md(
                 flagged.round(3).to_markdown(index=False) if len(flagged) else "_no flags_"
             ),
             "dagster/row_count": len(idx.country) + len(idx.city),
+            "dagster/column_schema": column_schema(idx.country, "index.country"),
         }
     )

@@ -15,11 +15,17 @@ from dagster_duckdb import DuckDBResource
 from dividend.commands.world_map import world_map
 from dividend.index.assemble import IndexTables, IndicatorTables
 from dividend.index.definition import load_definition
+from dividend.index.verdict import verdict_counts
 from dividend.paths import EXPORTS_DIR
 from dividend.portal.site import build_site
-from dividend.release.contents import read_data_quality, release_tables, sensitivity_tables
+from dividend.release.contents import (
+    read_data_quality,
+    release_tables,
+    sensitivity_settings,
+    sensitivity_tables,
+)
 from dividend.release.writer import write_release
-from pipelines.assets.index import dividend_index
+from pipelines.assets.index import dividend_index, with_launchpad_overrides
 from pipelines.partitions import scenario_partitions
 from pipelines.resources import DUCKDB_POOL
 from sources.catalogue import catalogue
@@ -45,11 +51,13 @@ def exports_dir() -> Path:
     "written atomically to exports/<date>_<scenario>_<hash>/ and exports/latest.",
     kinds={"csv", "excel"},
     pool=DUCKDB_POOL,
+    code_version="1",
 )
 def release(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
     name = context.partition_key
-    definition = load_definition()  # frameworks, and every scenario for the portal's switcher
-    scenario = definition.scenarios[name]
+    definition = load_definition()  # frameworks, and every valid scenario for the switcher
+    if name not in definition.scenarios:
+        raise dg.Failure(f"scenario {name!r} skipped: {definition.skipped.get(name, 'no file')}")
     with duckdb.get_connection() as con:
 
         def part(table: str):
@@ -69,16 +77,22 @@ def release(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.Mat
         )
         dq = read_data_quality(con)
         extra = sensitivity_tables(con, name)
+        sens = sensitivity_settings(con, name)
         world = world_map(con, catalogue())
-    # the weights used, Launchpad overrides included, are index.weights as stored: nothing is
-    # re-applied here (the scenario only names the release and its weight file)
-    overrides = runs["weight_overrides"].iloc[0] if len(runs) else "{}"
+    # the weights used, Launchpad overrides included, are index.weights as stored; the
+    # overrides also name the release (id, METHODOLOGY, datapackage.json, every page)
+    overrides = json.loads(runs["weight_overrides"].iloc[0]) if len(runs) else {}
+    scenario = with_launchpad_overrides(
+        definition.scenarios[name], overrides, definition.frameworks
+    )
     for col in ("rank", "country_rank"):  # DuckDB returns nullable ints as float; keep them ints
         for t in (idx.country, idx.city):
             if col in t.columns:
                 t[col] = t[col].astype("Int64")
     sources = catalogue()
-    rel = release_tables(definition.frameworks, scenario, ind, idx, dq, sources, extra)
+    rel = release_tables(
+        definition.frameworks, scenario, ind, idx, dq, sources, extra, overrides, sens
+    )
     site = partial(build_site, sources=sources, definition=definition, world_map=world)
     out = write_release(rel, exports_dir(), site_builder=site)
     files = sorted(p.name for p in out.iterdir())
@@ -88,7 +102,15 @@ def release(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.Mat
             "release_id": out.name,
             "path": dg.MetadataValue.path(str(out)),
             "files": dg.MetadataValue.json(files),
-            "weight_overrides": dg.MetadataValue.json(json.loads(overrides)),
+            "weight_overrides": dg.MetadataValue.json(overrides),
             "sensitivity_tables": dg.MetadataValue.json(sorted(extra)),
+            # units per verdict per frame, headline year (dividend.index.verdict)
+            "verdicts": dg.MetadataValue.json(
+                {
+                    t: verdict_counts(rel.tables[t])
+                    for t in ("country_index", "city_index")
+                    if "verdict" in rel.tables[t].columns
+                }
+            ),
         }
     )

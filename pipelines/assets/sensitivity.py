@@ -1,10 +1,12 @@
 """Sensitivity assets (thin wrappers over dividend.index.uncertainty), one per scenario partition.
 
 dividend_sensitivity: for the partition's weight scenario, every framework's signed dividend
-re-scored under uncertain weights, weight scenario, neutral values and goalposts
-(Saltelli design, Sobol indices with bootstrap intervals, per-unit rank intervals and
-net-loss probabilities, leave-one-indicator-out shifts, every run's parameters). Writes
-schema ``sensitivity`` (units, inputs, unit_indices, runs, leave_one_out), replacing the
+re-scored, for every reference year of the panel, under uncertain weights (noise applied after
+the scenario choice), weight scenario, neutral values and goalposts (documented ranges),
+aggregation of pillar dividends, imputation and survey sampling error (Saltelli design, Sobol indices with bootstrap intervals, per-unit rank intervals and
+net-loss probabilities, leave-one-indicator-out shifts, every run's parameters, the paired 5-year change with
+P(improved)). Writes schema ``sensitivity`` (units, inputs, unit_indices, runs, leave_one_out,
+changes), replacing the
 partition's rows; the release exports that schema. Runs locally, or on Dask with
 ``use_dask`` (resource ``dask``: LocalCluster, or a scheduler address). The nominal
 configuration is the partition's index run: the resolved weights stored in ``index.weights``
@@ -20,9 +22,19 @@ import dagster as dg
 import pandas as pd
 from dagster_duckdb import DuckDBResource
 
-from dividend.index.definition import load_definition
+from dividend.index.definition import load_definition, scenario_paths
 from dividend.index.formulas import wide
-from dividend.index.uncertainty import VARY, IndexSettings, index_sensitivity, resolved_trees
+from dividend.index.uncertainty import (
+    VARY,
+    IndexSettings,
+    index_sensitivity,
+    resolved_trees,
+    survey_table,
+)
+from dividend.release.contents import SENSITIVITY_SETTINGS
+from dividend.release.from_warehouse import sensitivity_config
+from dividend.sensitivity.signed_means import SIGNED_METHODS
+from pipelines.metadata import column_schema
 from pipelines.partitions import scenario_partitions
 from pipelines.resources import DUCKDB_POOL
 from pipelines.resources_dask import DaskResource
@@ -45,14 +57,57 @@ class SensitivityRunConfig(dg.Config):
     n_sets: int = 200
     neutral_shift: float = 0.25
     goalpost_scale: list[float] = [0.75, 1.33]  # noqa: RUF012
+    aggregation: list[str] = list(SIGNED_METHODS)  # noqa: RUF012
+    em_ridge: float | None = None  # None: one pseudo-unit per scored indicator
     min_coverage: float | None = None  # None: as the partition's index run (index.runs)
     use_dask: bool = False
 
 
+def panel_tables(
+    units: pd.DataFrame, long: pd.DataFrame, framework: str, codes: tuple[str, ...]
+) -> dict[int | None, pd.DataFrame]:
+    """reference_year -> units x indicators table of one framework. The panel is keyed by
+    the units table's ``reference_year`` (one row per unit and panel year); without it (a
+    single-year index, where ``long.reference_year`` is each indicator's own target year)
+    there is one entry, year None."""
+    u = units[units["framework"] == framework]
+    lg = long[long["framework"] == framework]
+    if "reference_year" not in u.columns:
+        return {None: wide(u, lg, codes)}
+    out: dict[int | None, pd.DataFrame] = {}
+    for year, uy in u.groupby("reference_year", sort=True):  # a loop over panel years
+        out[int(year)] = wide(uy, lg[lg["reference_year"] == year], codes)
+    return out
+
+
+def headline_years(con, scenario: str) -> dict[str, int]:
+    """framework -> the headline reference year the index chose for it (the year whose
+    sensitivity runs the full Saltelli design); empty for a single-year index."""
+    out: dict[str, int] = {}
+    for table in ("country", "city"):
+        cols = con.execute(
+            "SELECT column_name FROM information_schema.columns "
+            "WHERE table_schema = 'index' AND table_name = ?",
+            [table],
+        ).fetchall()
+        if ("headline_year",) not in cols:
+            continue
+        rows = con.execute(
+            f'SELECT DISTINCT framework, headline_year FROM "index".{table} '
+            "WHERE scenario = ? AND headline_year IS NOT NULL",
+            [scenario],
+        ).fetchall()
+        out.update({f: int(y) for f, y in rows})
+    return out
+
+
 def replace_scenario_rows(con, tables: dict[str, pd.DataFrame], scenario: str) -> None:
-    """Replace one scenario's rows in each ``sensitivity`` table, in one transaction."""
+    """Replace one scenario's rows in each ``sensitivity`` table, in one transaction; rows of
+    scenarios whose file was deleted go too."""
     qualified = {f"{SCHEMA}.{t}": f for t, f in tables.items()}
-    warehouse.replace_partition(con, qualified, key_column="scenario", key=scenario)
+    warehouse.replace_partition(
+        con, qualified, key_column="scenario", key=scenario, keep=scenario_paths()
+    )
 
 
 @dg.asset(
@@ -67,6 +122,7 @@ def replace_scenario_rows(con, tables: dict[str, pd.DataFrame], scenario: str) -
     "sensitivity.",
     kinds={"duckdb", "pandas", "dask"},
     pool=DUCKDB_POOL,
+    code_version="1",
 )
 def dividend_sensitivity(
     context: dg.AssetExecutionContext,
@@ -75,7 +131,9 @@ def dividend_sensitivity(
     dask: DaskResource,
 ) -> dg.MaterializeResult:
     name = context.partition_key
-    definition = load_definition()  # every scenario: the scenario choice is an input
+    definition = load_definition()  # every valid scenario: the scenario choice is an input
+    if name not in definition.scenarios:
+        raise dg.Failure(f"scenario {name!r} skipped: {definition.skipped.get(name, 'no file')}")
     frameworks = definition.frameworks
     with duckdb.get_connection() as con:
         units = read_table(con, "indicators.units")
@@ -93,10 +151,10 @@ def dividend_sensitivity(
     overrides = json.loads(index_run[0][1])
     nominal = resolved_trees(frameworks, weights)
     min_coverage = index_run[0][0] if config.min_coverage is None else config.min_coverage
-    data = {
-        n: wide(units[units["framework"] == n], long[long["framework"] == n], fw.codes)
-        for n, fw in frameworks.items()
-    }
+    data = {n: panel_tables(units, long, n, fw.codes) for n, fw in frameworks.items()}
+    with duckdb.get_connection() as con:
+        surveys = {n: survey_table(con, fw) for n, fw in frameworks.items()}
+        headline = headline_years(con, name)
     settings = IndexSettings(
         **{**config.model_dump(exclude={"use_dask"}), "min_coverage": min_coverage}
     )
@@ -118,25 +176,43 @@ def dividend_sensitivity(
             progress,
             client,
             nominal=nominal,
+            surveys=surveys,
+            headline=headline,
         )
     elapsed = time.perf_counter() - t0
     runs = tables.get("runs", pd.DataFrame(columns=["status"]))
     failed = runs[runs["status"] == "failed"]
     for row in failed.head(20).itertuples():  # failed runs are rows, never NaN in disguise
         context.log.warning("failed run %s (%s): %s", row.run, row.framework, row.error)
+    # how these rows were made, so a release can prove they belong to its weights
+    config = sensitivity_config(settings, weights)
+    tables[SENSITIVITY_SETTINGS] = pd.DataFrame(
+        {"scenario": [name], "settings": [json.dumps(config, sort_keys=True)]}
+    )
     with duckdb.get_connection() as con:
         replace_scenario_rows(con, tables, name)
     inputs = tables.get("inputs")
     return dg.MaterializeResult(
         metadata={
             "runs": len(runs),
+            "dagster/column_schema": column_schema(
+                tables.get("units", pd.DataFrame()), "sensitivity_units"
+            ),
             "min_coverage": min_coverage,
             "weight_overrides": dg.MetadataValue.json(overrides),
             "failed_runs": len(failed),
+            "reference_years": dg.MetadataValue.json(
+                sorted({int(y) for y in tables["units"]["reference_year"].dropna()})
+                if "units" in tables
+                else []
+            ),
+            "paired_changes": len(tables.get("changes", [])),
             "elapsed_s": round(elapsed, 2),
             "tables": dg.MetadataValue.json(sorted(f"{SCHEMA}.{t}" for t in tables)),
             "indices": dg.MetadataValue.md(
-                inputs[["framework", "input", "Si", "STi"]].round(3).to_markdown(index=False)
+                inputs[["framework", "reference_year", "input", "Si", "STi"]]
+                .round(3)
+                .to_markdown(index=False)
                 if inputs is not None
                 else "_design ua: no indices_"
             ),

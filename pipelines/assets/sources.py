@@ -1,9 +1,11 @@
 """A raw and a staged asset per publisher dataset, generated from `sources.datasets` specs.
 
-raw_<id>:    verify sha256 → parse → validate (RawTidy, lazy) → write raw.<id>
+raw_<id>:    verify size and sha256 → parse → validate raw (RawTidy, the catalogue's year
+             coverage, unique keys) → stage and validate staged too → write raw.<id>
 staged_<id>: read raw.<id> → keys + quality rules → validate (the dataset's model, lazy)
              → write staged.<id> and quality.<id> in one transaction
-Validation runs before the write, so a bad file never replaces the last good table.
+Validation of *every* layer runs before the first write (sources.dataset_check), so a file
+that the staged model would reject never replaces the last good raw table either.
 """
 
 import dagster as dg
@@ -12,10 +14,8 @@ from dagster_duckdb import DuckDBResource
 from pipelines.metadata import provenance_metadata, table_metadata
 from pipelines.resources import warehouse_asset
 from sources.catalogue import dataset
+from sources.dataset_check import check_dataset, check_staged
 from sources.datasets import SourceSpec, all_specs
-from sources.quality import QualityDecisions
-from sources.tidy import RawTidy
-from sources.validate import validate
 from sources.warehouse import read_table, write_tables
 
 
@@ -45,7 +45,7 @@ def raw_asset(spec: SourceSpec) -> dg.AssetsDefinition:
     )
     def _raw(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
         ds = dataset(ds_id)
-        frame = validate(spec.read(ds), RawTidy, dataset=ds_id, table=f"raw.{ds_id}")
+        frame = check_dataset(spec, ds).raw
         with duckdb.get_connection() as con:
             write_tables(con, {f"raw.{ds_id}": frame})
         context.log.info("raw.%s: %d rows", ds_id, len(frame))
@@ -74,11 +74,8 @@ def staged_asset(spec: SourceSpec) -> dg.AssetsDefinition:
         # One connection for read, stage and write: the asset holds the duckdb pool anyway,
         # and opening the warehouse file twice per asset costs more than staging most sources.
         with duckdb.get_connection() as con:
-            result = spec.stage(read_table(con, f"raw.{ds_id}"))
-            table = validate(result.table, spec.schema, dataset=ds_id, table=f"staged.{ds_id}")
-            decisions = validate(
-                result.decisions, QualityDecisions, dataset=ds_id, table=f"quality.{ds_id}"
-            )
+            result = check_staged(spec, read_table(con, f"raw.{ds_id}"))
+            table, decisions = result.table, result.decisions
             write_tables(con, {f"staged.{ds_id}": table, f"quality.{ds_id}": decisions})
         context.log.info(
             "staged.%s: %d rows, %d quality decisions", ds_id, len(table), len(decisions)

@@ -31,6 +31,9 @@ class SourceSpec:
     stage: Callable[[pd.DataFrame], StageResult]  # raw -> staged + decisions
     schema: type[pa.DataFrameModel]  # pandera model of the staged table
     code_version: str = "1"
+    # True only when the publisher repeats (indicator, geo, year) keys and `stage` resolves
+    # them with a named rule; otherwise a repeated key in the raw table is refused.
+    raw_duplicates: bool = False
 
 
 def discover(package: str, path: list[str], attribute: str) -> list:

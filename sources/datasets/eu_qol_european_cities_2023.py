@@ -21,6 +21,7 @@ from sources.geography.cities import (
     build_qol_crosswalk,
     eurostat_geo_iso3,
     qol_banner,
+    require_qol_cities,
 )
 from sources.quality import Rule, apply_rule, concat_decisions
 from sources.readers.qol_banner_xlsx import read_qol_banner_xlsx
@@ -50,7 +51,9 @@ SHARES_NOT_ONE = Rule(
 
 
 def read(ds: Dataset) -> pd.DataFrame:
-    return read_qol_banner_xlsx(ds, QOL_FILE, QOL_SHEET, year=SURVEY_YEAR)
+    raw = read_qol_banner_xlsx(ds, QOL_FILE, QOL_SHEET, year=SURVEY_YEAR)
+    require_qol_cities(qol_banner(raw))  # a lost city column fails here, before any write
+    return raw
 
 
 def _question(indicator: pd.Series) -> pd.Series:

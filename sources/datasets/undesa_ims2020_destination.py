@@ -91,4 +91,5 @@ SPEC = SourceSpec(
     read=undesa_banner_xlsx.read,
     stage=stage,
     schema=UndesaStaged,
+    raw_duplicates=True,  # the publisher repeats rows; rule drops the copies (see stage)
 )

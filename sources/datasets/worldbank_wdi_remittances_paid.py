@@ -50,7 +50,7 @@ def read(ds: Dataset) -> pd.DataFrame:
 def gdp_current_usd() -> pd.Series:
     """GDP (current US$) by (geo, year), from the WDI mirror (sha256-verified)."""
     ds = dataset(GDP_SOURCE[0])
-    gdp = worldbank_api_csv.read_file(ds, GDP_SOURCE[1], frozenset())
+    gdp = worldbank_api_csv.read_file(ds, GDP_SOURCE[1], worldbank_api_csv.country_codes(ds))
     return gdp.set_index(["geo", "year"])["value"]
 
 

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pandas as pd
 import pandera.pandas as pa
-import yaml
 from pandera.typing import Series
 
+from dividend.safe_yaml import load_yaml
 from sources.catalogue import dataset
 from sources.errors import SourceError
 from sources.geography._model import StrictModel
@@ -30,6 +30,7 @@ GEO_DIR = Path(__file__).resolve().parent
 OVERRIDES_PATH = GEO_DIR / "city_overrides.yaml"
 STUDY_CITIES_PATH = GEO_DIR / "study_cities.yaml"
 SGC_PATH = GEO_DIR / "statcan_sgc2016.yaml"
+QOL_CITIES_PATH = GEO_DIR / "qol_cities_2023.yaml"
 
 PERCEP_ID = "eurostat_urb_percep_bulk"
 AUDIT_ID = "eurostat_urban_audit_sdmxcsv"
@@ -97,11 +98,59 @@ def qol_cities() -> pd.DataFrame:
 
 @cache
 def statcan_sgc() -> dict[str, dict[str, str]]:
-    return yaml.safe_load(SGC_PATH.read_text(encoding="utf-8"))
+    return load_yaml(SGC_PATH)
+
+
+@cache
+def qol_expected_cities() -> pd.DataFrame:
+    """The survey's 83 cities (qol_code, qol_name) in banner order: an explicit list, so a
+    workbook that lost or renamed a city column is refused rather than read short."""
+    doc = load_yaml(QOL_CITIES_PATH)["qol_cities_2023"]
+    return pd.DataFrame({"qol_code": [str(k) for k in doc], "qol_name": list(doc.values())})
+
+
+def require_qol_cities(banner: pd.DataFrame) -> None:
+    """`banner` (qol_code, qol_name, in column order) must be exactly the survey's cities;
+    the error names the workbook, banner row 2 and the first column that differs."""
+    from openpyxl.utils import get_column_letter
+
+    from sources.readers.qol_banner_xlsx import FIRST_CITY_COL
+
+    want = qol_expected_cities()
+    got = banner[["qol_code", "qol_name"]].astype(str).reset_index(drop=True)
+    key = ["qol_code", "qol_name"]
+    absent = ~want.merge(got.drop_duplicates(), on=key, how="left", indicator=True)["_merge"].eq(
+        "both"
+    )
+    surplus = ~got.merge(want, on=key, how="left", indicator=True)["_merge"].eq("both")
+    if len(got) == len(want) and not absent.any() and not surplus.any():
+        return
+    # the column where the first expected city is missing or renamed, else the first extra
+    i = int(absent.argmax()) if absent.any() else int(surplus.argmax()) if surplus.any() else 0
+    missing = want[~want["qol_code"].isin(got["qol_code"])]
+    extra = got[~got["qol_code"].isin(want["qol_code"])]
+    renamed = got.merge(want, on="qol_code", suffixes=("", "_expected"))
+    renamed = renamed[renamed["qol_name"] != renamed["qol_name_expected"]]
+    detail = [f"{len(got)} city columns, the 2023 survey has {len(want)}"]
+    if len(missing):
+        detail.append(f"missing {(missing['qol_code'] + ' ' + missing['qol_name']).tolist()}")
+    if len(extra):
+        detail.append(f"unexpected {(extra['qol_code'] + ' ' + extra['qol_name']).tolist()}")
+    if len(renamed):
+        detail.append(f"renamed {dict(zip(renamed['qol_code'], renamed['qol_name'], strict=True))}")
+    raise SourceError(
+        "city banner differs from sources/geography/qol_cities_2023.yaml: "
+        + "; ".join(detail)
+        + " (first difference in this column)",
+        dataset=QOL_ID,
+        file=QOL_FILE,
+        row=2,
+        column=get_column_letter(FIRST_CITY_COL + i + 1),
+    )
 
 
 def _overrides() -> pd.DataFrame:
-    doc = yaml.safe_load(OVERRIDES_PATH.read_text(encoding="utf-8"))["qol_to_eurostat"]
+    doc = load_yaml(OVERRIDES_PATH)["qol_to_eurostat"]
     return pd.DataFrame(
         [
             {"qol_code": str(k), **{f: v[f] for f in ("qol_name", "eurostat_code", "note")}}
@@ -134,6 +183,7 @@ def build_qol_crosswalk(qol: pd.DataFrame | None = None) -> pd.DataFrame:
     table's cities so the workbook is not opened twice.
     """
     qol = (qol_cities() if qol is None else qol)[["qol_code", "qol_name"]].copy()
+    require_qol_cities(qol)
     core = eurostat_core_cities().copy()
     core["key"] = fold_name(core["eurostat_name"])
     unique_names = core[~core["key"].duplicated(keep=False)]  # Marseille has two codes
@@ -308,6 +358,20 @@ def build_cities(raw_tables: dict[str, pd.DataFrame] | None = None) -> pd.DataFr
     return Cities.validate(out[cols].sort_values("city_key", ignore_index=True), lazy=True)
 
 
+def require_known_countries(city_table: pd.DataFrame, country_keys: pd.Series) -> None:
+    """Every city's country_iso3 is a row of staged.countries (checked before the write)."""
+    orphan = city_table[~city_table["country_iso3"].isin(set(country_keys))]
+    if len(orphan):
+        first = orphan.iloc[0]
+        src = str(first["sources"]).split(",")[0]
+        raise SourceError(
+            f"{len(orphan)} cities in a country that staged.countries lacks, e.g. "
+            f"{first['city_key']!r} in {first['country_iso3']!r}",
+            dataset=src,
+            column="country_iso3",
+        )
+
+
 # --- study cities ----------------------------------------------------------------------------
 
 NO_CITY_DATA = "no city-level data in the open sources"
@@ -330,7 +394,7 @@ class StudyCities(StrictModel):
 def build_study_cities(cities: pd.DataFrame | None = None) -> pd.DataFrame:
     """Resolve `study_cities.yaml` (names as each publisher spells them) against the city table."""
     cities = build_cities() if cities is None else cities
-    spec = yaml.safe_load(STUDY_CITIES_PATH.read_text(encoding="utf-8"))["study_cities"]
+    spec = load_yaml(STUDY_CITIES_PATH)["study_cities"]
     rows = []
     for s in spec:  # eight cities
         hit = pd.DataFrame()

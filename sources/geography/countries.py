@@ -21,9 +21,9 @@ import country_converter as coco
 import pandas as pd
 import pandera.pandas as pa
 import pycountry
-import yaml
 from pandera.typing import Series
 
+from dividend.safe_yaml import load_yaml
 from sources.errors import SourceError
 from sources.geography._model import StrictModel
 
@@ -33,7 +33,7 @@ AGGREGATE_M49_MIN = 900  # UN M49: codes >= 900 are world, regional and income a
 
 @cache
 def overrides() -> dict:
-    return yaml.safe_load(OVERRIDES_PATH.read_text(encoding="utf-8"))
+    return load_yaml(OVERRIDES_PATH)
 
 
 @cache

@@ -14,9 +14,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
-import yaml
 from pandera.typing import Series
 
+from dividend.safe_yaml import load_yaml
 from sources.errors import SourceError
 from sources.geography._model import StrictModel
 
@@ -31,7 +31,7 @@ NO_POLYGON_NOTE = (
 
 @cache
 def no_iso_features() -> list[dict]:
-    return yaml.safe_load(MAP_TABLE_PATH.read_text(encoding="utf-8"))["no_iso_features"]
+    return load_yaml(MAP_TABLE_PATH)["no_iso_features"]
 
 
 class MapCrosswalk(StrictModel):

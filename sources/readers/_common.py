@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import json
 import re
+import zipfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 import pandas as pd
@@ -22,7 +23,62 @@ from sources.errors import SourceError
 from sources.tidy import RAW_COLUMNS
 
 FIRST_DATA_ROW = 2  # file row of the first data line under a one-line header
+# Zip containers (XLSX, publisher zips) are checked on their central directory before any
+# member is inflated. The vendored workbooks unpack to 2-4 MB at ratios up to 12:1; a deflate
+# bomb packs gigabytes at ~1000:1. zipfile stops inflating a member at its declared size, so
+# declared sizes bound what is really unpacked.
+MAX_UNZIPPED_BYTES = 256 * 1024 * 1024
+MAX_ZIP_RATIO = 100
+MAX_ZIP_MEMBERS = 10_000
 _PANDAS_LINE = re.compile(r"fields in line (\d+),")
+
+
+def require_safe_zip(
+    source: Path | IO[bytes],
+    *,
+    dataset: str,
+    file: str,
+    max_unzipped: int = MAX_UNZIPPED_BYTES,
+    max_ratio: float = MAX_ZIP_RATIO,
+) -> None:
+    """Refuse a zip (or XLSX) whose members would unpack beyond the caps, before inflating."""
+    try:
+        with zipfile.ZipFile(source) as zf:
+            members = zf.infolist()
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise SourceError(
+            f"not a readable XLSX or zip container: {exc}", dataset=dataset, file=file
+        ) from None
+    if len(members) > MAX_ZIP_MEMBERS:
+        raise SourceError(
+            f"zip has {len(members):,} members, over the cap of {MAX_ZIP_MEMBERS:,}",
+            dataset=dataset,
+            file=file,
+        )
+    total = sum(m.file_size for m in members)
+    if total > max_unzipped:
+        raise SourceError(
+            f"zip would unpack to {total:,} bytes, over the cap of {max_unzipped:,} "
+            "(zip bomb?); refused before inflating",
+            dataset=dataset,
+            file=file,
+        )
+    for m in members:
+        if m.file_size > max_ratio * max(m.compress_size, 1) and m.file_size > 1024 * 1024:
+            raise SourceError(
+                f"member {m.filename!r} expands {m.file_size / max(m.compress_size, 1):,.0f}:1 "
+                f"({m.compress_size:,} -> {m.file_size:,} bytes), over the ratio cap of "
+                f"{max_ratio:g}:1 (zip bomb?); refused before inflating",
+                dataset=dataset,
+                file=file,
+            )
+
+
+def workbook_path(ds: Dataset, name: str) -> Path:
+    """A vendored XLSX's path after its sha256 and the zip caps are checked."""
+    path = ds.path(name)
+    require_safe_zip(path, dataset=ds.id, file=name)
+    return path
 
 
 def require_final_newline(ds: Dataset, name: str, path: Path) -> None:

@@ -29,7 +29,7 @@ from openpyxl.utils import get_column_letter
 
 from sources.catalogue import Dataset
 from sources.errors import SourceError
-from sources.readers._common import raw_table, read_data_files
+from sources.readers._common import raw_table, read_data_files, workbook_path
 
 MAX_ROWS, MAX_COLS = 1_000, 1_000
 TITLE_ROW, HEADER_ROW = 1, 2
@@ -66,7 +66,7 @@ def _blank(v: object) -> bool:
 
 def _grid(ds: Dataset, name: str) -> tuple[str, np.ndarray]:
     """The only sheet as an object array, streamed and bounded."""
-    path = ds.path(name)
+    path = workbook_path(ds, name)
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:

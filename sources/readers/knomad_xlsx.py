@@ -23,7 +23,7 @@ from openpyxl.utils import get_column_letter
 from sources.catalogue import Dataset
 from sources.errors import SourceError
 from sources.geography.countries import is_aggregate_name
-from sources.readers._common import raw_table, read_data_files
+from sources.readers._common import raw_table, read_data_files, workbook_path
 
 SERIES = {  # header cell -> (indicator, unit)
     "Remittance inflows (US$ million)": ("KNOMAD.INFLOWS", "current US$ million"),
@@ -71,7 +71,7 @@ def _columns(fail, header: pd.Series) -> tuple[list[int], list[int], list[bool]]
 
 
 def read_file(ds: Dataset, name: str) -> pd.DataFrame:
-    path = ds.path(name)
+    path = workbook_path(ds, name)
     try:
         grids = pd.read_excel(
             path, sheet_name=None, header=None, engine="openpyxl", keep_default_na=False

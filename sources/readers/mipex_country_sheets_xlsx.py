@@ -33,7 +33,7 @@ from openpyxl.utils import get_column_letter
 
 from sources.catalogue import Dataset
 from sources.errors import SourceError
-from sources.readers._common import raw_table, read_data_files
+from sources.readers._common import raw_table, read_data_files, workbook_path
 
 # Numbers typed below a table, in a row without any year: not observations. Any other such
 # number raises, so this list is exhaustive for the vendored file.
@@ -257,7 +257,7 @@ def _sheet_frame(ds: Dataset, name: str, sheet: str, rows: list[tuple]) -> pd.Da
 
 
 def read_file(ds: Dataset, name: str) -> pd.DataFrame:
-    path = ds.path(name)
+    path = workbook_path(ds, name)
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # zip/xml damage of a truncated or re-encoded file

@@ -21,7 +21,7 @@ from openpyxl.utils import get_column_letter
 
 from sources.catalogue import Dataset
 from sources.errors import SourceError
-from sources.readers._common import fail_first_row, raw_table
+from sources.readers._common import fail_first_row, raw_table, workbook_path
 
 SHARE, COUNT = "Column N %", "Unweighted Count"
 NOT_AVAILABLE = "Not available"
@@ -31,7 +31,7 @@ FIRST_DATA_ROW = 3  # 0-based: sheet row 4
 
 
 def _sheet(ds: Dataset, name: str, sheet: str) -> np.ndarray:
-    path = ds.path(name)
+    path = workbook_path(ds, name)
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # zip/xml errors of a broken workbook

@@ -21,7 +21,7 @@ from openpyxl.utils import get_column_letter
 from sources.catalogue import Dataset
 from sources.errors import SourceError
 from sources.geography.countries import AGGREGATE_M49_MIN
-from sources.readers._common import raw_table, read_data_files
+from sources.readers._common import raw_table, read_data_files, workbook_path
 
 BLOCK_ROW = 8  # 1-based sheet row with the block titles
 HEADER_ROW = 11  # 1-based sheet row with the column header
@@ -165,7 +165,7 @@ def _sheet(ds: Dataset, name: str, sheet: str, grid: pd.DataFrame) -> pd.DataFra
 
 
 def read_file(ds: Dataset, name: str) -> pd.DataFrame:
-    path = ds.path(name)
+    path = workbook_path(ds, name)
     try:
         grids = pd.read_excel(path, sheet_name=list(BLOCKS), header=None, engine="openpyxl")
     except ValueError as exc:  # missing sheet

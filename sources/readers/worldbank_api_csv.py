@@ -6,22 +6,27 @@ trailing empty column; empty string = missing. The vintage is the file's own
 "Last Updated Date" (the three WDI folders are three different vintages).
 
 Whether a code is a country or an aggregate comes from the publisher's country metadata
-(`Metadata_Country_*.csv` / `gdp_meta.csv`): an empty Region means aggregate. A dataset
-without its own metadata file uses the newest WDI metadata in the catalogue.
+(`Metadata_Country_*.csv` / `gdp_meta.csv`): the explicit list of codes, where an empty
+Region means aggregate. A code the metadata does not list is refused, never guessed to be an
+aggregate (that would silently drop a country). A dataset without its own metadata file uses
+the newest WDI metadata in the catalogue.
 """
 
 from __future__ import annotations
 
 import csv
 import re
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from sources.catalogue import Dataset, dataset
 from sources.errors import SourceError
+from sources.geography.countries import overrides
 from sources.readers._common import (
     fail_first_cell,
+    fail_first_row,
     raw_table,
     read_data_files,
     read_text_table,
@@ -95,11 +100,26 @@ def read_country_metadata(ds: Dataset, name: str | None = None) -> pd.DataFrame:
     )
 
 
-def country_codes(ds: Dataset) -> frozenset[str]:
-    """Codes that are economies (non-empty Region) per the dataset's (or newest) metadata."""
+@dataclass(frozen=True)
+class GeoCodes:
+    """The publisher's explicit lists: economies (non-empty Region) and aggregates."""
+
+    countries: frozenset[str]
+    aggregates: frozenset[str]
+    metadata_file: str
+
+
+def country_codes(ds: Dataset) -> GeoCodes:
+    """Economies and aggregates per the dataset's (or the newest) country metadata."""
     source = ds if _metadata_name(ds) else dataset(FALLBACK_METADATA)
     meta = read_country_metadata(source)
-    return frozenset(meta.loc[meta["region"].notna(), "code"])
+    country = meta["region"].notna()
+    unlisted = overrides()["worldbank_unlisted_aggregates"]
+    return GeoCodes(
+        frozenset(meta.loc[country, "code"]),
+        frozenset(meta.loc[~country, "code"]) | frozenset(unlisted),
+        f"{source.id}/{_metadata_name(source)}",
+    )
 
 
 def indicator_unit(code: str, name: str, units: dict[str, str] | None) -> str:
@@ -112,7 +132,7 @@ def indicator_unit(code: str, name: str, units: dict[str, str] | None) -> str:
 
 
 def read_file(
-    ds: Dataset, name: str, countries: frozenset[str], units: dict[str, str] | None = None
+    ds: Dataset, name: str, geo_codes: GeoCodes, units: dict[str, str] | None = None
 ) -> pd.DataFrame:
     """One API CSV -> raw tidy rows (non-empty cells only), with file line numbers."""
     path = ds.path(name)
@@ -178,6 +198,16 @@ def read_file(
             file=name,
             column="Indicator Code",
         )
+    listed = wide["Country Code"].isin(geo_codes.countries | geo_codes.aggregates)
+    fail_first_row(
+        ds,
+        name,
+        ~listed.to_numpy(),
+        f"country code {{cell}} is neither an economy nor an aggregate in {geo_codes.metadata_file}",
+        column="Country Code",
+        cells=wide["Country Code"],
+        first_row=HEADER_LINE + 1,
+    )
     cells = wide[years]
     values = cells.apply(pd.to_numeric, errors="coerce")
     fail_first_cell(
@@ -202,7 +232,7 @@ def read_file(
         indicator=codes[0],
         geo=geo,
         geo_label=wide["Country Name"].to_numpy()[ix],
-        geo_level=np.where(pd.Series(geo).isin(countries), "country", "aggregate"),
+        geo_level=np.where(pd.Series(geo).isin(geo_codes.countries), "country", "aggregate"),
         year=long["year"].astype("int64").to_numpy(),
         value=long["value"].astype("float64").to_numpy(),
         unit=unit,

@@ -3,7 +3,9 @@
 Sheets: "Data" (row 1 "Data Source", row 2 "Last Updated Date" with an Excel date serial,
 header on row 4: Country Name, Country Code, Indicator Name, Indicator Code, 1960 … YYYY),
 "Metadata - Countries" (Country Code, Region, IncomeGroup, …; an empty Region marks an
-aggregate) and "Metadata - Indicators". Read with xlrd, so neither Excel nor R is needed.
+aggregate) and "Metadata - Indicators". A code that neither that sheet nor
+`worldbank_unlisted_aggregates` in country_overrides.yaml lists is refused, never taken for
+an aggregate. Read with xlrd, so neither Excel nor R is needed.
 Empty cells are missing and not emitted; a text cell among the values is an error.
 """
 
@@ -17,8 +19,9 @@ import xlrd
 
 from sources.catalogue import Dataset
 from sources.errors import SourceError
-from sources.readers._common import raw_table, read_data_files
-from sources.readers.worldbank_api_csv import indicator_unit
+from sources.geography.countries import overrides
+from sources.readers._common import fail_first_row, raw_table, read_data_files
+from sources.readers.worldbank_api_csv import GeoCodes, indicator_unit
 
 DATA_SHEET, META_SHEET = "Data", "Metadata - Countries"
 HEADER_ROW = 4  # 1-based sheet row of the column header
@@ -71,7 +74,7 @@ def _vintage(ds: Dataset, name: str, book: xlrd.book.Book, data: xlrd.sheet.Shee
     return f"{y:04d}-{m:02d}-{d:02d}"
 
 
-def _aggregates(ds: Dataset, name: str, book: xlrd.book.Book) -> frozenset[str]:
+def _geo_codes(ds: Dataset, name: str, book: xlrd.book.Book) -> GeoCodes:
     meta = _sheet(ds, name, book, META_SHEET)
     header = meta.row_values(0)[: len(META_COLUMNS)] if meta.nrows else []
     if header != META_COLUMNS:
@@ -83,7 +86,13 @@ def _aggregates(ds: Dataset, name: str, book: xlrd.book.Book) -> frozenset[str]:
             column=META_SHEET,
         )
     codes, regions = meta.col_values(0, 1), meta.col_values(1, 1)
-    return frozenset(c for c, r in zip(codes, regions, strict=True) if c and not str(r).strip())
+    listed = [(str(c), bool(str(r).strip())) for c, r in zip(codes, regions, strict=True) if c]
+    unlisted = overrides()["worldbank_unlisted_aggregates"]
+    return GeoCodes(
+        frozenset(c for c, country in listed if country),
+        frozenset(c for c, country in listed if not country) | frozenset(unlisted),
+        f"{name} sheet {META_SHEET!r}",
+    )
 
 
 def read_file(ds: Dataset, name: str, units: dict[str, str] | None = None) -> pd.DataFrame:
@@ -91,7 +100,7 @@ def read_file(ds: Dataset, name: str, units: dict[str, str] | None = None) -> pd
     book = _open(ds, name)
     data = _sheet(ds, name, book, DATA_SHEET)
     vintage = _vintage(ds, name, book, data)
-    aggregates = _aggregates(ds, name, book)
+    geo_codes = _geo_codes(ds, name, book)
     header = [str(v) for v in data.row_values(HEADER_ROW - 1)]
     years = header[len(ID_COLUMNS) :]
     if (
@@ -136,6 +145,15 @@ def read_file(ds: Dataset, name: str, units: dict[str, str] | None = None) -> pd
             file=name,
             column="Indicator Code",
         )
+    fail_first_row(
+        ds,
+        name,
+        ~ids["Country Code"].isin(geo_codes.countries | geo_codes.aggregates).to_numpy(),
+        f"country code {{cell}} is neither an economy nor an aggregate in {geo_codes.metadata_file}",
+        column="Country Code",
+        cells=ids["Country Code"],
+        first_row=HEADER_ROW + 1,
+    )
     numeric = types == xlrd.XL_CELL_NUMBER
     ri, cj = np.nonzero(numeric)
     unit = indicator_unit(codes[0], ids["Indicator Name"].iat[0], units)
@@ -147,7 +165,7 @@ def read_file(ds: Dataset, name: str, units: dict[str, str] | None = None) -> pd
         indicator=codes[0],
         geo=geo,
         geo_label=ids["Country Name"].to_numpy()[ri],
-        geo_level=np.where(pd.Series(geo).isin(aggregates), "aggregate", "country"),
+        geo_level=np.where(pd.Series(geo).isin(geo_codes.countries), "country", "aggregate"),
         year=np.asarray(years, dtype="int64")[cj],
         value=cells[ri, cj].astype("float64"),
         unit=unit,
