@@ -57,4 +57,5 @@ def weights_page(meta: SiteMeta, definition: IndexDefinition) -> str:
         template="weights.html",
         scripts=("weights-data.js", "weights-engine.js", "weights.js"),
         scenarios=Markup(scenario_table(definition)),
+        skipped=sorted(definition.skipped.items()),
     )
