@@ -35,7 +35,10 @@ def _keys(columns: pd.Index, table: str) -> list[str]:
     sensitivity results (other tables, e.g. the data-quality log, have no unit key)."""
     cols = set(columns)
     if "indicator" in cols and {"framework", "geo", "value"} <= cols:  # indicators long
-        return ["framework", "geo", "indicator"]
+        # index v2: one value per reference year of the panel
+        return ["framework", "geo", "indicator"] + (
+            ["reference_year"] if "reference_year" in cols else []
+        )
     unit = "geo" if "dividend" in cols else "uCode" if "rank_q05" in cols else None
     if unit is None or unit not in cols:
         return []
