@@ -16,7 +16,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
 README = ROOT / "README.md"
-BENCHES = ["bench_engine", "bench_methods", "bench_sources", "bench_index", "bench_sensitivity"]
+BENCHES = [
+    "bench_engine",
+    "bench_methods",
+    "bench_sources",
+    "bench_index",
+    "bench_sensitivity",
+    "bench_portal",
+]
 
 
 def _load(name: str) -> dict:
@@ -34,6 +41,7 @@ def _steps(i: dict) -> str:
 
 def benchmark_table() -> str:
     e, m, s, i, z = (_load(n) for n in ("engine", "methods", "sources", "index", "sensitivity"))
+    w = _load("portal")
     rows = []
     if e:
         rows.append(
@@ -111,6 +119,29 @@ def benchmark_table() -> str:
                     "< 2 GB",
                 )
             )
+    if w:
+        rows += [
+            (
+                "Portal: build site/ for a release (in process)",
+                f"{w['site_build_s_median']:.2f} s (median of {len(w['site_build_s'])}, "
+                f"load avg {w['load_average_1m']})",
+                "≤ 2 s",
+            ),
+            (
+                "Portal size: pages, scripts and per-profile CSVs; site/downloads/ (byte-identical "
+                "release files); home page gzipped",
+                f"{(w['site_bytes'] - w['downloads_bytes']) / 1e6:.1f} MB; "
+                f"{w['downloads_bytes'] / 1e6:.1f} MB; {w['home_gzip_bytes'] / 1024:.0f} KB",
+                "≤ 15 MB in all; ≤ 150 KB",
+            ),
+            (
+                "Your own weights: one slider move, every country recomputed, ranked and "
+                "redrawn, in Chromium",
+                f"{w['slider_ms_median']:.2f} ms median, {w['slider_ms_p95']:.2f} ms p95 "
+                f"({w['slider_moves']} moves)",
+                "≤ 16 ms",
+            ),
+        ]
     lines = [
         "| benchmark | measured | target |",
         "|---|---|---|",

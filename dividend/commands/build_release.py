@@ -18,6 +18,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from dividend.commands.world_map import world_map
 from dividend.index.definition import load_definition
 from dividend.index.uncertainty import IndexSettings
 from dividend.paths import REPO_ROOT
@@ -71,13 +72,18 @@ def run(args: argparse.Namespace) -> int:
     for name, why in definition.skipped.items():
         print(f"scenario {name} skipped: {why}", file=sys.stderr)
     sources = catalogue()
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        world = world_map(con, sources)
+    finally:
+        con.close()
     out = build_release(
         warehouse,
         definition,
         definition.scenario(args.weights),
         args.exports,
         sources,
-        site_builder=partial(build_site, sources=sources, definition=definition),
+        site_builder=partial(build_site, sources=sources, definition=definition, world_map=world),
         min_coverage=args.min_coverage,
         study_fallback=study_cities_from_raw,
         settings=None if args.no_sensitivity else IndexSettings(),

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
+from dividend.index.contributions import typed_contributions
 from dividend.index.definition import FrameworkConfig, Scenario
 from dividend.index.formulas import evaluate
 from dividend.index.unit_tables import COHERENCE_COLUMNS, city_table, score_panel
@@ -35,6 +36,7 @@ class IndexTables:
     city: pd.DataFrame
     coherence: pd.DataFrame
     weights: pd.DataFrame
+    contributions: pd.DataFrame | None = None  # dividend.index.contributions
 
 
 def evaluate_all(
@@ -118,4 +120,5 @@ def index_tables(
     country = pd.concat([scored[n].table for n in country_names], ignore_index=True)
     city = city_table([scored[n].table for n in city_names], country, study)
     coh = pd.concat([scored[n].coherence for n in scored], ignore_index=True)[COHERENCE_COLUMNS]
-    return IndexTables(country, city, coh, node_weights(frameworks, scenario))
+    contrib = typed_contributions([scored[n].contributions for n in scored])
+    return IndexTables(country, city, coh, node_weights(frameworks, scenario), contrib)

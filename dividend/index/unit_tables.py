@@ -20,6 +20,11 @@ import pandas as pd
 from dividend.engine.analysis import corr_flags
 from dividend.engine.analysis.correlation import cronbach
 from dividend.engine.scoring import score
+from dividend.index.contributions import (
+    CONTRIBUTION_COLUMNS,
+    contributions,
+    typed_contributions,
+)
 from dividend.index.definition import (
     DIMENSIONS,
     INDEX_CODE,
@@ -97,6 +102,7 @@ class FrameworkIndex:
 
     table: pd.DataFrame
     coherence: pd.DataFrame
+    contributions: pd.DataFrame
 
 
 def score_panel(
@@ -107,17 +113,20 @@ def score_panel(
     min_coverage: float = 0.0,
 ) -> FrameworkIndex:
     """:func:`score_framework` per reference year, stacked, with the frame's headline year."""
-    tables, coh = [], []
+    tables, coh, contrib = [], [], []
     for year, u in units.groupby("reference_year", sort=True):
         res = score_framework(fw, scenario, u, long[long["reference_year"] == year], min_coverage)
         tables.append(res.table)
         coh.append(res.coherence.assign(reference_year=year))
+        contrib.append(res.contributions.assign(reference_year=year))
     table = pd.concat(tables, ignore_index=True)
     table["headline_year"] = headline_year(table)
     coh_all = pd.concat(coh, ignore_index=True)
     # typed as the warehouse stores them, whatever years had no row (CLI == Dagster bytes)
     coh_all = coh_all.astype({"value": "float64", "flag": "bool", "reference_year": "int64"})
-    return FrameworkIndex(table[UNIT_COLUMNS], coh_all)
+    contrib_all = typed_contributions(contrib)
+    contrib_all["reference_year"] = contrib_all["reference_year"].astype("int64")
+    return FrameworkIndex(table[UNIT_COLUMNS], coh_all, contrib_all[CONTRIBUTION_COLUMNS])
 
 
 def headline_year(table: pd.DataFrame) -> int:
@@ -187,7 +196,11 @@ def score_framework(
     imp_list = imp.groupby("geo")["indicator"].agg(",".join)
     out["imputed_indicators"] = out["geo"].map(imp_list).astype(object).fillna("")
     out["imputed"] = out["imputed_indicators"] != ""
-    return FrameworkIndex(out[UNIT_COLUMNS], coherence(fw, scenario, data, spec.framework, res))
+    return FrameworkIndex(
+        out[UNIT_COLUMNS],
+        coherence(fw, scenario, data, spec.framework, res),
+        contributions(scenario.name, fw.name, spec, data, res),
+    )
 
 
 def unranked_frame(fw: FrameworkConfig, scenario: Scenario, units: pd.DataFrame) -> FrameworkIndex:
@@ -208,7 +221,7 @@ def unranked_frame(fw: FrameworkConfig, scenario: Scenario, units: pd.DataFrame)
     out["imputed"] = False
     out["imputed_indicators"] = ""
     empty = pd.DataFrame(columns=COHERENCE_COLUMNS)
-    return FrameworkIndex(out[UNIT_COLUMNS], empty)
+    return FrameworkIndex(out[UNIT_COLUMNS], empty, typed_contributions([]))
 
 
 def coherence(

@@ -1,21 +1,14 @@
-"""The ranking chart (every unit's dividend with its interval) and its markdown twin."""
+"""The ranking chart (every unit's dividend with its interval, as HTML rows) and its markdown
+twin for Dagster's metadata."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from dividend.portal.chart_axes import (
-    BENEFIT,
-    COST,
-    INK,
-    MUTED,
-    svg_open,
-    ticks_within,
-    value_domain,
-    x_axis,
-)
-from dividend.portal.text import cat, esc_col, fmt, num_col
+from dividend.portal.chart_bars import bar_chart, family_domain
+from dividend.portal.text import cat, num_col
+from dividend.portal.verdicts import CLASS, CLOSE, GAIN, LOSS, verdict_html
 
 RANKING_COLUMNS = (
     "name",
@@ -23,221 +16,76 @@ RANKING_COLUMNS = (
 )  # required; optional: score_lo, score_hi, net_loss, p_loss, href
 
 
-def ranking_svg(
+def ranking_html(
     frame: pd.DataFrame,
     *,
-    title: str = "Migration dividend ranking",
+    title: str,
+    chart_id: str,
+    domain: tuple[float, float],
     desc: str | None = None,
-    chart_id: str = "ranking",
     value_label: str = "Migration dividend (−100 net loss … +100 net gain)",
-    width: int = 760,
 ) -> str:
-    """Horizontal dot chart of ``score`` per unit, best first, with ``score_lo``–``score_hi`` bars.
-
-    ``frame`` columns: ``name``, ``score`` (required); ``score_lo``/``score_hi`` (the 5–95 %
-    interval), ``net_loss`` (bool), ``p_loss`` (probability of a net loss, 0–1) and ``href``
-    (profile link) are optional. Units without a score are left out (and said so in ``desc``).
-    """
+    """Every ranked unit, best first: rank, linked name, dividend with its 5–95 % interval,
+    verdict in words and shape. ``frame``: :func:`dividend.portal.page_parts.ranking_frame`."""
     missing = [c for c in RANKING_COLUMNS if c not in frame.columns]
     if missing:
-        raise ValueError(f"ranking_svg: frame lacks column(s) {missing}")
-    f = frame[pd.to_numeric(frame["score"], errors="coerce").notna()].copy()
-    f["score"] = f["score"].astype(float)
-    f = f.sort_values(["score", "name"], ascending=[False, True]).reset_index(drop=True)
-    n_left_out = len(frame) - len(f)
-    has_iv = {"score_lo", "score_hi"} <= set(f.columns) and bool(
-        pd.to_numeric(f["score_lo"], errors="coerce").notna().any()
-    )
-    lo = f["score_lo"].astype(float) if has_iv else f["score"]
-    hi = f["score_hi"].astype(float) if has_iv else f["score"]
-    loss = (
-        f["net_loss"].astype("boolean").fillna(False).astype(bool)
-        if "net_loss" in f
-        else f["score"] < 0
-    )
-    p_loss = (
-        pd.to_numeric(f["p_loss"], errors="coerce")
-        if "p_loss" in f
-        else pd.Series(np.nan, index=f.index)
-    )
-
-    row_h, top, left, right = 18, 34, 190, 150
-    plot_w = width - left - right
-    height = top + row_h * max(len(f), 1) + 46
-    d0, d1 = value_domain([f["score"], lo, hi])
-
-    def sx(v):
-        return left + (np.asarray(v, float) - d0) / (d1 - d0) * plot_w
-
-    y = pd.Series(top + row_h * (np.arange(len(f)) + 0.5), index=f.index)
-    ys = y.round(1).astype(str)
-    xs = pd.Series(sx(f["score"]), index=f.index).round(1).astype(str)
-    xlo = pd.Series(sx(lo.fillna(f["score"])), index=f.index).round(1).astype(str)
-    xhi = pd.Series(sx(hi.fillna(f["score"])), index=f.index).round(1).astype(str)
-    colour = pd.Series(np.where(loss, COST, BENEFIT), index=f.index, dtype=object)
-    names = esc_col(f["name"])
-    ranks = pd.Series(np.arange(1, len(f) + 1), index=f.index).astype(str)
-
-    verdict = pd.Series(np.where(loss, "net loss", ""), index=f.index, dtype=object)
-    p_txt = num_col(p_loss * 100, 0)
-    has_p = p_loss.notna()
-    verdict_txt = verdict.where(~(loss & has_p), "net loss · P " + p_txt + " %")
-    verdict_txt = verdict_txt.where(~(~loss & has_p & (p_loss >= 0.05)), "P(loss) " + p_txt + " %")
-
-    tip = cat(
-        [
-            names,
-            ": ",
-            num_col(f["score"], 1, signed=True),
-            (" (5–95 %: " + num_col(lo, 1, True) + " to " + num_col(hi, 1, True) + ")")
-            if has_iv
-            else "",
-            pd.Series(np.where(verdict_txt != "", "; ", ""), index=f.index),
-            verdict_txt,
-        ],
-        f.index,
-    )
-    label = cat(
-        [
-            '<text x="',
-            str(left - 8),
-            '" y="',
-            (y + 4).round(1).astype(str),
-            '" text-anchor="end" fill="',
-            INK,
-            '">',
-            ranks,
-            ". ",
-            names,
-            "</text>",
-        ],
-        f.index,
+        raise ValueError(f"ranking_html: frame lacks column(s) {missing}")
+    f = frame[pd.to_numeric(frame["score"], errors="coerce").notna()]
+    f = f.sort_values(["score", "name"], ascending=[False, True])
+    if f.empty:
+        return (
+            f'<p class="callout" id="{chart_id}">No unit can be ranked here: without an '
+            "uncertainty result (or with too little data) a unit gets no verdict, no score and "
+            "no rank. Each profile says why.</p>"
+        )
+    verdict = f["verdict"] if "verdict" in f else pd.Series("", index=f.index)
+    rows = pd.DataFrame(
+        {
+            "name": f["name"],
+            "value": f["score"].astype(float),
+            "lo": f.get("score_lo", pd.Series(np.nan, index=f.index)),
+            "hi": f.get("score_hi", pd.Series(np.nan, index=f.index)),
+            "prefix": f["rank"].astype("Int64").astype(str) if "rank" in f else "",
+            "verdict_html": verdict_html(verdict) if "verdict" in f else "",
+            "extra": p_text(f.get("p_loss", pd.Series(np.nan, index=f.index))),
+            "cls": verdict.map(CLASS).fillna(""),
+            "key": f["key"] if "key" in f else f["name"],
+        },
+        index=f.index,
     )
     if "href" in f:
-        href = esc_col(f["href"])
-        label = cat(
-            ['<a href="', href, '" tabindex="-1" class="unit-link">', label, "</a>"], f.index
-        )
-    bar = cat(
-        [
-            '<line x1="',
-            xlo,
-            '" x2="',
-            xhi,
-            '" y1="',
-            ys,
-            '" y2="',
-            ys,
-            '" stroke="',
-            colour,
-            '" stroke-width="2" stroke-linecap="round"/>',
-        ],
-        f.index,
-    )
-    cx, cy = pd.Series(sx(f["score"]), index=f.index), y
-    diamond = cat(
-        [
-            '<path d="M',
-            cx.round(1).astype(str),
-            " ",
-            (cy - 5).round(1).astype(str),
-            "l5 5l-5 5l-5 -5z",
-            f'" fill="#fff" stroke="{COST}" stroke-width="2"/>',
-        ],
-        f.index,
-    )
-    dot = cat(['<circle cx="', xs, '" cy="', ys, f'" r="4" fill="{BENEFIT}"/>'], f.index)
-    mark = dot.where(~loss, diamond)
-    note = cat(
-        [
-            '<text x="',
-            str(width - right + 8),
-            '" y="',
-            (y + 4).round(1).astype(str),
-            '" fill="',
-            COST,
-            '">',
-            verdict_txt,
-            "</text>",
-        ],
-        f.index,
-    )
-    stripe = pd.Series(
-        np.where(np.arange(len(f)) % 2 == 0, "#f5f7fa", "#ffffff"), index=f.index, dtype=object
-    )
-    band = cat(
-        [
-            f'<rect x="0" width="{width}" y="',
-            (y - row_h / 2).round(1).astype(str),
-            f'" height="{row_h}" fill="',
-            stripe,
-            '"/>',
-        ],
-        f.index,
-    )
-    rows = cat(
-        [
-            '<g class="row',
-            pd.Series(np.where(loss, " loss", ""), index=f.index),
-            '" data-name="',
-            names,
-            '"><title>',
-            tip,
-            "</title>",
-            band,
-            bar,
-            mark,
-            label,
-            note,
-            "</g>",
-        ],
-        f.index,
-    )
-    n_loss = int(loss.sum())
+        rows["href"] = f["href"]
+    n_iv = int(pd.to_numeric(rows["lo"], errors="coerce").notna().sum())
     if desc is None:
-        best = f"{f['name'].iloc[0]} ({fmt(f['score'].iloc[0], 1, True)})" if len(f) else "–"
-        worst = f"{f['name'].iloc[-1]} ({fmt(f['score'].iloc[-1], 1, True)})" if len(f) else "–"
+        counts = verdict.value_counts()
         desc = (
-            f"{len(f)} units ranked by migration dividend, highest first: {best} to {worst}. "
-            f"{n_loss} show a net migration loss (orange diamonds)."
-            + (" Bars show the 5–95 % interval across the sensitivity runs." if has_iv else "")
-            + (f" {n_left_out} units without a score are not shown." if n_left_out else "")
+            f"{len(f)} units, highest dividend first. "
+            + ", ".join(f"{int(counts.get(v, 0))} {v}" for v in (GAIN, CLOSE, LOSS))
+            + ". "
+            + (
+                "Each row shows the dividend and, in brackets and as a line, its 5–95 % "
+                "interval across the sensitivity runs."
+                if n_iv
+                else "No uncertainty interval is available for these units."
+            )
         )
-    legend = (
-        f'<g class="legend" fill="{INK}">'
-        f'<circle cx="{left + 6}" cy="14" r="4" fill="{BENEFIT}"/>'
-        f'<text x="{left + 14}" y="18">net gain</text>'
-        f'<path d="M{left + 86} 9l5 5l-5 5l-5 -5z" fill="#fff" stroke="{COST}" stroke-width="2"/>'
-        f'<text x="{left + 96}" y="18">net loss</text>'
-        + (
-            f'<line x1="{left + 160}" x2="{left + 190}" y1="14" y2="14" stroke="{MUTED}" stroke-width="2"/>'
-            f'<text x="{left + 196}" y="18">5–95 % interval (sensitivity)</text>'
-            if has_iv
-            else ""
-        )
-        + f'<text x="{width - right + 8}" y="18" fill="{COST}">P = probability of a loss</text></g>'
+    return bar_chart(
+        rows, title=title, desc=desc, chart_id=chart_id, domain=domain, axis_label=value_label
     )
-    axis = x_axis(
-        ticks_within(d0, d1),
-        sx,
-        top,
-        top + row_h * max(len(f), 1),
-        value_label,
-        left + plot_w / 2,
-    )
-    return (
-        svg_open(width, height, chart_id, title, desc, "ranking-chart")
-        + legend
-        + "".join(rows)
-        + axis
-        + "</svg>"
+
+
+def p_text(p_loss: pd.Series) -> pd.Series:
+    """`` · P(net loss) 12 %`` where a probability is known, else empty."""
+    p = pd.to_numeric(p_loss, errors="coerce")
+    return (' <span class="p">P(loss) ' + num_col(p * 100, 0) + "\u00a0%</span>").where(
+        p.notna(), ""
     )
 
 
 def ranking_markdown(frame: pd.DataFrame, *, top: int = 15, bottom: int = 10) -> str:
     """A markdown ranking table (best ``top`` and worst ``bottom``) for Dagster metadata.
 
-    Same ``frame`` columns as :func:`ranking_svg`. Dagster's UI renders markdown tables
+    Same ``frame`` columns as :func:`ranking_html`. Dagster's UI renders markdown tables
     reliably, whereas embedded images depend on its sanitiser; this is the table.
     """
     f = frame[pd.to_numeric(frame["score"], errors="coerce").notna()].copy()
@@ -290,3 +138,57 @@ def ranking_markdown(frame: pd.DataFrame, *, top: int = 15, bottom: int = 10) ->
             ]
         )
     return head + "\n".join(body) + "\n"
+
+
+def movers_html(changes: pd.DataFrame, *, chart_id: str, n: int = 10) -> str:
+    """The ``n`` largest rises and falls of the dividend over the change window, with the
+    change's 5–95 % interval and P(improved) (paired sensitivity runs).
+
+    ``changes``: key, name, href, nominal_change, change_q05, change_q95, p_improved,
+    base_year, year. One axis range for both lists (the family of change charts).
+    """
+    c = changes[pd.to_numeric(changes["nominal_change"], errors="coerce").notna()]
+    c = c.sort_values(["nominal_change", "name"], ascending=[False, True])
+    up, down = c.head(n), c.tail(n).iloc[::-1]
+    domain = family_domain(c["nominal_change"], c["change_q05"], c["change_q95"])
+    span = (
+        f"{int(c['base_year'].min())}–{int(c['year'].max())}"
+        if {"base_year", "year"} <= set(c.columns) and len(c)
+        else "the change window"
+    )
+
+    def rows(f: pd.DataFrame) -> pd.DataFrame:
+        p = pd.to_numeric(f["p_improved"], errors="coerce")
+        return pd.DataFrame(
+            {
+                "key": f["key"],
+                "name": f["name"],
+                "href": f["href"],
+                "value": f["nominal_change"],
+                "lo": f["change_q05"],
+                "hi": f["change_q95"],
+                "extra": (
+                    ' <span class="p">P(improved) ' + num_col(p * 100, 0) + "\u00a0%</span>"
+                ).where(p.notna(), ""),
+                "cls": np.where(f["nominal_change"] < 0, "v-loss", "v-gain"),
+            },
+            index=f.index,
+        )
+
+    label = f"Change of the dividend, {span} (points)"
+    return bar_chart(
+        rows(up),
+        title=f"Largest rises, {span}",
+        desc="The change of each country's dividend, its 5–95 % interval across the paired "
+        "sensitivity runs, and the share of runs in which it rose.",
+        chart_id=f"{chart_id}-up",
+        domain=domain,
+        axis_label=label,
+    ) + bar_chart(
+        rows(down),
+        title=f"Largest falls, {span}",
+        desc="The same for the largest falls.",
+        chart_id=f"{chart_id}-down",
+        domain=domain,
+        axis_label=label,
+    )

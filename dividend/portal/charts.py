@@ -1,34 +1,27 @@
-"""Charts pre-rendered as inline SVG, so the portal needs no chart library and no internet.
+"""The portal's charts, one module per kind, pre-rendered at build time (no chart library,
+no internet, readable without JavaScript).
 
-Every chart is an ``<svg role="img" aria-labelledby=...>`` with a ``<title>`` and a
-``<desc>`` that states the chart's finding in words; the pages put the same numbers in a
-``<table>`` beside it. Colours are the colour-blind-safe blue/orange pair, and a net loss
-is also told by shape (hollow diamond) and text, never by colour alone. Links inside a
-chart are for the mouse only (``tabindex="-1"``): keyboard and screen-reader users get the
-same links in the data table.
+* :mod:`~dividend.portal.chart_bars`: bar rows in HTML (text at page size on any screen,
+  values on every row, ordinary links), shared by the ranking and the pillar charts;
+* :mod:`~dividend.portal.chart_ranking`: the ranking (and its markdown twin, which the
+  Dagster index asset attaches to its metadata);
+* :mod:`~dividend.portal.chart_map`: the world map (SVG paths precomputed from Natural Earth);
+* :mod:`~dividend.portal.chart_panel`: a unit's dividend and pillars by reference year.
 
-Rows are built column-wise (pandas string concatenation), without a loop over units.
-
-One module per kind: :mod:`~dividend.portal.chart_ranking` (its markdown twin is what the
-Dagster index asset attaches to its metadata), :mod:`~dividend.portal.chart_diverging`,
-:mod:`~dividend.portal.chart_scatter`; shared axes in :mod:`~dividend.portal.chart_axes`.
+Verdicts are told by words and shape as well as colour (:mod:`dividend.portal.verdicts`).
 """
 
 from __future__ import annotations
 
-from dividend.portal.chart_axes import nice_ticks, svg_data_uri, ticks_within
-from dividend.portal.chart_diverging import diverging_svg, diverging_svgs
-from dividend.portal.chart_ranking import RANKING_COLUMNS, ranking_markdown, ranking_svg
-from dividend.portal.chart_scatter import scatter_svg
+from dividend.portal.chart_axes import nice_ticks
+from dividend.portal.chart_bars import bar_chart, family_domain
+from dividend.portal.chart_ranking import RANKING_COLUMNS, ranking_html, ranking_markdown
 
 __all__ = [
     "RANKING_COLUMNS",
-    "diverging_svg",
-    "diverging_svgs",
+    "bar_chart",
+    "family_domain",
     "nice_ticks",
+    "ranking_html",
     "ranking_markdown",
-    "ranking_svg",
-    "scatter_svg",
-    "svg_data_uri",
-    "ticks_within",
 ]

@@ -10,42 +10,58 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from dividend.portal.render import Markup, render
 from dividend.portal.text import cat, esc, esc_col
 
-CURRENT = ' aria-current="page"'
-NUM = ' class="num"'
 NAV = (
     ("index.html", "Ranking"),
+    ("map.html", "Map"),
     ("countries.html", "Countries"),
     ("cities.html", "Cities"),
-    ("methodology.html", "Methodology and sources"),
+    ("compare.html", "Compare"),
+    ("weights.html", "Your weights"),
+    ("methodology.html", "Methodology"),
     ("downloads.html", "Downloads"),
+    ("licence.html", "Licence and citation"),
 )
+NUM = ' class="num"'
 
 
-def page(title: str, body: str, *, depth: int, current: str, footer: str) -> str:
+@dataclass(frozen=True)
+class SiteMeta:
+    """What every page states about its release: id, scenario (with overrides), vintage."""
+
+    release_id: str
+    scenario: str
+    scenario_label: str
+    overrides: str
+    vintage: str
+    has_sensitivity: bool
+    notices: tuple[str, ...] = ()  # overrides, no intervals: said on every page
+
+
+def page(
+    title: str,
+    body: str,
+    *,
+    depth: int,
+    current: str,
+    meta: SiteMeta,
+    template: str = "base.html",
+    scripts: tuple[str, ...] = (),
+    **context: object,
+) -> str:
     """A complete HTML document; ``depth`` is how many folders below ``site/`` it sits."""
-    up = "../" * depth
-    nav = "".join(
-        f'<li><a href="{up}{href}"{CURRENT if href == current else ""}>{esc(label)}</a></li>'
-        for href, label in NAV
-    )
-    return (
-        "<!DOCTYPE html>\n"
-        '<html lang="en"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{esc(title)} · Migration-dividend index</title>"
-        '<link rel="icon" href="data:,">'
-        f'<link rel="stylesheet" href="{up}static/site.css">'
-        f'<script src="{up}static/site.js" defer></script>'
-        "</head><body>"
-        '<a class="skip-link" href="#main">Skip to main content</a>'
-        '<header class="site"><div class="inner">'
-        f'<a class="brand" href="{up}index.html">Migration-dividend index</a>'
-        f'<nav aria-label="Main"><ul>{nav}</ul></nav></div></header>'
-        f'<main id="main" tabindex="-1">{body}</main>'
-        f'<footer class="site"><div class="inner">{footer}</div></footer>'
-        "</body></html>\n"
+    return render(
+        template,
+        title=title,
+        body=Markup(body),
+        up="../" * depth,
+        nav=NAV,
+        current=current,
+        meta=meta,
+        scripts=scripts,
+        **context,
     )
 
 
@@ -78,7 +94,8 @@ def table(
         dv = cat([' data-value="', esc_col(frame[c.value_key]), '"'], idx) if c.value_key else ""
         tag = "th" if c.key == row_header else "td"
         scope = ' scope="row"' if tag == "th" else ""
-        cells.append(cat([f"<{tag}{cls}{scope}", dv, ">", content, f"</{tag}>"], idx))
+        lab = f' data-label="{esc(c.header)}"'
+        cells.append(cat([f"<{tag}{cls}{scope}{lab}", dv, ">", content, f"</{tag}>"], idx))
     klass = cat([' class="', row_class, '"'], idx) if row_class is not None else ""
     rows = cat(["<tr", klass, ">", *cells, "</tr>"], idx)
     head = "".join(
@@ -86,7 +103,8 @@ def table(
     )
     sort = ' class="sortable"' if sortable else ""
     return (
-        f'<div class="table-wrap"><table{sort}><caption>{esc(caption)}</caption>'
+        f'<div class="table-wrap cards" tabindex="0" role="region" aria-label="{esc(caption)}">'
+        f"<table{sort}><caption>{esc(caption)}</caption>"
         f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
     )
 

@@ -1,50 +1,53 @@
-"""The list of every city, by peer group."""
+"""The list of every city, by peer group, each group with its own ranking."""
 
 from __future__ import annotations
 
 import pandas as pd
 
-from dividend.portal.charts import ranking_svg
-from dividend.portal.layout import Col, figure, page, table
-from dividend.portal.page_parts import page_footer, ranking_frame, ranking_table, unit_list_cells
-from dividend.portal.release_data import Release, with_sensitivity
+from dividend.portal.chart_ranking import ranking_html
+from dividend.portal.layout import Col, SiteMeta, page, table
+from dividend.portal.page_parts import (
+    PEER_GROUP_LABELS,
+    ranking_frame,
+    ranking_table,
+    unit_list_cells,
+)
+from dividend.portal.release_data import Release
 from dividend.portal.text import esc
 
 
-def cities_page(rel: Release) -> str:
-    city = with_sensitivity(rel.city, rel.sensitivity)
-    parts = []
+def cities_page(rel: Release, meta: SiteMeta, domain: tuple[float, float]) -> str:
+    city = rel.city
+    parts, toc = [], []
     order = {"eu": 0, "us": 1, "ca": 2, "none": 9}
     groups = sorted(city["peer_group"].astype(str).unique(), key=lambda g: (order.get(g, 5), g))
-    for g in groups:
+    for g in groups:  # a handful of peer groups
         c = city[city["peer_group"].astype(str) == g].sort_values("name")
-        fw = str(c["framework"].iloc[0])
+        heading = PEER_GROUP_LABELS.get(g, f"Peer group {g}")
+        toc.append((f"group-{g}", heading))
         disp = pd.DataFrame(
             {
                 **unit_list_cells(c),
                 "country": c["country_iso3"],
-                "status": c["city_data"].astype(str),
+                "status": c["city_data"].astype(str).replace({"yes": "yes"}),
             },
             index=c.index,
         )
-        heading = (
-            "Study cities without city-level data"
-            if g == "none"
-            else f"Peer group {g.upper()} (framework {fw})"
-        )
         rf = ranking_frame(c)
         chart = (
-            figure(
-                ranking_svg(
-                    rf,
-                    title=f"Cities of peer group {g.upper()} ranked by migration dividend",
-                    chart_id=f"rank-{g}",
-                ),
-                ranking_table(rf, "City"),
-                "Show the ranking as a table",
+            ranking_html(
+                rf,
+                title=f"{heading} ranked by migration dividend",
+                chart_id=f"rank-{g}",
+                domain=domain,
             )
+            + '<details class="data"><summary>Show the ranking as a table</summary>'
+            + ranking_table(rf, "City")
+            + "</details>"
             if len(rf)
-            else ""
+            else '<p class="note">No city of this group can be ranked: '
+            + esc(_why_unranked(c))
+            + "</p>"
         )
         parts.append(
             f'<h2 id="group-{esc(g)}">{esc(heading)}</h2>'
@@ -55,17 +58,29 @@ def cities_page(rel: Release) -> str:
                     Col("name", "City", "html"),
                     Col("country", "Country"),
                     Col("score", "Dividend", "num", "sv"),
-                    Col("rank", "Rank in peer group", "num", "rv"),
+                    Col("rank", "Rank in group", "num", "rv"),
                     Col("verdict", "Verdict", "html"),
                     Col("status", "City-level data"),
                 ],
-                caption=f"{heading}: {len(c)} cities",
+                caption=f"{heading}: {len(c)} cities, A to Z",
             )
         )
+    jump = (
+        '<nav class="jump" aria-label="On this page"><ul>'
+        + "".join(f'<li><a href="#{esc(a)}">{esc(t)}</a></li>' for a, t in toc)
+        + "</ul></nav>"
+    )
     body = (
-        "<h1>Cities</h1><p>Cities are ranked only within their peer group: the European, "
-        "US and Canadian frameworks use different sources and indicators, so a European and "
-        "a US score are not comparable. Every city profile also shows its country's index.</p>"
+        "<h1>Cities</h1><p>Cities are ranked only within their group: the European, US and "
+        "Canadian frameworks use different sources and indicators, so a European and a US "
+        "score are not comparable. Every city profile also shows its country's index.</p>"
+        + jump
         + "".join(parts)
     )
-    return page("Cities", body, depth=0, current="cities.html", footer=page_footer(rel, 0))
+    return page("Cities", body, depth=0, current="cities.html", meta=meta)
+
+
+def _why_unranked(c: pd.DataFrame) -> str:
+    reasons = c["verdict_reason"].astype(str)
+    reasons = reasons[reasons != ""]
+    return reasons.mode().iloc[0] if len(reasons) else "not enough data"

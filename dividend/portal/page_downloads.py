@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import pandas as pd
 
-from dividend.portal.layout import Col, link_col, page, table
-from dividend.portal.page_parts import page_footer
-from dividend.portal.release_data import Release
+from dividend.portal.layout import Col, SiteMeta, link_col, page, table
+from dividend.portal.release_data import DOWNLOADS, Release
 from dividend.portal.text import num_col
 
 
-def downloads_page(rel: Release) -> str:
+def downloads_page(rel: Release, meta: SiteMeta) -> str:
     f = rel.files
     descr: dict[str, str] = {}
     for r in (rel.datapackage or {}).get("resources", []):
@@ -22,7 +21,7 @@ def downloads_page(rel: Release) -> str:
     xlsx = f["path"].str.endswith(".xlsx")
     disp = pd.DataFrame(
         {
-            "file": link_col("../" + f["path"], f["path"]),
+            "file": link_col(DOWNLOADS + "/" + f["path"], f["path"]),
             "what": f["path"].map(descr).fillna(""),
             "size": num_col(f["bytes"] / 1024, 1) + " KiB",
             "sv": f["bytes"],
@@ -41,9 +40,11 @@ def downloads_page(rel: Release) -> str:
         caption=f"Files of release {rel.release_id}",
     )
     body = (
-        "<h1>Downloads</h1><p>Every file of this release. Check a download with "
+        "<h1>Downloads</h1><p>Every file of this release, under the site's own "
+        "<code>downloads/</code> folder, so a copy of the site alone keeps them. The index "
+        'outputs are CC BY 4.0 (<a href="licence.html">licence and citation</a>). Check a download with '
         "<code>sha256sum FILE</code> (Linux), <code>shasum -a 256 FILE</code> (macOS) or "
         "<code>Get-FileHash FILE</code> (Windows). Text cells that a spreadsheet could run "
         "as a formula are prefixed with an apostrophe.</p>" + tbl
     )
-    return page("Downloads", body, depth=0, current="downloads.html", footer=page_footer(rel, 0))
+    return page("Downloads", body, depth=0, current="downloads.html", meta=meta)

@@ -5,14 +5,58 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from dividend.portal.layout import Col, link_col, page, table
+from dividend.index.definition import FrameworkConfig, dim_code
+from dividend.portal.layout import Col, SiteMeta, link_col, page, table
 from dividend.portal.markdown import render
-from dividend.portal.page_parts import column_of, interval_text, page_footer
+from dividend.portal.page_parts import (
+    DIMENSION_LABELS,
+    FRAMEWORK_LABELS,
+    PILLAR_LABELS,
+    column_of,
+    interval_text,
+    scenario_label,
+)
 from dividend.portal.release_data import Release, sources_table
-from dividend.portal.text import esc, num_col
+from dividend.portal.text import esc, num_col, pct_col
 
 
-def methodology_page(rel: Release, data_gaps: str | None) -> str:
+def _weights_table(rel: Release, frameworks: dict[str, FrameworkConfig]) -> str:
+    """The release's weights with plain names: indicator names, pillar and dimension words."""
+    w = rel.weights
+    names = {i.code: i.name for f in frameworks.values() for i in f.indicators}
+    names |= PILLAR_LABELS | {dim_code(d): v for d, v in DIMENSION_LABELS.items()}
+    names |= {"index": "Migration dividend (index)"}
+    disp = pd.DataFrame(
+        {
+            "framework": w["framework"].map(FRAMEWORK_LABELS).fillna(w["framework"]),
+            "level": w["level"],
+            "node": w["code"].map(names).fillna(w["code"]),
+            "parent": w["parent"].map(names).fillna(w["parent"]).fillna(""),
+            "weight": num_col(w["weight"], 2),
+            "eff": pct_col(w["effective_weight"], 1),
+        }
+    )
+    return '<h2 id="weights">Weights of this release</h2>' + table(
+        disp,
+        [
+            Col("framework", "Ranks"),
+            Col("level", "Level"),
+            Col("node", "Indicator, pillar or dimension"),
+            Col("parent", "Part of"),
+            Col("weight", "Weight", "num"),
+            Col("eff", "Share of the index", "num"),
+        ],
+        caption=f"Weights of the scenario {scenario_label(rel.scenario)}",
+    )
+
+
+def methodology_page(
+    rel: Release,
+    meta: SiteMeta,
+    data_gaps: str | None,
+    frameworks: dict[str, FrameworkConfig] | None = None,
+) -> str:
+    frameworks = frameworks or {}
     parts = ["<h1>Methodology and sources</h1>"]
     toc = [("method", "Method"), ("gaps", "Data gaps"), ("sources", "Sources")]
     if rel.sobol is not None:
@@ -27,12 +71,14 @@ def methodology_page(rel: Release, data_gaps: str | None) -> str:
     meth = rel.docs.get("METHODOLOGY.md")
     parts.append('<h2 id="method">Method</h2>')
     parts.append(
-        render(meth, heading_offset=2) if meth else "<p>This release has no METHODOLOGY.md.</p>"
+        render(meth, heading_offset=2, id_prefix="m-")
+        if meth
+        else "<p>This release has no METHODOLOGY.md.</p>"
     )
     parts.append('<h2 id="gaps">Data gaps</h2>')
     gaps = rel.docs.get("DATA_GAPS.md") or data_gaps
     parts.append(
-        render(gaps, heading_offset=2)
+        render(gaps, heading_offset=2, id_prefix="g-")
         if gaps
         else "<p>No data-gaps note was found (indicators/DATA_GAPS.md).</p>"
     )
@@ -63,7 +109,7 @@ def methodology_page(rel: Release, data_gaps: str | None) -> str:
         s = rel.sobol
         disp = pd.DataFrame(
             {
-                "framework": column_of(s, "framework").fillna(""),
+                "framework": column_of(s, "framework").map(FRAMEWORK_LABELS).fillna(""),
                 "input": s["input"],
                 "si": num_col(s["Si"], 2),
                 "siv": s["Si"],
@@ -91,15 +137,11 @@ def methodology_page(rel: Release, data_gaps: str | None) -> str:
             )
         )
     if rel.weights is not None:
-        w = rel.weights.astype(str)
-        parts.append(
-            '<h2 id="weights">Weights of this release</h2>'
-            + table(w, [Col(c, c) for c in w.columns], caption=f"Scenario {rel.scenario}")
-        )
+        parts.append(_weights_table(rel, frameworks))
     return page(
         "Methodology and sources",
         "".join(parts),
         depth=0,
         current="methodology.html",
-        footer=page_footer(rel, 0),
+        meta=meta,
     )

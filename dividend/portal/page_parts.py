@@ -6,9 +6,11 @@ import numpy as np
 import pandas as pd
 
 from dividend.index.definition import PILLARS
-from dividend.portal.layout import Col, link_col, table
-from dividend.portal.release_data import Release
+from dividend.portal.chart_bars import family_domain
+from dividend.portal.layout import Col, SiteMeta, link_col, table
+from dividend.portal.release_data import Release, sources_table, used_sources
 from dividend.portal.text import DASH, cat, esc, esc_col, num_col, pct_col, slug_col
+from dividend.portal.verdicts import CLASS, NODATA, verdict_html
 
 PILLAR_LABELS = {
     "financial": "Financial",
@@ -18,6 +20,25 @@ PILLAR_LABELS = {
     "human_development": "Other human development",
     "protection": "Refugee protection",
     "perception": "Perception (public opinion)",
+}
+
+
+PEER_GROUP_LABELS = {
+    "eu": "European cities",
+    "us": "US cities",
+    "ca": "Canadian cities",
+    "none": "Study cities without city-level data",
+}
+FRAMEWORK_LABELS = {
+    "country": "countries",
+    "city_eu": "European cities",
+    "city_us": "US cities",
+    "city_ca": "Canadian cities",
+    "none": "no framework (no city-level data)",
+}
+DIMENSION_LABELS = {
+    "actuality": "Actuality (measured benefits and costs)",
+    "perception": "Perception dimension (public opinion)",
 }
 
 
@@ -33,21 +54,6 @@ def column_of(frame: pd.DataFrame, *names: str) -> pd.Series:
         if n in frame.columns:
             return frame[n]
     return pd.Series(np.nan, index=frame.index, dtype=float)
-
-
-def verdict_badge(loss: pd.Series, has_value: pd.Series) -> pd.Series:
-    """HTML badge: net loss / net gain / no score."""
-    lo = loss.astype("boolean").fillna(False).astype(bool)
-    out = np.where(
-        ~has_value,
-        '<span class="badge none">no score</span>',
-        np.where(
-            lo,
-            '<span class="badge loss">net loss</span>',
-            '<span class="badge gain">net gain</span>',
-        ),
-    )
-    return pd.Series(out, index=loss.index, dtype=object)
 
 
 def interval_text(
@@ -76,30 +82,52 @@ def release_notices(rel: Release) -> list[str]:
     return out
 
 
-def page_footer(rel: Release, depth: int) -> str:
-    up = "../" * depth
-    notices = "".join(
-        f'<p class="release-notice" role="note"><strong>{esc(n)}</strong></p>'
-        for n in release_notices(rel)
+def scenario_label(name: str) -> str:
+    """``faal_five_pillars`` -> ``Faal five pillars`` (a scenario's plain name)."""
+    return str(name).replace("_", " ").strip().capitalize()
+
+
+def data_vintage(rel: Release) -> str:
+    """Years of the vintages of the source datasets this release uses, e.g. ``2016-2025``."""
+    used = used_sources(rel)
+    table = sources_table(rel.sources)
+    years = (
+        table.loc[table.index.isin(used), "vintage"].astype(str).str.extract(r"((?:19|20)\d\d)")[0]
     )
-    return (
-        notices + f"Release <strong>{esc(rel.release_id)}</strong>, weight scenario "
-        f"<strong>{esc(rel.scenario)}</strong>. Every number links back to its source on "
-        f'the profiles; all files are on the <a href="{up}downloads.html">downloads page</a>. '
-        "Works offline: no external resources are loaded."
+    years = years.dropna().astype(int)
+    if years.empty:
+        return "not recorded"
+    lo, hi = int(years.min()), int(years.max())
+    return str(hi) if lo == hi else f"{lo}–{hi}"
+
+
+def site_meta(rel: Release) -> SiteMeta:
+    """Release id, scenario (with its overrides), data vintage and whether it has intervals."""
+    return SiteMeta(
+        release_id=rel.release_id,
+        scenario=rel.scenario,
+        scenario_label=scenario_label(rel.scenario),
+        overrides=rel.overrides,
+        vintage=data_vintage(rel),
+        has_sensitivity=rel.sensitivity is not None
+        and not isinstance((rel.datapackage or {}).get("sensitivity"), str),
+        notices=tuple(release_notices(rel)),
     )
 
 
 def ranking_frame(units: pd.DataFrame, depth: int = 0) -> pd.DataFrame:
-    """Columns :func:`ranking_svg` expects, from an index table (with sensitivity columns)."""
+    """Columns :func:`ranking_html` expects, from an index table with sensitivity and verdicts
+    (only ranked units: an insufficient-data unit has no place in a ranking)."""
     ranked = units[pd.to_numeric(units["rank"], errors="coerce").notna()]
+    ranked = ranked[ranked["verdict"] != NODATA] if "verdict" in ranked else ranked
     return pd.DataFrame(
         {
+            "key": ranked["geo"],
             "name": ranked["name"],
             "score": ranked["dividend"].astype(float),
             "score_lo": column_of(ranked, "score_lo"),
             "score_hi": column_of(ranked, "score_hi"),
-            "net_loss": ranked["net_migration_loss"],
+            "verdict": column_of(ranked, "verdict"),
             "p_loss": column_of(ranked, "p_loss"),
             "href": unit_href(ranked, depth),
             "rank": ranked["rank"],
@@ -125,7 +153,7 @@ def ranking_table(rf: pd.DataFrame, unit_word: str) -> str:
             "rank_med": num_col(f["rank_median"], 0),
             "p_loss": pct_col(f["p_loss"]),
             "p_v": f["p_loss"],
-            "verdict": verdict_badge(f["net_loss"], f["score"].notna()),
+            "verdict": verdict_html(f["verdict"]),
             "coverage": pct_col(f["coverage"]),
             "cov_v": f["coverage"],
         },
@@ -144,15 +172,11 @@ def ranking_table(rf: pd.DataFrame, unit_word: str) -> str:
             Col("p_loss", "P(net loss)", "num", "p_v"),
         ]
     cols += [Col("verdict", "Verdict", "html"), Col("coverage", "Data coverage", "num", "cov_v")]
-    row_class = pd.Series(
-        np.where(f["net_loss"].astype("boolean").fillna(False).astype(bool), "loss", ""),
-        index=f.index,
-    )
     return table(
         disp,
         cols,
         caption=f"{unit_word} ranking: migration dividend, highest first",
-        row_class=row_class,
+        row_class=f["verdict"].map(CLASS).fillna(""),
     )
 
 
@@ -184,28 +208,52 @@ def pillar_long(units: pd.DataFrame) -> pd.DataFrame:
 
 def unit_list_cells(c: pd.DataFrame) -> dict[str, pd.Series]:
     """Name link, dividend, rank and verdict (with their sort values) of the country and city
-    lists, so both lists show a unit the same way."""
+    lists, so both lists show a unit the same way. An insufficient-data unit shows no
+    dividend and no rank, only the verdict and its reason."""
+    nodata = c["verdict"] == NODATA
+    reason = ('<br><span class="note">' + esc_col(c["verdict_reason"]) + "</span>").where(
+        nodata & (c["verdict_reason"].astype(str) != ""), ""
+    )
     return {
         "name": link_col(unit_href(c), c["name"]),
-        "score": num_col(c["dividend"], 1, True),
-        "sv": c["dividend"],
-        "rank": c["rank"].astype("Int64").astype("string").fillna(DASH),
-        "rv": c["rank"],
-        "verdict": verdict_badge(c["net_migration_loss"], c["dividend"].notna()),
+        "score": num_col(c["dividend"].where(~nodata), 1, True),
+        "sv": c["dividend"].where(~nodata),
+        "rank": c["rank"].where(~nodata).astype("Int64").astype("string").fillna(DASH),
+        "rv": c["rank"].where(~nodata),
+        "verdict": verdict_html(c["verdict"]) + reason,
     }
 
 
-def row_cells(disp: pd.DataFrame, cols: list[Col]) -> pd.Series:
-    """Table rows (``<tr>``) for ``disp`` built column-wise, one string per row."""
+def row_cells(disp: pd.DataFrame, cols: list[Col], labels: bool = False) -> pd.Series:
+    """Table rows (``<tr>``) for ``disp`` built column-wise, one string per row.
+
+    ``labels``: every cell carries its column header as ``data-label``, so the stylesheet can
+    turn the table into stacked cards on a phone.
+    """
     parts: list[pd.Series | str] = ["<tr>"]
     for c in cols:
         content = disp[c.key].astype(object) if c.kind == "html" else esc_col(disp[c.key])
         cls = ' class="num"' if c.kind == "num" else ""
+        lab = f' data-label="{esc(c.header)}"' if labels else ""
         dv = (
             cat([' data-value="', esc_col(disp[c.value_key]), '"'], disp.index)
             if c.value_key
             else ""
         )
-        parts += [f"<td{cls}", dv, ">", content, "</td>"]
+        parts += [f"<td{cls}{lab}", dv, ">", content, "</td>"]
     parts.append("</tr>")
     return cat(parts, disp.index)
+
+
+def dividend_domain(rel: Release) -> tuple[float, float]:
+    """The one axis range of every index-dividend chart (rankings, movers, panels): covers
+    every published dividend and interval of countries and cities."""
+    cols = ["dividend", "score_lo", "score_hi"]
+    tables = [rel.country, rel.city] + ([rel.panel] if rel.panel is not None else [])
+    return family_domain(*[column_of(t, c) for t in tables for c in cols])
+
+
+def pillar_domain(rel: Release) -> tuple[float, float]:
+    """The one axis range of every pillar chart (all pillar dividends of all units)."""
+    cols = [f"{p}_dividend" for p in PILLARS]
+    return family_domain(*[column_of(t, c) for t in (rel.country, rel.city) for c in cols])

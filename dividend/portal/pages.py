@@ -9,6 +9,7 @@ from dividend.portal.page_cities import cities_page
 from dividend.portal.page_countries import countries_page
 from dividend.portal.page_downloads import downloads_page
 from dividend.portal.page_home import home
+from dividend.portal.page_licence import licence_page
 from dividend.portal.page_methodology import methodology_page
 from dividend.portal.page_parts import PILLAR_LABELS, ranking_frame, ranking_table, unit_href
 from dividend.portal.page_profiles import profiles
@@ -19,6 +20,7 @@ __all__ = [
     "countries_page",
     "downloads_page",
     "home",
+    "licence_page",
     "methodology_page",
     "profiles",
     "ranking_frame",

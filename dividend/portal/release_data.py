@@ -51,6 +51,9 @@ SENS_UNIT_COLUMNS = ("rank_q05", "rank_q95", "median_rank")
 SENS_INPUT_COLUMNS = ("input", "Si", "STi")
 DOC_NAMES = ("METHODOLOGY.md", "DATA_GAPS.md")
 SITE_DIR = "site"
+DOWNLOADS = "downloads"  # inside site/: publishing site/ alone keeps every download
+LICENCE = "LICENCE.txt"
+DATA_DIR = "data"  # inside site/: one CSV per profile (how its number was computed)
 
 
 class PortalError(ValueError):
@@ -90,6 +93,10 @@ class Release:
     docs: dict[str, str] = field(default_factory=dict)
     datapackage: dict | None = None
     sources: dict[str, SourceEntry] = field(default_factory=dict)
+    overrides: str = ""
+    contributions: pd.DataFrame | None = None
+    panel: pd.DataFrame | None = None  # index v2: every unit by reference_year
+    changes: pd.DataFrame | None = None  # index v2: 5-year changes with p_improved
 
     @property
     def release_id(self) -> str:
@@ -105,6 +112,12 @@ def sources_table(sources: dict[str, SourceEntry]) -> pd.DataFrame:
     rows = {k: {**d.provenance(), "title": d.title, "level": d.level} for k, d in sources.items()}
     cols = ["publisher", "licence", "vintage", "landing_url", "title", "level"]
     return pd.DataFrame.from_dict(rows, orient="index", columns=cols).rename_axis("id")
+
+
+def used_sources(rel: Release) -> set[str]:
+    """Catalogue ids of the datasets the release's indicator values come from."""
+    ids = rel.long["sources"].fillna("").astype(str).str.split(",").explode().str.strip()
+    return set(ids) - {""}
 
 
 def release_files(root: Path) -> pd.DataFrame:
@@ -155,22 +168,40 @@ def _sensitivity(root: Path) -> pd.DataFrame | None:
     return df
 
 
-def headline_only(
-    df: pd.DataFrame | None, country: pd.DataFrame, city: pd.DataFrame
-) -> pd.DataFrame | None:
-    """Rows of each frame's headline reference year (the year country/city_index show); the
-    panel's other years stay in the *_panel.csv downloads. Tables without the column: as is."""
-    if df is None or "reference_year" not in df.columns:
-        return df
-    units = pd.concat([country, city], ignore_index=True)
-    if "reference_year" not in units.columns:
-        return df
-    years = units[["framework", "reference_year"]].dropna().drop_duplicates()
-    years["reference_year"] = years["reference_year"].astype("int64")
-    if df["reference_year"].isna().all():  # a one-year sensitivity run (no year recorded)
-        return df
-    d = df.astype({"reference_year": "int64"})
-    return d.merge(years, on=["framework", "reference_year"]).reset_index(drop=True)
+def release_overrides(datapackage: dict | None) -> str:
+    """Weight overrides of the release's scenario, as ``code=value, ...`` ("" if none).
+
+    Read from ``datapackage.json``'s ``weight_overrides`` (a mapping), where the release
+    writer records them; a release without that key has no overrides.
+    """
+    ov = (datapackage or {}).get("weight_overrides")
+    if not ov:
+        return ""
+    if isinstance(ov, dict):
+        return ", ".join(f"{k}={v}" for k, v in sorted(ov.items()))
+    return str(ov)
+
+
+PANEL_FILES = ("country_index_panel.csv", "city_index_panel.csv")
+PANEL_COLUMNS = ("framework", "geo", "reference_year", "dividend")
+CHANGE_COLUMNS = ("p_improved", "nominal_change")
+
+
+def _panel(root: Path) -> pd.DataFrame | None:
+    """The index panel (unit x reference_year) of a v2 release, or None."""
+    parts = [_read_csv(root / f, PANEL_COLUMNS) for f in PANEL_FILES if (root / f).is_file()]
+    return pd.concat(parts, ignore_index=True) if parts else None
+
+
+def _changes(root: Path) -> pd.DataFrame | None:
+    """The paired 5-year changes (sensitivity), keyed by (framework, geo, year), or None."""
+    df = _find_by_columns(root, CHANGE_COLUMNS)
+    if df is None:
+        return None
+    df = df.rename(columns={"uCode": "geo"})
+    if "geo" not in df.columns or "framework" not in df.columns:
+        raise PortalError("sensitivity changes: no 'framework' and 'geo'/'uCode' columns")
+    return df
 
 
 def load_release(root: str | Path, sources: Mapping[str, SourceEntry]) -> Release:
@@ -190,7 +221,6 @@ def load_release(root: str | Path, sources: Mapping[str, SourceEntry]) -> Releas
     if "country_net_migration_loss" in city:
         city["country_net_migration_loss"] = _bool(city["country_net_migration_loss"])
     long["imputed"] = _bool(long["imputed"]).fillna(False).astype(bool)
-    long = headline_only(long, country, city)
     if country["scenario"].nunique() > 1:
         raise PortalError(
             f"country_index.csv: one scenario per release expected, found "
@@ -207,16 +237,26 @@ def load_release(root: str | Path, sources: Mapping[str, SourceEntry]) -> Releas
         long=long,
         files=release_files(root),
         weights=weights,
-        sensitivity=headline_only(_sensitivity(root), country, city),
+        sensitivity=_sensitivity(root),
         sobol=_find_by_columns(root, SENS_INPUT_COLUMNS, without=("uCode", "geo")),
         docs=docs,
         datapackage=datapackage,
         sources=dict(sources),
+        overrides=release_overrides(datapackage),
+        contributions=(
+            _read_csv(root / "contributions.csv", ("framework", "geo", "level", "code"))
+            if (root / "contributions.csv").is_file()
+            else None
+        ),
+        panel=_panel(root),
+        changes=_changes(root),
     )
 
 
 def with_sensitivity(units: pd.DataFrame, sens: pd.DataFrame | None) -> pd.DataFrame:
     """``units`` with columns score_lo/score_hi/rank_lo/rank_hi/rank_median/p_loss (NaN if absent)."""
+    if "p_loss" in units.columns:  # already merged
+        return units
     out = units.copy()
     cols = {
         "score_q05": "score_lo",
@@ -234,6 +274,8 @@ def with_sensitivity(units: pd.DataFrame, sens: pd.DataFrame | None) -> pd.DataF
     on = ["geo"]
     if "framework" in s.columns and "framework" in out.columns:
         on = ["framework", "geo"]
+    if "reference_year" in s.columns and "reference_year" in out.columns:
+        on = [*on, "reference_year"]  # index v2: the row's own reference year
     if "scenario" in s.columns and "scenario" in out.columns:
         s = s[s["scenario"].isin(out["scenario"].unique())]
     s = s[[*on, *cols]].rename(columns=cols).drop_duplicates(on)

@@ -46,6 +46,8 @@ def esc_col(s: pd.Series) -> pd.Series:
 def num_col(s: pd.Series, decimals: int = 1, signed: bool = False) -> pd.Series:
     """Format numbers with a fixed number of decimals, a typographic minus and a dash for missing."""
     x = pd.to_numeric(s, errors="coerce").astype(float)
+    if x.empty:
+        return pd.Series([], index=s.index, dtype=object)
     arr = x.to_numpy()
     if arr.size == 0:  # an unranked frame or a year without ranked units: nothing to format
         return pd.Series([], index=s.index, dtype=object)

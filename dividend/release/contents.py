@@ -144,6 +144,7 @@ def release_tables(
         "weights": idx.weights,
         "data_quality": data_quality,
         "coherence": idx.coherence,
+        **({"contributions": idx.contributions} if idx.contributions is not None else {}),
         **extra,
     }
     require_valid_tables(tables)

@@ -48,6 +48,16 @@ FIELD_DOCS = {
     "source_file": "Publisher file(s) the value comes from.",
     "weight": "Nominal weight under the scenario (renormalised within the parent).",
     "effective_weight": "Product of renormalised weights down to the index.",
+    "neutral": "Break-even value actually used for this unit: the declared neutral, or the peer "
+    "median where neutral_rule is 'peer median'.",
+    "neutral_rule": "fixed (declared break-even) or peer median (relative: sign = vs peers).",
+    "goalpost": "Distance from the break-even that scores ±100 (indicator unit).",
+    "score": "Indicator: clip((value - neutral) / goalpost, -1, 1) * 100; pillar: the pillar "
+    "dividend.",
+    "weight_share": "Indicator: its weight over the weights of its pillar's observed indicators; "
+    "pillar: its effective share of the index over the pillars with a value.",
+    "contribution": "What the row adds to its parent's dividend (costs negative); per unit the "
+    "rows of a parent sum to the parent's dividend.",
 }
 
 TABLE_DOCS = {
@@ -62,6 +72,9 @@ TABLE_DOCS = {
     "weights": "Nominal and effective weights of every node under the scenario.",
     "data_quality": "Every staging quality-rule decision (drop, flag, rescale) with its reason.",
     "coherence": "Statistical coherence: collinearity, negative correlations, Cronbach's alpha.",
+    "contributions": "How each dividend was computed: per unit every scored indicator's value, "
+    "break-even used, goalpost, score, weight share and contribution to its pillar, and every "
+    "pillar's share of and contribution to the index.",
 }
 
 
@@ -214,6 +227,11 @@ FIELD_UNITS = {
     "p_value": "probability (0-1)",
     "country_rank": RANK,
     "country_coverage": SHARE,
+    "neutral": "the indicator's unit (column unit of indicators_long)",
+    "goalpost": "the indicator's unit (column unit of indicators_long)",
+    "score": SCORE,
+    "weight_share": SHARE,
+    "contribution": "score points (-100..100)",
 }
 
 # Table Schema constraints the published values satisfy (checked by frictionless validate).

@@ -32,7 +32,7 @@ from pipelines.resources import DUCKDB_POOL
 from sources.warehouse import read_table, replace_partition, write_tables
 
 KINDS = {"duckdb", "pandas"}
-INDEX_TABLES = ("country", "city", "coherence", "weights", "runs")
+INDEX_TABLES = ("country", "city", "coherence", "weights", "contributions", "runs")
 
 
 def _staged_deps() -> list[dg.AssetKey]:
@@ -158,7 +158,7 @@ def ranked_markdown(table: pd.DataFrame, top: int, bottom: int) -> str:
     description="Signed migration dividend per country and per city (ranked within its peer group) "
     "for the partition's weight scenario: pillars, benefit and cost, coverage, net-loss flag, "
     "perception gap; plus the coherence report. Writes index.country, index.city, "
-    "index.coherence, index.weights, index.runs.",
+    "index.coherence, index.weights, index.contributions, index.runs.",
     kinds=KINDS,
     pool=DUCKDB_POOL,
     code_version="1",
@@ -187,7 +187,11 @@ def dividend_index(
         }
     )
     tables = dict(
-        zip(INDEX_TABLES, (idx.country, idx.city, idx.coherence, idx.weights, runs), strict=True)
+        zip(
+            INDEX_TABLES,
+            (idx.country, idx.city, idx.coherence, idx.weights, idx.contributions, runs),
+            strict=True,
+        )
     )
     with duckdb.get_connection() as con:
         replace_partition(

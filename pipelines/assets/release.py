@@ -12,6 +12,7 @@ from pathlib import Path
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
+from dividend.commands.world_map import world_map
 from dividend.index.assemble import IndexTables, IndicatorTables
 from dividend.index.definition import load_definition
 from dividend.index.verdict import verdict_counts
@@ -42,6 +43,7 @@ def exports_dir() -> Path:
         dividend_index,
         dg.AssetKey(["sensitivity", "dividend_sensitivity"]),
         dg.AssetKey(["quality", "data_quality"]),
+        dg.AssetKey(["staged", "map_crosswalk"]),  # the portal's world map
     ],
     partitions_def=scenario_partitions,
     description="Downloadable release for the scenario: country_index, city_index, indicators_long, "
@@ -61,7 +63,13 @@ def release(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.Mat
         def part(table: str):
             return con.execute(f'SELECT * FROM "index"."{table}" WHERE scenario = ?', [name]).df()
 
-        idx = IndexTables(part("country"), part("city"), part("coherence"), part("weights"))
+        idx = IndexTables(
+            part("country"),
+            part("city"),
+            part("coherence"),
+            part("weights"),
+            part("contributions"),
+        )
         runs = part("runs")
         ind = IndicatorTables(
             con.execute("SELECT * FROM indicators.units").df(),
@@ -70,6 +78,7 @@ def release(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.Mat
         dq = read_data_quality(con)
         extra = sensitivity_tables(con, name)
         sens = sensitivity_settings(con, name)
+        world = world_map(con, catalogue())
     # the weights used, Launchpad overrides included, are index.weights as stored; the
     # overrides also name the release (id, METHODOLOGY, datapackage.json, every page)
     overrides = json.loads(runs["weight_overrides"].iloc[0]) if len(runs) else {}
@@ -84,7 +93,7 @@ def release(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.Mat
     rel = release_tables(
         definition.frameworks, scenario, ind, idx, dq, sources, extra, overrides, sens
     )
-    site = partial(build_site, sources=sources, definition=definition)
+    site = partial(build_site, sources=sources, definition=definition, world_map=world)
     out = write_release(rel, exports_dir(), site_builder=site)
     files = sorted(p.name for p in out.iterdir())
     context.log.info("release written to %s", out)

@@ -1,31 +1,49 @@
-/* Progressive enhancement only: without JavaScript every scenario is shown under its heading
-   and tables keep their published order. No network, no dependencies. */
+/* Progressive enhancement only: without JavaScript every page is complete (the search box
+   stays hidden and tables keep their published order). No network, no dependencies. */
 (function () {
   "use strict";
 
-  function setupSwitcher(box) {
-    var sections = Array.prototype.slice.call(box.querySelectorAll("section.scenario"));
-    if (sections.length < 2) { return; }
-    var bar = document.createElement("div");
-    bar.className = "switcher";
-    bar.setAttribute("role", "group");
-    bar.setAttribute("aria-label", "Weight scenario");
-    var buttons = sections.map(function (sec, i) {
-      var b = document.createElement("button");
-      b.type = "button";
-      b.textContent = sec.getAttribute("data-label");
-      b.setAttribute("aria-controls", sec.id);
-      b.addEventListener("click", function () { show(i); });
-      bar.appendChild(b);
-      return b;
+  /* Search over every unit (window.DIVIDEND_UNITS, static/units.js): no server needed. */
+  function setupSearch() {
+    var box = document.querySelector(".search");
+    var units = window.DIVIDEND_UNITS;
+    if (!box || !units) { return; }
+    var root = document.body.getAttribute("data-root") || "";
+    var input = box.querySelector("input");
+    var out = box.querySelector(".search-results");
+    box.hidden = false;
+    function fold(s) { return s.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase(); }
+    var keys = units.map(function (u) { return fold(u.n + " " + u.c + " " + u.i); });
+    input.addEventListener("input", function () {
+      var q = fold(input.value.trim());
+      out.textContent = "";
+      if (q.length < 2) { return; }
+      var n = 0;
+      for (var i = 0; i < units.length && n < 12; i++) {
+        if (keys[i].indexOf(q) < 0) { continue; }
+        var u = units[i], li = document.createElement("li"), a = document.createElement("a");
+        a.href = root + u.h;
+        a.textContent = u.n + " ";
+        var k = document.createElement("span");
+        k.className = "kind";
+        k.textContent = "(" + (u.k === "city" ? u.g + ", " + u.i : "country") + ")";
+        a.appendChild(k);
+        li.appendChild(a);
+        out.appendChild(li);
+        n++;
+      }
+      if (n === 0) {
+        var none = document.createElement("li");
+        none.textContent = "No country or city matches.";
+        out.appendChild(none);
+      }
     });
-    function show(k) {
-      sections.forEach(function (sec, i) { sec.hidden = i !== k; });
-      buttons.forEach(function (b, i) { b.setAttribute("aria-pressed", i === k ? "true" : "false"); });
-    }
-    box.insertBefore(bar, sections[0]);
-    var start = sections.findIndex(function (s) { return s.hasAttribute("data-default"); });
-    show(start < 0 ? 0 : start);
+    input.addEventListener("keydown", function (e) {
+      if (e.key === "Enter") {
+        var first = out.querySelector("a");
+        if (first) { location.href = first.href; }
+      }
+    });
   }
 
   function cellValue(td) {
@@ -64,8 +82,26 @@
     });
   }
 
+  /* Weights set on weights.html travel in the address (?fw=..&preset=.. or &w=..): the map
+     and the profiles then load the engine and the published scores, and show them. */
+  function setupWeightsView() {
+    var q = new URLSearchParams(location.search);
+    if (!q.get("fw") || (!q.get("w") && !q.get("preset"))) { return; }
+    if (document.getElementById("w-app")) { return; }
+    var root = document.body.getAttribute("data-root") || "";
+    var files = ["weights-data.js", "weights-engine.js", "weights-view.js"], loaded = 0;
+    files.forEach(function (f) {
+      var s = document.createElement("script");
+      s.src = root + "static/" + f;
+      s.async = false;
+      s.onload = function () { if (++loaded === files.length) { window.DividendWeightsView(); } };
+      document.head.appendChild(s);
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
-    Array.prototype.forEach.call(document.querySelectorAll("[data-switcher]"), setupSwitcher);
+    setupSearch();
+    setupWeightsView();
     Array.prototype.forEach.call(document.querySelectorAll("table.sortable"), setupSort);
   });
 })();
