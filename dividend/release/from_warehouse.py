@@ -23,9 +23,9 @@ import pandas as pd
 
 from dividend.index.assemble import evaluate_all, index_tables, study_cities
 from dividend.index.definition import IndexDefinition, Scenario
-from dividend.index.formulas import wide
+from dividend.index.formulas import wide_panel
 from dividend.index.sql_sandbox import CONNECTION_CONFIG
-from dividend.index.uncertainty import IndexSettings, index_sensitivity
+from dividend.index.uncertainty import IndexSettings, index_sensitivity, survey_table
 from dividend.release.contents import (
     CatalogueEntry,
     read_data_quality,
@@ -92,20 +92,40 @@ def build_release(
         ind = evaluate_all(con, frameworks)
         study = study_cities(con, study_fallback)
         dq = read_data_quality(con)
+        surveys = {n: survey_table(con, fw) for n, fw in frameworks.items()}
     idx = index_tables(frameworks, scenario, ind, study, min_coverage)
     extra: dict[str, pd.DataFrame] = {}
     config = None
     if settings is not None:
+        # the same panel, survey draws and headline years as the Dagster sensitivity asset
         data = {
-            n: wide(
+            n: wide_panel(
                 ind.units[ind.units["framework"] == n],
                 ind.long[ind.long["framework"] == n],
                 fw.codes,
             )
             for n, fw in frameworks.items()
         }
+        units = pd.concat([idx.country, idx.city], ignore_index=True)
+        headline = (
+            units.dropna(subset=["headline_year"])
+            .drop_duplicates("framework")
+            .set_index("framework")["headline_year"]
+            .astype(int)
+            .to_dict()
+            if "headline_year" in units.columns
+            else None
+        )
         settings = replace(settings, min_coverage=min_coverage)
-        tables = index_sensitivity(frameworks, scenario, definition.scenarios, data, settings)
+        tables = index_sensitivity(
+            frameworks,
+            scenario,
+            definition.scenarios,
+            data,
+            settings,
+            surveys=surveys,
+            headline=headline,
+        )
         extra = {f"sensitivity_{t}": f for t, f in tables.items()}
         config = sensitivity_config(settings, idx.weights)
     rel = release_tables(frameworks, scenario, ind, idx, dq, catalogue, extra, sensitivity=config)
