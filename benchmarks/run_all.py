@@ -69,8 +69,11 @@ def benchmark_table() -> str:
                 "Materialise every source asset (raw, staged, geography, quality) with all checks",
                 f"{s['seconds']:.1f} s ({s['checks_passed']}/{s['checks']} checks passed, "
                 + (f"{s['cpu_seconds']:.1f} s CPU, " if "cpu_seconds" in s else "")
-                + f"load avg {s['load_average_1m']})",
-                "< 30 s",
+                + (f"{s['steps']} Dagster steps, " if "steps" in s else "")
+                + "load avg "
+                + (f"{s['load_average_1m_before']}→" if "load_average_1m_before" in s else "")
+                + f"{s['load_average_1m']})",
+                "≤ 30 s",
             )
         )
     if i:

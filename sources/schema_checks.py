@@ -41,6 +41,8 @@ def _q(col: str) -> str:
 
 def _check_sql(col: str, check: pa.Check) -> str | None:
     c, s = _q(col), check.statistics
+    if "sql_failing" in s:  # a custom check that states its own SQL equivalent
+        return s["sql_failing"].replace("{c}", c)
     match check.name:
         case "isin":
             return f"{c} NOT IN ({', '.join(_lit(v) for v in s['allowed_values'])})"

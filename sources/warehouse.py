@@ -14,7 +14,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+from dividend.paths import REPO_ROOT
+
 DEFAULT_WAREHOUSE = REPO_ROOT / "data" / "warehouse.duckdb"
 
 
@@ -113,3 +114,13 @@ def replace_partition(
 def read_table(con: duckdb.DuckDBPyConnection, qualified: str) -> pd.DataFrame:
     schema, table = _quote(qualified)
     return con.execute(f'SELECT * FROM "{schema}"."{table}"').df()
+
+
+def table_fingerprint(con: duckdb.DuckDBPyConnection, qualified: str) -> tuple[int, int]:
+    """(rows, 64-bit hash of every row's cells, in row order) of a stored table, inside DuckDB:
+    tells whether a table is still exactly what was written, without reading it into pandas."""
+    schema, table = _quote(qualified)
+    rows, digest = con.execute(
+        f'SELECT count(*), hash(list(hash(t) ORDER BY rowid)) FROM "{schema}"."{table}" AS t'
+    ).fetchone()
+    return int(rows), int(digest or 0)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 
 import duckdb
+import pandera.pandas as pa
 
 from sources.datasets import all_specs
 from sources.schema_checks import check_table
@@ -52,3 +53,38 @@ def test_dropped_column_is_reported(source_warehouse, tmp_path):
         failures = check_table(con, f"raw.{DS}", RawTidy)
     assert failures.to_dict("records")[0]["check"] == "column_present"
     assert failures.to_dict("records")[0]["column"] == "unit"
+
+
+def test_raw_custom_rules_run_as_sql_and_agree_with_pandera(source_warehouse, tmp_path):
+    """The raw model's own rules (magnitude, XML-safe text, catalogue year coverage) run in
+    DuckDB on the stored table; each must flag exactly the rows pandera flags on the same
+    table. Tampering: NLD 2000 value inf, KEN 2001 value 1e308, FRA 2010 geo_label with a
+    control character, and DEU's first year moved before the catalogue coverage."""
+    from sources.catalogue import dataset
+    from sources.tidy import raw_model
+
+    path, _ = source_warehouse
+    copy = tmp_path / "w.duckdb"
+    shutil.copyfile(path, copy)
+    first, last = dataset(DS).coverage()
+    model = raw_model(first, last)
+    with duckdb.connect(str(copy)) as con:
+        con.execute(f"UPDATE raw.{DS} SET value = 'inf'::DOUBLE WHERE geo = 'NLD' AND year = 2000")
+        con.execute(f"UPDATE raw.{DS} SET value = 1e308 WHERE geo = 'KEN' AND year = 2001")
+        con.execute(
+            f"UPDATE raw.{DS} SET geo_label = 'Fr' || chr(1) || 'ance' "
+            "WHERE geo = 'FRA' AND year = 2010"
+        )
+        con.execute(f"UPDATE raw.{DS} SET year = {first - 1} WHERE geo = 'DEU' AND year = {first}")
+        failures = check_table(con, f"raw.{DS}", model).set_index("column")
+        frame = con.execute(f"SELECT * FROM raw.{DS}").df()
+    try:
+        model.validate(frame, lazy=True)
+        raise AssertionError("pandera accepted the tampered table")
+    except pa.errors.SchemaErrors as err:
+        by_pandera = err.failure_cases.groupby("column").size().to_dict()
+    # one failing rule per tampered column, flagging the same rows as pandera
+    assert failures["failures"].to_dict() == by_pandera == {"value": 2, "geo_label": 1, "year": 1}
+    # every rule ran in DuckDB: a rule run in pandas would be reported by its error message
+    assert "control character or U+FFFE/U+FFFF" not in set(failures["check"])
+    assert f"{first - 1}" in str(failures.loc["year", "sample"])
