@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 import dagster as dg
 import pandas as pd
 
+from dividend.index.definition import load_frameworks
 from dividend.release.fields import describe, input_doc
 from dividend.release.writer import column_type
 from sources.catalogue import Dataset
@@ -20,14 +22,31 @@ def _dtype_name(s: pd.Series) -> str:
     return "float" if kind == "number" else kind
 
 
+@cache
+def indicator_docs() -> dict[str, str]:
+    """Indicator code -> name, unit and framework file: the columns of indicators.<framework>."""
+    try:
+        frameworks = load_frameworks()
+    except ValueError:  # a broken framework file fails its own asset, not every schema
+        return {}
+    return {
+        i.code: f"{i.name} ({i.unit}); defined in indicators/{fw.path.name}"
+        for fw in frameworks.values()
+        for i in fw.indicators
+    }
+
+
 def column_schema(frame: pd.DataFrame, table: str = "") -> dg.TableSchema:
-    """Column names, types and the field registry's description (dividend.release.fields)."""
+    """Column names, types and the field registry's description (dividend.release.fields);
+    indicator columns are described by their framework file."""
     return dg.TableSchema(
         columns=[
             dg.TableColumn(
                 str(c),
                 _dtype_name(frame[c]),
-                description=describe(str(c)) or input_doc(table, str(c)),
+                description=describe(str(c))
+                or input_doc(table, str(c))
+                or indicator_docs().get(str(c)),
             )
             for c in frame.columns
         ]
