@@ -19,7 +19,9 @@ from dividend.portal.release_data import Release
 from dividend.portal.verdicts import NODATA
 
 
-def _num(s: pd.Series, keep: pd.Series, digits: int = 2) -> list[float | None]:
+def _num(s: pd.Series, keep: pd.Series, digits: int = 1) -> list[float | None]:
+    """Values rounded to the digits the browser shows: rounding twice (first here, then by
+    toFixed in compare.js) can turn -8.8503 into -8.8 while every other page says -8.9."""
     v = pd.to_numeric(s, errors="coerce").round(digits).where(keep)
     return [None if x != x else float(x) for x in v.to_numpy(dtype=float)]
 
@@ -46,8 +48,8 @@ def search_units(rel: Release) -> list[dict]:
         "hi": _num(column_of(u, "score_hi"), show),
         "r": _num(u["rank"], show, 0),
         "nr": _num(u["n_ranked"], show, 0),
-        "p": _num(column_of(u, "p_loss"), show, 3),
-        "cov": _num(u["coverage"], pd.Series(True, index=u.index), 3),
+        "p": _num(column_of(u, "p_loss"), show, 2),  # shown as a whole percentage
+        "cov": _num(u["coverage"], pd.Series(True, index=u.index), 2),
     }
     pillars = {p: _num(column_of(u, f"{p}_dividend"), show) for p in PILLARS}
     records = [dict(zip(cols, vals, strict=True)) for vals in zip(*cols.values(), strict=True)]
