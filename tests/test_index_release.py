@@ -564,11 +564,13 @@ def test_one_build_reads_each_yaml_once_and_builds_each_tree_once_per_scenario(
     assert rc == 0
     assert reads == Counter({f.resolve(): 1 for f in files})
     assert yaml_calls == Counter({"dividend.safe_yaml": len(files)})
-    # the context-only frame (city_ca) has no tree at all
+    # scored frames: one tree at validation and one per scenario; the context-only frame
+    # (city_ca) is not validated as a tree, but its scenario tree is built once as well
     scored = [f for f in frameworks if f != "city_ca"]
     expected = [(f, s) for f in scored for s in (None, *scenarios)]
+    expected += [("city_ca", s) for s in scenarios]
     assert trees == Counter(dict.fromkeys(expected, 1))
-    assert inits["Framework"] == len(expected) == 3 * (1 + 4)  # no tree built anywhere else
+    assert inits["Framework"] == len(expected) == 3 * (1 + 4) + 4  # no tree built elsewhere
 
 
 # ------------------------------------------------------------------ v2 identities and verdicts
