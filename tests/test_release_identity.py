@@ -145,7 +145,9 @@ def test_a_new_scenario_file_builds_from_the_cli_with_its_own_sensitivity(cli_bu
     sens = pd.read_csv(d / "sensitivity_units.csv")
     assert set(sens["scenario"]) == {"brand_new"}
     # the Aruba case: the same unit has the same nominal rank in both files
-    s = sens[sens["framework"] == "country"].set_index("uCode")
+    year = country["reference_year"].iloc[0]  # the headline year; the panel has the others
+    s = sens[(sens["framework"] == "country") & (sens["reference_year"] == year)]
+    s = s.set_index("uCode")
     ranked = country[country["rank"].notna()].set_index("geo")
     both = ranked.index.intersection(s.index)
     assert len(both) > 50
