@@ -3,7 +3,7 @@ receiving corridor, % of the amount sent, 2011Q1–2020Q3 (DataBank export, Last
 2020-12-07). Semi-annual (Q1, Q3) until 2012, quarterly from 2013.
 
 Keys: the sending country is `geo` (ISO3); the receiving country is the counterpart in the
-indicator, `ATCR.CORR.Q<quarter>:<ISO3>` (see NOTES_SOURCES.md). RPW codes Kosovo KSV: staged
+indicator, `ATCR.CORR.Q<quarter>:<ISO3>` (see docs/team-notes/NOTES_SOURCES.md). RPW codes Kosovo KSV: staged
 as the World Bank's XKX, the project's key; the Netherlands Antilles keep the withdrawn code
 ANT (dissolved 2010, one priced corridor). Rules:
 - `rpw_not_available` (drop): ".." cells in priced corridors (the period was not surveyed).
