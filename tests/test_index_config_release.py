@@ -143,7 +143,7 @@ def test_framework_errors_name_file_and_key(tmp_path):
         ConfigError, match=r"bad.yaml, key 'indicators\[0\] \(net_remittances_gdp\).goalpost'"
     ):
         load_framework(p)
-    doc["indicators"][0]["goalpost"] = 10
+    doc["indicators"][0]["goalpost"] = 17
     doc["indicators"][0]["pillar"] = "cultural"
     p.write_text(yaml.safe_dump(doc), encoding="utf-8")
     with pytest.raises(ConfigError, match=r"pillar 'cultural'"):
@@ -152,6 +152,29 @@ def test_framework_errors_name_file_and_key(tmp_path):
     with pytest.raises(ConfigError, match=r"unknown dataset id"):
         p.write_text(yaml.safe_dump(doc), encoding="utf-8")
         load_framework(p, known_datasets={"worldbank_wdi_2022_04_mirror"})
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "words"),
+    [
+        ("neutral_range", [1, 2], "does not contain the neutral 0"),
+        ("neutral_range", [2, 1], "lo must be <= hi"),
+        ("goalpost_range", [20, 30], "does not contain the goalpost 17"),
+        ("goalpost_range", [0, 30], "must be > 0"),
+        ("neutral_range", ["a", 1], "net_remittances_gdp"),
+    ],
+)
+def test_sensitivity_ranges_must_contain_the_published_value(tmp_path, key, value, words):
+    """A documented range varies the published break-even or goalpost, so it must contain it;
+    the error names the file and the key."""
+    doc = yaml.safe_load((Path("indicators") / "country.yaml").read_text(encoding="utf-8"))
+    assert doc["indicators"][0]["code"] == "net_remittances_gdp"
+    doc["indicators"][0][key] = value
+    p = tmp_path / "ranges.yaml"
+    p.write_text(yaml.safe_dump(doc), encoding="utf-8")
+    with pytest.raises(ConfigError, match=rf"ranges.yaml, key .*\.{key}") as err:
+        load_framework(p)
+    assert words in str(err.value)
 
 
 # ---------------------------------------------------------------- formulas

@@ -62,3 +62,23 @@ def test_fewer_than_10_percent_at_a_cap(values):
         ref = d["year"] == ind.reference_year
         if ref.sum() >= 20:
             assert at_cap[ref].mean() < 0.10, (fw, code, ind.reference_year)
+
+
+def test_goalpost_ranges_span_p90_to_p99(values):
+    """The sensitivity's goalpost range is [p90, p99] of the same |x - neutral| (two
+    significant digits), capped at half the scale where the scale is bounded."""
+    for (fw, code), (ind, df, _) in values.items():
+        d = df[df["year"].between(*PANEL)]
+        dev = (d["value"] - ind.neutral).abs()
+        lo, hi = (_round2(float(np.quantile(dev, q))) for q in (0.90, 0.99))
+        if code in SCALE_BOUND:
+            hi = min(hi, SCALE_BOUND[code])
+        assert ind.goalpost_range == (lo, hi), (fw, code, ind.goalpost_range, lo, hi)
+
+
+def test_every_scored_indicator_has_a_documented_neutral_range(values):
+    """docs/scoring.md gives the reason of each range; the YAML carries the numbers."""
+    for (fw, code), (ind, _, _) in values.items():
+        assert ind.neutral_range is not None, (fw, code)
+        lo, hi = ind.neutral_range
+        assert lo <= ind.neutral <= hi and lo < hi, (fw, code, ind.neutral_range)

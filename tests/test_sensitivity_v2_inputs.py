@@ -13,7 +13,8 @@ from dividend.engine.framework import Framework
 from dividend.engine.scoring import ScoringSpec
 from dividend.index.uncertainty import change_table, imputed_tables
 from dividend.sensitivity import ScoringModel, parse_inputs, run_sensitivity
-from dividend.sensitivity.inputs import DataChoice
+from dividend.sensitivity.inputs import DataChoice, SensitivityError
+from dividend.sensitivity.scoring_model import centred_in_range
 from dividend.sensitivity.signed_means import signed_level
 
 # i1 (benefit), i2 (cost) -> pillar p1; i3 (benefit) alone -> pillar p2; p1, p2 -> dim -> index
@@ -150,7 +151,9 @@ def test_goalpost_range_widens_and_narrows():
     res = run_sensitivity(_model(), inputs, 32, 4, design="ua", nboot=0)
     u = res.runs["goalpost_range.code"].to_numpy()
     s = _scores(res)
-    g = 5 + 15 * u
+    # the published goalpost (10) is the median: u = 0.5 -> 10, u = 0 -> 5, u = 1 -> 20
+    g = np.where(u < 0.5, 10 - (1 - 2 * u) * 5, 10 + (2 * u - 1) * 10)
+    assert (g[u < 0.5] < 10).all() and (g[u > 0.5] > 10).all()
     # unit a: i3 = -6 -> score max(-100, -600 / g); index = (15 + that) / 2
     expect = (15 + np.maximum(-100, -600 / g)) / 2
     np.testing.assert_allclose(s["a"].to_numpy(), expect)
@@ -252,3 +255,15 @@ def test_design_ab_is_the_a_and_b_rows_of_sa():
     ch = change_table(sa, ab)
     np.testing.assert_array_equal(ch["change_median"], 0.0)  # same data: every run unchanged
     assert (ch["p_improved"] == 0).all()
+
+
+def test_documented_range_keeps_the_published_value_at_the_median():
+    """One-sided range (the 3 % SDG cost target is the low end of [3, 5]): half the runs stay
+    at the published break-even, the other half spread to the top; a range that does not
+    contain the published value is refused."""
+    u = np.linspace(0, 1, 101)
+    v = centred_in_range(u, np.array([[3.0, 5.0], [-2.0, 2.0]]), np.array([3.0, 0.0]))
+    assert np.median(v[:, 0]) == 3.0 and v[:, 0].max() == 5.0 and (v[:50, 0] == 3.0).all()
+    np.testing.assert_allclose(v[:, 1], -2 + 4 * u)  # centred range: the plain linear map
+    with pytest.raises(SensitivityError, match=r"\[3, 5\] does not contain the nominal value 6"):
+        centred_in_range(u, np.array([[3.0, 5.0]]), np.array([6.0]))

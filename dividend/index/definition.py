@@ -332,6 +332,7 @@ def _indicator(raw: Any, i: int, defaults: dict[str, Any], path: Path) -> Indica
             "sources must be a list of catalogue dataset ids", file=path, key=f"{k}.sources"
         )
     ranges = {r: _range(d.get(r), file=path, key=f"{k}.{r}") for r in RANGE_KEYS}
+    _check_ranges(ranges, neutral, goalpost, file=path, key=k)
     sampling = d.get("sampling")
     if sampling is not None and not (
         isinstance(sampling, dict) and {"dataset", "positive", "negative", "n"} <= set(sampling)
@@ -387,6 +388,47 @@ def _range(value: Any, *, file: Path, key: str) -> tuple[float, float] | None:
     if lo > hi:
         raise ConfigError(f"{value!r}: lo must be <= hi", file=file, key=key)
     return (lo, hi)
+
+
+def _check_ranges(
+    ranges: dict[str, tuple[float, float] | None],
+    neutral: float | None,
+    goalpost: float | None,
+    *,
+    file: Path,
+    key: str,
+) -> None:
+    """A documented range must contain the nominal value it varies: the sensitivity moves a
+    break-even or goalpost *around* the published one, never to a different scale. A range
+    on a peer-median break-even has nothing absolute to vary, and a goalpost range must stay
+    positive (a zero goalpost divides by zero)."""
+    nr, gr = ranges["neutral_range"], ranges["goalpost_range"]
+    if nr is not None:
+        if neutral is None:
+            raise ConfigError(
+                "neutral_range needs a numeric neutral (a peer median has no absolute range)",
+                file=file,
+                key=f"{key}.neutral_range",
+            )
+        if not nr[0] <= neutral <= nr[1]:
+            raise ConfigError(
+                f"neutral_range {list(nr)} does not contain the neutral {neutral:g}",
+                file=file,
+                key=f"{key}.neutral_range",
+            )
+    if gr is not None:
+        if goalpost is None or gr[0] <= 0:
+            raise ConfigError(
+                f"goalpost_range {list(gr)} must be > 0 on a scored indicator",
+                file=file,
+                key=f"{key}.goalpost_range",
+            )
+        if not gr[0] <= goalpost <= gr[1]:
+            raise ConfigError(
+                f"goalpost_range {list(gr)} does not contain the goalpost {goalpost:g}",
+                file=file,
+                key=f"{key}.goalpost_range",
+            )
 
 
 def load_framework(path: str | Path, known_datasets: set[str] | None = None) -> FrameworkConfig:

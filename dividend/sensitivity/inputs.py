@@ -28,8 +28,8 @@ Kinds (YAML ``kind:``), recipe mode unless noted:
 * ``goalpost`` (scoring mode): multiplicative factor on the goalposts, same keys.
   Both also take ``bounds: {iCode: [lo, hi]}`` instead: documented absolute ranges of the
   break-even or goalpost per indicator (``neutral_range`` / ``goalpost_range`` in a
-  framework file); one code in [0, 1] places every listed indicator at the same relative
-  position of its own range.
+  framework file); one code in [0, 1] moves every listed indicator through its own range,
+  with the published value at the median (code 0.5).
 """
 
 from __future__ import annotations
@@ -275,7 +275,8 @@ class ScoringFactor(UncertainInput):
     high: float = 0.0
     values: tuple[float, ...] | None = None
     # documented per-indicator ranges (absolute, the indicator's unit), aligned with
-    # ``indicators``: the code u in [0, 1] puts every listed indicator at lo + u (hi - lo)
+    # ``indicators``: the code u in [0, 1] moves every listed indicator from lo (u = 0) through
+    # its nominal value (u = 0.5) to hi (u = 1); see scoring_model.centred_in_range
     bounds: tuple[tuple[float, float], ...] | None = None
 
     @property

@@ -33,6 +33,29 @@ from dividend.sensitivity.model_base import BlockOutput, ModelBase
 from dividend.sensitivity.signed_means import SIGNED_METHODS, signed_level
 
 
+def centred_in_range(u: np.ndarray, bounds: np.ndarray, nominal: np.ndarray) -> np.ndarray:
+    """Runs x indicators: code u in [0, 1] -> a value in each documented range [lo, hi] whose
+    median is the published (nominal) value: u = 0.5 is the nominal, u -> 0 moves linearly to
+    lo and u -> 1 to hi. Why not lo + u (hi - lo): a range need not be centred on the
+    published value (the 3 % SDG cost target is the low end of [3, 5]), and the plain map
+    would then move most runs away from the published index, so a published rank could fall
+    outside its own 5-95 % interval. A one-sided range keeps half the runs at the nominal
+    value. ``bounds`` rows are (lo, hi) per indicator, with lo <= nominal <= hi."""
+    lo, hi = bounds[:, 0], bounds[:, 1]
+    nominal = np.asarray(nominal, dtype=np.float64)
+    bad = (nominal < lo) | (nominal > hi)
+    if bad.any():
+        j = int(np.flatnonzero(bad)[0])
+        raise SensitivityError(
+            f"documented range [{lo[j]:g}, {hi[j]:g}] does not contain the nominal value "
+            f"{nominal[j]:g} (indicator {j} of the input)"
+        )
+    t = 2.0 * np.asarray(u, dtype=np.float64)[:, None] - 1.0  # -1 .. 1; 0 = nominal
+    return nominal[None, :] + np.where(
+        t < 0, t * (nominal - lo)[None, :], t * (hi - nominal)[None, :]
+    )
+
+
 class ScoringModel(ModelBase):
     """Signed dividend model: :mod:`dividend.engine.scoring` with uncertain neutrals, goalposts,
     weights, indicator set and data table; the target is the dividend of ``target``.
@@ -191,9 +214,9 @@ class ScoringModel(ModelBase):
                 else np.array([self.spec.indicators.index(c) for c in inp.indicators])
             )
             if inp.bounds is not None:  # absolute values from documented ranges
-                lo, hi = np.asarray(inp.bounds, dtype=np.float64).T
-                v = lo[None, :] + P[:, k][:, None] * (hi - lo)[None, :]
                 g0 = self.spec.goalpost[cols]
+                nominal = self.spec.neutral[cols] if inp.what == "neutral" else g0
+                v = centred_in_range(P[:, k], np.asarray(inp.bounds, dtype=np.float64), nominal)
                 if inp.what == "neutral":
                     shift[:, cols] += (v - self.spec.neutral[cols]) / g0
                 else:
