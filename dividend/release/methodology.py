@@ -22,7 +22,16 @@ def sensitivity_text(sensitivity: Mapping | None) -> str:
     if sensitivity is None:
         return NO_INTERVALS
     keys = ("design", "n", "seed", "vary", "weight_noise", "neutral_shift", "goalpost_scale")
-    return ", ".join(f"{k} {sensitivity[k]}" for k in keys if k in sensitivity)
+    return (
+        ", ".join(f"{k} {sensitivity[k]}" for k in keys if k in sensitivity)
+        + "; break-evens and goalposts move within each indicator's documented range (columns "
+        "'neutral range' and 'goalpost range' below, with the published value as the median run), "
+        "neutral_shift and goalpost_scale only where an indicator has no documented range"
+    )
+
+
+def _range_text(rng: tuple[float, float] | None) -> str:
+    return "" if rng is None else f"{rng[0]:g} to {rng[1]:g}"
 
 
 def methodology(
@@ -71,9 +80,10 @@ def methodology(
         if fw.unranked_reason:
             lines += [f"Unranked: {fw.unranked_reason}", ""]
         lines += [
-            "| code | pillar | kind | role | unit | ref. year (lookback) | neutral | goalpost | sources | rationale |"
+            "| code | pillar | kind | role | unit | ref. year (lookback) | neutral | neutral range "
+            "| goalpost | goalpost range | sources | rationale |"
         ]
-        lines += ["|---|---|---|---|---|---|---|---|---|---|"]
+        lines += ["|---|---|---|---|---|---|---|---|---|---|---|---|"]
         for i in fw.indicators:
             neutral = (
                 "peer median"
@@ -82,7 +92,9 @@ def methodology(
             )
             lines.append(
                 f"| {i.code} | {i.pillar} | {i.kind} | {i.role} | {i.unit} | {i.reference_year} ({i.lookback}) | "
-                f"{neutral} | {i.goalpost if i.goalpost is not None else ''} | {', '.join(i.sources)} | {i.rationale} |"
+                f"{neutral} | {_range_text(i.neutral_range)} | "
+                f"{i.goalpost if i.goalpost is not None else ''} | {_range_text(i.goalpost_range)} | "
+                f"{', '.join(i.sources)} | {i.rationale} |"
             )
         lines.append("")
     return "\n".join(lines)
