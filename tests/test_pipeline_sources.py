@@ -146,5 +146,5 @@ def test_every_asset_has_a_code_version_and_make_run_uses_named_jobs():
     nodes = [n for n in defs.resolve_asset_graph().asset_nodes if n.is_materializable]
     assert nodes and [n.key for n in nodes if not n.code_version] == []
     jobs = make_run_jobs(Path("unused.duckdb"))
-    assert sorted(jobs) == ["scenario_release", "sources_and_indicators"]
+    assert sorted(jobs) == ["scenario_release", "scenario_years", "sources_and_indicators"]
     assert not any(name.startswith("__") for name in jobs)

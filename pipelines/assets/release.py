@@ -30,6 +30,8 @@ from pipelines.partitions import scenario_partitions
 from pipelines.resources import DUCKDB_POOL
 from sources.catalogue import catalogue
 
+EVERY_YEAR = dg.MultiToSingleDimensionPartitionMapping(partition_dimension_name="scenario")
+
 
 def exports_dir() -> Path:
     """``DIVIDEND_EXPORTS`` (tests, benchmarks) or ``exports/`` in the repo."""
@@ -39,9 +41,9 @@ def exports_dir() -> Path:
 @dg.asset(
     key=["exports", "release"],
     group_name="index",
-    deps=[
-        dividend_index,
-        dg.AssetKey(["sensitivity", "dividend_sensitivity"]),
+    deps=[  # every reference year of the release's scenario
+        dg.AssetDep(dividend_index, partition_mapping=EVERY_YEAR),
+        dg.AssetDep(["sensitivity", "dividend_sensitivity"], partition_mapping=EVERY_YEAR),
         dg.AssetKey(["quality", "data_quality"]),
         dg.AssetKey(["staged", "map_crosswalk"]),  # the portal's world map
     ],
