@@ -12,7 +12,6 @@ from pipelines.assets.sensitivity import sensitivity_assets
 from pipelines.assets.sources import source_assets
 from pipelines.checks import source_checks
 from pipelines.checks_outputs import output_checks
-from pipelines.partitions import scenario_partitions, scenario_year_partitions
 from pipelines.resources import warehouse_resource
 from pipelines.resources_dask import DaskResource
 
@@ -53,7 +52,6 @@ sources_and_indicators = dg.define_asset_job(
 scenario_years = dg.define_asset_job(
     "scenario_years",
     selection=SCENARIO_YEARS,
-    partitions_def=scenario_year_partitions,
     description="For one weight scenario and one or more reference years: the index and its "
     "sensitivity analysis. Pick scenario x reference_year in the Launchpad; a range of years "
     "of one scenario runs as one run (the whole panel in one vectorised step).",
@@ -61,7 +59,6 @@ scenario_years = dg.define_asset_job(
 scenario_release = dg.define_asset_job(
     "scenario_release",
     selection=RELEASE,
-    partitions_def=scenario_partitions,
     description="For one weight scenario: the release, from every stored reference year.",
 )
 all_jobs = [sources_and_indicators, scenario_years, scenario_release]

@@ -91,10 +91,13 @@ def replace_partition(
     run does not own). ``keep``: the values of the first key that still exist; rows of any
     other (a deleted scenario file) are removed in the same transaction.
 
-    For partitioned assets, so other partitions stay exactly as they were. A table that does
-    not exist yet, or whose columns differ from the frame's (new or renamed columns after a
-    code change), is created afresh from the frame: its other partitions' rows go, because
-    they were written by the old code and would not match.
+    For partitioned assets, so other partitions stay exactly as they were. A frame may lack
+    some of the table's columns (an input that varies only in some years, e.g. survey
+    sampling: its ``sensitivity.runs`` column): they are NULL in its rows, as in a run over
+    every year. A table that does not exist yet, or that lacks a column of the frame (new or
+    renamed columns after a code change), is created afresh from the frame: its other
+    partitions' rows go, because they were written by the old code and would not match (the
+    release then lacks those years until they are materialised again).
     """
     first = keys.columns[0]
     table_keys = {}
@@ -111,7 +114,7 @@ def replace_partition(
 
     def replace_rows(schema: str, table: str, frame: pd.DataFrame) -> None:
         name = f'"{schema}"."{table}"'
-        if _columns(con, schema, table) != list(frame.columns):
+        if not set(frame.columns) <= set(_columns(con, schema, table)):
             con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM _frame")
         else:
             cols = table_keys[f"{schema}.{table}"]

@@ -65,6 +65,9 @@ def test_scenario_year_keys_replace_only_the_runs_years_and_per_scenario_tables_
         ("b", 2021, 4.0),
     ]
     assert _rows(con, "s.w") == [("a", 0.6), ("b", 0.7)]
+    # a year without one of the columns (an input varied only in some years): NULL there
+    replace_partition(con, {"s.y": one}, keys=one)
+    assert _rows(con, "s.y")[1:3] == [("a", 2021, None), ("a", 2022, 3.0)]
     with pytest.raises(ValueError, match=r"s.y: row with .*2022.* outside the run's partitions"):
         replace_partition(con, {"s.y": panel.iloc[[2]]}, keys=one)
     assert _rows(con, "s.y")[2] == ("a", 2022, 3.0)
