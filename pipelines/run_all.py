@@ -1,5 +1,5 @@
-"""`make run`: materialise every asset (every scenario and reference year) into the warehouse and say
-where the results are. Runs go to the persistent instance in $DAGSTER_HOME, so `make ui`
+"""`make run`: materialise every asset (every scenario and reference year) into the warehouse
+and say where the results are. Runs go to the persistent instance in $DAGSTER_HOME, so `make ui`
 shows their history.
 
 Before the first step it recovers from a killed predecessor (pipelines.run_guard). The

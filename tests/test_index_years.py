@@ -68,7 +68,8 @@ def panel(source_warehouse, tmp_path_factory):
     assert [r.success for r in runs] == [True, True]
     snapshot = root / "panel.duckdb"
     shutil.copyfile(wh, snapshot)
-    release = next(p for p in (root / "exports").iterdir() if p.name.startswith("20"))
+    written = next(p for p in (root / "exports").iterdir() if p.name.startswith("20"))
+    release = shutil.copytree(written, root / "panel_release")  # a rebuild supersedes it
     with duckdb.connect(str(wh), read_only=True) as con:
         head = con.execute(
             "SELECT DISTINCT headline_year FROM \"index\".country WHERE framework = 'country'"

@@ -1,4 +1,5 @@
-"""Index assets (thin wrappers over dividend.index.assemble): indicator tables, then the index per scenario.
+"""Index assets (thin wrappers over dividend.index.assemble): indicator tables, then the index
+per scenario and reference year.
 
 indicator_values  (unpartitioned): every framework's formulas -> schema ``indicators``
                   (long table with provenance, units, one wide table per framework, study cities).
@@ -182,7 +183,8 @@ def other_years_differ(
     for col, value in mine.items():
         other = stored[col].unique().tolist()
         if other != [value]:
-            return f"index.runs {col} of year(s) {sorted(stored['reference_year'])} is {other}, this run's {value!r}"
+            stored_years = sorted(int(y) for y in stored["reference_year"])
+            return f"index.runs {col} of year(s) {stored_years} is {other}, this run's {value!r}"
     head = {}
     for table in (idx.country, idx.city):
         head.update(dict(table.groupby("framework")["headline_year"].first()))
@@ -193,7 +195,7 @@ def other_years_differ(
             [scenario, years],
         ).fetchall()
         for fw, year in old:
-            if fw in head and year != head[fw]:
+            if fw in head and not (pd.isna(year) and pd.isna(head[fw])) and year != head[fw]:
                 return f"index.{table} {fw}: stored headline year {year}, now {head[fw]}"
     return ""
 
@@ -283,14 +285,15 @@ def index_scenario(
         f"index.{t}": f[f["reference_year"].isin(years)] if t in YEAR_TABLES else f
         for t, f in scored.items()
     }
-    with duckdb.get_connection() as con:
+    with duckdb.get_connection() as con:  # (closed on exit only: raise outside the block)
         why = other_years_differ(con, name, years, runs, idx)
-        if why:
-            raise dg.Failure(
-                f"scenario {name!r}, reference year(s) {years}: {why}. The stored years were "
-                "built differently; materialise every reference year of the scenario in one "
-                "run (a range over all its years), nothing was written."
-            )
+    if why:
+        raise dg.Failure(
+            f"scenario {name!r}, reference year(s) {years}: {why}. The stored years were "
+            "built differently; materialise every reference year of the scenario in one "
+            "run (a range over all its years), nothing was written."
+        )
+    with duckdb.get_connection() as con:
         replace_partition(
             con,
             tables,

@@ -2,19 +2,19 @@
 reference year.
 
 dividend_sensitivity: for the partition's weight scenario and reference year(s), every
-framework's signed dividend re-scored under uncertain weights (noise applied after
-the scenario choice), weight scenario, neutral values and goalposts (documented ranges),
-aggregation of pillar dividends, imputation and survey sampling error (Saltelli design, Sobol indices with bootstrap intervals, per-unit rank intervals and
-net-loss probabilities, leave-one-indicator-out shifts, every run's parameters, the paired 5-year change with
+framework's signed dividend re-scored under uncertain weights (noise applied after the
+scenario choice), weight scenario, neutral values and goalposts (documented ranges),
+aggregation of pillar dividends, imputation and survey sampling error (Saltelli design, Sobol
+indices with bootstrap intervals, per-unit rank intervals and net-loss probabilities,
+leave-one-indicator-out shifts, every run's parameters, the paired 5-year change with
 P(improved)). Writes schema ``sensitivity`` (units, inputs, unit_indices, runs, leave_one_out,
 changes: rows of the run's (scenario, year) partitions; settings: per scenario); the release
 exports that schema. The design is the same in every year (same seed, same points), so a run
 of one year recomputes the year five before for its change and gets the rows a whole-panel
-run gets. Runs locally, or on Dask with
-``use_dask`` (resource ``dask``: LocalCluster, or a scheduler address). The nominal
-configuration is the partition's index run: the resolved weights stored in ``index.weights``
-(Launchpad overrides included) and ``min_coverage`` from ``index.runs``; ranks follow the
-index's rule, so the nominal rank is the published one.
+run gets. Runs locally, or on Dask with ``use_dask`` (resource ``dask``: LocalCluster, or a
+scheduler address). The nominal configuration is the partition's index run: the resolved
+weights stored in ``index.weights`` (Launchpad overrides included) and ``min_coverage`` from
+``index.runs``; ranks follow the index's rule, so the nominal rank is the published one.
 """
 
 import json
