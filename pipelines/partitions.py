@@ -23,6 +23,7 @@ from dividend.release.writer import DEFAULT_SCENARIO
 
 __all__ = [
     "DEFAULT_SCENARIO",
+    "EVERY_YEAR_OF_SCENARIO",
     "REFERENCE_YEARS",
     "SCENARIOS",
     "scenario_partitions",
@@ -31,8 +32,12 @@ __all__ = [
     "year_range_tags",
 ]
 
-# single-run backfills are "beta" in dagster 1.13; the warning would print on every import
+# single-run backfills and this mapping are "beta" in dagster 1.13; the warnings would print
+# on every import
 warnings.filterwarnings("ignore", category=dg.BetaWarning, message=".*backfill_policy")
+warnings.filterwarnings(
+    "ignore", category=dg.BetaWarning, message=".*MultiToSingleDimensionPartitionMapping"
+)
 
 SCENARIOS = tuple(scenario_paths())
 REFERENCE_YEARS = tuple(str(y) for y in reference_years(load_frameworks()))
@@ -43,6 +48,11 @@ scenario_year_partitions = dg.MultiPartitionsDefinition(
         "scenario": scenario_partitions,
         "reference_year": dg.StaticPartitionsDefinition(list(REFERENCE_YEARS)),
     }
+)
+
+# a scenario partition (the release) depends on every reference year of its scenario
+EVERY_YEAR_OF_SCENARIO = dg.MultiToSingleDimensionPartitionMapping(
+    partition_dimension_name="scenario"
 )
 
 
