@@ -40,7 +40,7 @@ from dividend.release.from_warehouse import sensitivity_config
 from dividend.sensitivity.signed_means import SIGNED_METHODS
 from pipelines.assets.index import run_keys
 from pipelines.metadata import column_schema, per_scenario_result
-from pipelines.partitions import scenario_year_partitions, scenario_years
+from pipelines.partitions import REFERENCE_YEARS, scenario_year_partitions, scenario_years
 from pipelines.resources import DUCKDB_POOL
 from pipelines.resources_dask import DaskResource
 from sources import warehouse
@@ -150,11 +150,12 @@ def stored_settings_differ(con, scenario: str, years: list[int], settings: dict)
 
 
 def replace_scenario_rows(
-    con, tables: dict[str, pd.DataFrame], scenario: str, years: list[int]
+    con, tables: dict[str, pd.DataFrame], scenario: str, years: list[int] | None = None
 ) -> None:
-    """Replace the rows of (scenario, each of `years`) in each ``sensitivity`` table, and the
-    scenario's settings row, in one transaction; rows of scenarios whose file was deleted go
-    too."""
+    """Replace the rows of (scenario, each of `years`: default every reference year) in each
+    ``sensitivity`` table, and the scenario's settings row, in one transaction; rows of
+    scenarios whose file was deleted go too."""
+    years = [int(y) for y in REFERENCE_YEARS] if years is None else years
     qualified = {f"{SCHEMA}.{t}": f for t, f in tables.items()}
     warehouse.replace_partition(
         con, qualified, keys=run_keys(scenario, years), keep=scenario_paths()
