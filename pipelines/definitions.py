@@ -28,8 +28,10 @@ all_assets = [
 ]
 all_checks = [*source_checks(), *geography_checks, cross_checks_schema, *output_checks]
 
-# `make run` and the UI run these two named jobs (not Dagster's anonymous __ASSET_JOB):
-# everything computed once, then the scenario-partitioned chain once per weight scenario.
+# `make run` and the UI run these named jobs (not Dagster's anonymous __ASSET_JOB): everything
+# computed once; then per weight scenario its index and sensitivity (scenario x reference year,
+# one run over all years) and its release (scenario). An asset job takes one partitions
+# definition, hence two jobs for the scenario chain.
 PARTITIONED = dg.AssetSelection.assets(
     *(
         k
@@ -39,18 +41,27 @@ PARTITIONED = dg.AssetSelection.assets(
     )
 )
 UNPARTITIONED = dg.AssetSelection.all() - PARTITIONED
+SCENARIO_YEARS = dg.AssetSelection.assets(dividend_index, *sensitivity_assets)
+RELEASE = dg.AssetSelection.assets(release)
 sources_and_indicators = dg.define_asset_job(
     "sources_and_indicators",
     selection=UNPARTITIONED,
     description="Every publisher file to raw, staged, quality, geography and indicator tables, "
     "with their blocking checks.",
 )
+scenario_years = dg.define_asset_job(
+    "scenario_years",
+    selection=SCENARIO_YEARS,
+    description="For one weight scenario and one or more reference years: the index and its "
+    "sensitivity analysis. Pick scenario x reference_year in the Launchpad; a range of years "
+    "of one scenario runs as one run (the whole panel in one vectorised step).",
+)
 scenario_release = dg.define_asset_job(
     "scenario_release",
-    selection=PARTITIONED,
-    description="For one weight scenario: the index, its sensitivity analysis and the release.",
+    selection=RELEASE,
+    description="For one weight scenario: the release, from every stored reference year.",
 )
-all_jobs = [sources_and_indicators, scenario_release]
+all_jobs = [sources_and_indicators, scenario_years, scenario_release]
 
 defs = dg.Definitions(
     assets=all_assets,

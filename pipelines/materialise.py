@@ -2,8 +2,9 @@
 
 Shared by `make run`, the end-to-end tests and the benchmarks, so all of them exercise
 exactly what the UI runs. Unpartitioned assets (sources, geography, indicators) run once;
-scenario-partitioned assets (index, sensitivity, release) run once per scenario, the default
-scenario last so that `exports/latest` points to it.
+per scenario (the default last, so that `exports/latest` points to it) the index and
+sensitivity run once over all reference years (one single-run range of the scenario x year
+partitions: the panel in one vectorised step), then the release.
 """
 
 from __future__ import annotations
@@ -19,17 +20,27 @@ from pipelines.assets.scenario_files import scenario_file_assets
 from pipelines.console import step_console
 from pipelines.definitions import (
     PARTITIONED,
+    RELEASE,
+    SCENARIO_YEARS,
     UNPARTITIONED,
     all_jobs,
     defs,
     scenario_release,
+    scenario_years,
     sources_and_indicators,
 )
-from pipelines.partitions import DEFAULT_SCENARIO, SCENARIOS
+from pipelines.partitions import DEFAULT_SCENARIO, REFERENCE_YEARS, SCENARIOS, year_range_tags
 from pipelines.resources import warehouse_db
 from pipelines.resources_dask import DaskResource
 
-__all__ = ["PARTITIONED", "UNPARTITIONED", "materialise", "materialise_everything"]
+__all__ = [
+    "PARTITIONED",
+    "SCENARIO_YEARS",
+    "UNPARTITIONED",
+    "materialise",
+    "materialise_everything",
+    "materialise_scenario",
+]
 
 
 def partitioned_keys() -> list[dg.AssetKey]:
@@ -56,6 +67,27 @@ def materialise(
         instance=kwargs.pop("instance", None) or dg.DagsterInstance.ephemeral(),
         **kwargs,
     )
+
+
+def materialise_scenario(
+    warehouse: Path,
+    scenario: str,
+    *,
+    years: Collection[str] = REFERENCE_YEARS,
+    release: bool = True,
+    run_config: dict | None = None,
+    tags: dict[str, str] | None = None,
+    **kwargs,
+) -> list[dg.ExecuteInProcessResult]:
+    """`make run`'s runs for one scenario: index and sensitivity over `years` (one run, a
+    range of the scenario x year partitions, every year at once), then, if `release` and the
+    first run succeeded, the release from every stored year. `run_config` (e.g. Launchpad
+    overrides of the index) goes to the first run only."""
+    tags = {**(tags or {}), **year_range_tags(scenario, years)}
+    out = [materialise(warehouse, SCENARIO_YEARS, run_config=run_config, tags=tags, **kwargs)]
+    if release and out[0].success:
+        out.append(materialise(warehouse, RELEASE, scenario, **kwargs))
+    return out
 
 
 def skipped_scenarios() -> dict[str, str]:
@@ -109,23 +141,28 @@ def materialise_everything(
     on_plan=None,
     on_run=None,
 ) -> list[dg.ExecuteInProcessResult]:
-    """`sources_and_indicators` once, then `scenario_release` for every scenario (the default
-    last); stops at the first failed run. `on_plan(total_steps)` is told the step count first,
-    `on_run(partition_key or None)` before each run."""
+    """`sources_and_indicators` once, then for every scenario (the default last)
+    `scenario_years` over all its reference years in one run and `scenario_release`; stops at
+    the first failed run. `on_plan(total_steps)` is told the step count first,
+    `on_run(scenario or None)` before each scenario."""
     jobs = make_run_jobs(warehouse)
-    once, per = jobs[sources_and_indicators.name], jobs[scenario_release.name]
+    once = jobs[sources_and_indicators.name]
+    years, rel = jobs[scenario_years.name], jobs[scenario_release.name]
     order = scenario_order(skip=skipped_scenarios())  # a broken file never blocks the others
     if on_plan is not None:
-        on_plan(step_count(once) + len(order) * step_count(per))
-    kwargs = {"instance": instance, "run_config": run_config, "tags": tags, "raise_on_error": False}
+        on_plan(step_count(once) + len(order) * (step_count(years) + step_count(rel)))
+    kwargs = {"instance": instance, "run_config": run_config, "raise_on_error": False}
     observe_scenario_files(instance, tags)
     if on_run is not None:
         on_run(None)
-    results = [once.execute_in_process(**kwargs)]
+    results = [once.execute_in_process(tags=tags, **kwargs)]
     for scenario in order:
         if not results[-1].success:
             break
         if on_run is not None:
             on_run(scenario)
-        results.append(per.execute_in_process(partition_key=scenario, **kwargs))
+        range_tags = {**(tags or {}), **year_range_tags(scenario)}
+        results.append(years.execute_in_process(tags=range_tags, **kwargs))
+        if results[-1].success:
+            results.append(rel.execute_in_process(partition_key=scenario, tags=tags, **kwargs))
     return results

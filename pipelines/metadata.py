@@ -77,3 +77,17 @@ def provenance_metadata(ds: Dataset) -> dict[str, Any]:
         "landing_url": dg.MetadataValue.url(ds.landing_url),
         "sha256": dg.MetadataValue.json(files),
     }
+
+
+def per_scenario_result(done: dict[str, dict], keep: tuple[str, ...]) -> dg.MaterializeResult:
+    """One materialisation for a run of the scenario x year assets: the scenario's metadata,
+    or, for a run over several scenarios (a backfill across them), a summary per scenario.
+    Dagster records it for every partition of the run."""
+    if len(done) == 1:
+        return dg.MaterializeResult(metadata=next(iter(done.values())))
+
+    def plain(value: Any) -> Any:
+        return value.value if isinstance(value, dg.MetadataValue) else value
+
+    summary = {name: {k: plain(meta[k]) for k in keep} for name, meta in done.items()}
+    return dg.MaterializeResult(metadata={"scenarios": dg.MetadataValue.json(summary)})

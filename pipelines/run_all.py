@@ -1,5 +1,5 @@
-"""`make run`: materialise every asset (every scenario partition) into the warehouse and say
-where the results are. Runs go to the persistent instance in $DAGSTER_HOME, so `make ui`
+"""`make run`: materialise every asset (every scenario and reference year) into the warehouse
+and say where the results are. Runs go to the persistent instance in $DAGSTER_HOME, so `make ui`
 shows their history.
 
 Before the first step it recovers from a killed predecessor (pipelines.run_guard). The
@@ -37,8 +37,18 @@ from sources.warehouse import warehouse_path
 def _materialised(results: list[dg.ExecuteInProcessResult]) -> list[str]:
     keys = []
     for result in results:
-        part = result.dagster_run.tags.get("dagster/partition")
+        tags = result.dagster_run.tags
+        part = tags.get("dagster/partition")
+        if "dagster/asset_partition_range_start" in tags:  # one run over a range of years
+            part = (
+                f"{tags['dagster/asset_partition_range_start']} .. "
+                f"{tags['dagster/asset_partition_range_end']}"
+            )
+        seen = set()
         for event in result.get_asset_materialization_events():
+            if event.asset_key in seen:  # one event per partition of a range: name it once
+                continue
+            seen.add(event.asset_key)
             name = event.asset_key.to_user_string()
             keys.append(f"{name} [{part}]" if part else name)
     return keys

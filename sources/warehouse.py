@@ -77,38 +77,64 @@ def replace_partition(
     con: duckdb.DuckDBPyConnection,
     tables: Mapping[str, pd.DataFrame],
     *,
-    key_column: str,
-    key: str,
+    keys: pd.DataFrame,
     keep: Collection[str] | None = None,
 ) -> None:
-    """Replace only the rows ``key_column = key`` of each `schema.table`, in one transaction.
+    """Replace only the rows of the partitions in ``keys`` in each `schema.table`, in one
+    transaction.
 
-    ``keep``: the partitions that still exist; rows of any other key (a deleted scenario
-    file) are removed in the same transaction.
+    ``keys``: one row per partition of the run, one column per key (e.g. ``scenario``, or
+    ``scenario`` and ``reference_year``). Each table is keyed by the key columns it has and
+    must have the first: a per-scenario table (``index.weights``, no ``reference_year``) is
+    replaced for the run's scenarios as a whole, a per-year table only in the run's years.
+    Every frame row must belong to one of the keys (else it would land in a partition the
+    run does not own). ``keep``: the values of the first key that still exist; rows of any
+    other (a deleted scenario file) are removed in the same transaction.
 
-    For partitioned assets (one scenario's rows), so other partitions stay. A table that does
-    not exist yet, or whose columns differ from the frame's (new or renamed columns after a
-    code change), is created afresh from the frame: its other partitions' rows go, because
-    they were written by the old code and would not match.
+    For partitioned assets, so other partitions stay exactly as they were. A frame may lack
+    some of the table's columns (an input that varies only in some years, e.g. survey
+    sampling: its ``sensitivity.runs`` column): they are NULL in its rows, as in a run over
+    every year. A table that does not exist yet, or that lacks a column of the frame (new or
+    renamed columns after a code change), is created afresh from the frame: its other
+    partitions' rows go, because they were written by the old code and would not match (the
+    release then lacks those years until they are materialised again).
     """
+    first = keys.columns[0]
+    table_keys = {}
     for qualified, frame in tables.items():
-        if key_column not in frame.columns:
-            raise ValueError(f"{qualified}: key column {key_column!r} missing from the frame")
+        cols = [c for c in keys.columns if c in frame.columns]
+        if first not in cols:
+            raise ValueError(f"{qualified}: key column {first!r} missing from the frame")
+        outside = frame[cols].merge(keys[cols].drop_duplicates(), how="left", indicator=True)
+        if (outside["_merge"] == "left_only").any():
+            row = outside[outside["_merge"] == "left_only"].iloc[0][cols].to_dict()
+            raise ValueError(f"{qualified}: row with {row} is outside the run's partitions")
+        table_keys[qualified] = cols
+    con.register("_keys", keys)
 
     def replace_rows(schema: str, table: str, frame: pd.DataFrame) -> None:
         name = f'"{schema}"."{table}"'
-        if _columns(con, schema, table) != list(frame.columns):
+        if not set(frame.columns) <= set(_columns(con, schema, table)):
             con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM _frame")
         else:
-            con.execute(f'DELETE FROM {name} WHERE "{key_column}" = ?', [key])
+            cols = table_keys[f"{schema}.{table}"]
+            match = " AND ".join(f't."{c}" IS NOT DISTINCT FROM k."{c}"' for c in cols)
+            con.execute(
+                f"DELETE FROM {name} AS t WHERE EXISTS "
+                f"(SELECT 1 FROM (SELECT DISTINCT {', '.join(cols)} FROM _keys) k WHERE {match})"
+            )
             con.execute(f"INSERT INTO {name} BY NAME SELECT * FROM _frame")
         if keep is not None:
+            own = keys[first].astype(str).tolist()
             con.execute(
-                f'DELETE FROM {name} WHERE NOT list_contains(?, "{key_column}")',
-                [sorted({*keep, key})],
+                f'DELETE FROM {name} WHERE NOT list_contains(?, "{first}")',
+                [sorted({*keep, *own})],
             )
 
-    _transaction(con, tables, replace_rows)
+    try:
+        _transaction(con, tables, replace_rows)
+    finally:
+        con.unregister("_keys")
 
 
 def read_table(con: duckdb.DuckDBPyConnection, qualified: str) -> pd.DataFrame:

@@ -27,7 +27,8 @@ from frictionless import validate
 from dividend.cli import main as cli_main
 from dividend.index.definition import WEIGHTS_DIR, load_frameworks
 from dividend.release.writer import latest
-from pipelines.materialise import PARTITIONED, materialise
+from pipelines.materialise import materialise, materialise_scenario
+from pipelines.partitions import year_range_tags
 from pipelines.resources_dask import DaskResource
 from sources.catalogue import catalogue
 from tests.research_brief import STUDY_CITIES
@@ -48,8 +49,9 @@ def built(source_warehouse, tmp_path_factory):
 
     inst = dg.DagsterInstance.ephemeral()
     assert materialise(wh, "key:indicators/indicator_values", instance=inst).success
-    r = materialise(wh, PARTITIONED, partition_key=SCENARIO, instance=inst)
-    assert r.success
+    runs = materialise_scenario(wh, SCENARIO, instance=inst)
+    assert all(r.success for r in runs)
+    r = runs[0]  # index and sensitivity, every reference year in one run
     rc = cli_main(
         [
             "build",
@@ -437,7 +439,7 @@ def test_launchpad_override_changes_only_that_weight(built):
     r = dg.materialize(
         built["assets"],
         selection="key:index/dividend_index",
-        partition_key="equal",
+        tags=year_range_tags("equal"),
         resources=built["res"],
         instance=built["inst"],
         run_config={
@@ -637,15 +639,14 @@ def test_override_release_is_marked_everywhere_and_never_moves_latest(built):
         p.name: latest(exports, p.name) for p in exports.iterdir() if p.name.startswith("latest")
     }
     cfg = {"config": {"weight_overrides": {"pillars.political": 0.0}}}
-    r = dg.materialize(
-        built["assets"],
-        selection=PARTITIONED,
-        partition_key="equal",
+    runs = materialise_scenario(
+        built["wh"],
+        "equal",
         resources=built["res"],
         instance=built["inst"],
         run_config={"ops": {"index__dividend_index": cfg}},
     )
-    assert r.success
+    assert all(r.success for r in runs)
     d = next(p for p in exports.iterdir() if "_equal-override_" in p.name)
     after = {
         p.name: latest(exports, p.name) for p in exports.iterdir() if p.name.startswith("latest")

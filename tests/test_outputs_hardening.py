@@ -142,7 +142,7 @@ def test_a_deleted_scenarios_rows_leave_the_partitioned_tables(tmp_path):
     con.register("r", rows)
     con.execute("CREATE TABLE idx.country AS SELECT * FROM r")
     new = pd.DataFrame({"scenario": ["kept"], "geo": ["NLD"], "v": [3.0]})
-    replace_partition(con, {"idx.country": new}, key_column="scenario", key="kept", keep=["kept"])
+    replace_partition(con, {"idx.country": new}, keys=new[["scenario"]], keep=["kept"])
     got = con.execute("SELECT scenario, v FROM idx.country").fetchall()
     assert got == [("kept", 3.0)]
 

@@ -21,10 +21,16 @@ from dividend.paths import WEIGHTS_DIR
 from pipelines.assets.scenario_files import _digest
 from pipelines.definitions import defs
 from pipelines.materialise import materialise, observe_scenario_files
+from pipelines.partitions import year_range_tags
 
 SCENARIO = "faal_five_pillars"
 INDEX = dg.AssetKey(["index", "dividend_index"])
 WEIGHTS = dg.AssetKey(["indicators", "weight_files"])
+
+
+def _key(scenario: str) -> str:
+    """The index partition of `scenario` in the headline-era year 2021 (any year would do)."""
+    return str(dg.MultiPartitionKey({"scenario": scenario, "reference_year": "2021"}))
 
 
 def _status(instance: dg.DagsterInstance, key: dg.AssetKey, partition: str) -> StaleStatus:
@@ -48,7 +54,7 @@ def test_editing_a_weight_file_marks_its_index_partition_stale(
     observe_scenario_files(instance)
     assert materialise(wh, "key:indicators/indicator_values", instance=instance).success
     assert materialise(
-        wh, "key:index/dividend_index", partition_key=SCENARIO, instance=instance
+        wh, "key:index/dividend_index", tags=year_range_tags(SCENARIO), instance=instance
     ).success
     event = instance.get_latest_materialization_event(INDEX)
     recorded = event.asset_materialization.tags[
@@ -56,9 +62,9 @@ def test_editing_a_weight_file_marks_its_index_partition_stale(
     ]
     path = weights / f"{SCENARIO}.yaml"
     assert recorded == _digest(scenario_paths())
-    assert _status(instance, INDEX, SCENARIO) == StaleStatus.FRESH
+    assert _status(instance, INDEX, _key(SCENARIO)) == StaleStatus.FRESH
 
     path.write_text(path.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
     observe_scenario_files(instance)
-    assert _status(instance, INDEX, SCENARIO) == StaleStatus.STALE
-    assert _status(instance, INDEX, "equal") == StaleStatus.MISSING  # never built here
+    assert _status(instance, INDEX, _key(SCENARIO)) == StaleStatus.STALE
+    assert _status(instance, INDEX, _key("equal")) == StaleStatus.MISSING  # never built here

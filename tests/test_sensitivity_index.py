@@ -16,6 +16,7 @@ from dividend.index.definition import load_frameworks, load_scenario, scenario_p
 from dividend.index.uncertainty import IndexSettings, index_sensitivity
 from pipelines.assets.sensitivity import panel_tables
 from pipelines.materialise import materialise
+from pipelines.partitions import year_range_tags
 from pipelines.resources_dask import DaskResource
 from sources.warehouse import read_table
 
@@ -30,7 +31,7 @@ def _run(built, use_dask: bool) -> dg.ExecuteInProcessResult:
     return dg.materialize(
         built["assets"],
         selection="key:sensitivity/dividend_sensitivity",
-        partition_key=SCENARIO,
+        tags=year_range_tags(SCENARIO),
         resources={**built["res"], "dask": DaskResource(n_workers=2, processes=False)},
         instance=built["inst"],
         run_config={
@@ -58,7 +59,7 @@ def built(source_warehouse, tmp_path_factory):
     inst = dg.DagsterInstance.ephemeral()
     assert materialise(wh, "key:indicators/indicator_values", instance=inst).success
     assert materialise(
-        wh, "key:index/dividend_index", partition_key=SCENARIO, instance=inst
+        wh, "key:index/dividend_index", tags=year_range_tags(SCENARIO), instance=inst
     ).success
     assets = [*defs.assets, *defs.asset_checks]
     return {
@@ -237,13 +238,13 @@ def test_nominal_follows_the_index_runs_overrides_and_min_coverage(built, local,
     assert materialise(
         wh,
         "key:index/dividend_index",
-        partition_key=SCENARIO,
+        tags=year_range_tags(SCENARIO),
         run_config={"ops": {"index__dividend_index": {"config": index_config}}},
     ).success
     assert materialise(
         wh,
         "key:sensitivity/dividend_sensitivity",
-        partition_key=SCENARIO,
+        tags=year_range_tags(SCENARIO),
         run_config={"ops": {"sensitivity__dividend_sensitivity": {"config": CONFIG}}},
     ).success
     units = _q(wh, "SELECT * FROM sensitivity.units")

@@ -141,6 +141,11 @@ class FrameworkConfig:
         return max(i.reference_year for i in self.indicators)
 
     @property
+    def reference_years(self) -> tuple[int, ...]:
+        """The frame's reference years: its panel, else its one unit year."""
+        return self.panel_years or (self.unit_year,)
+
+    @property
     def scored(self) -> bool:
         """False for a context-only frame: no tree, no score, no rank (see unranked_reason)."""
         return any(i.role != "context" for i in self.indicators)
@@ -632,6 +637,12 @@ def load_scenario(path: str | Path, frameworks: dict[str, FrameworkConfig]) -> S
             key="scenario",
         )
     return replace(sc, path=path, sha256=_sha256(path))
+
+
+def reference_years(frameworks: Mapping[str, FrameworkConfig]) -> tuple[int, ...]:
+    """Every frame's reference years, sorted: the Dagster ``reference_year`` partitions
+    (the country panel's ``panel:`` key, plus each cross-section frame's unit year)."""
+    return tuple(sorted({y for fw in frameworks.values() for y in fw.reference_years}))
 
 
 def scenario_paths(directory: str | Path | None = None) -> dict[str, Path]:

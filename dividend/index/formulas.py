@@ -162,7 +162,7 @@ def load_units(con, fw: FrameworkConfig) -> pd.DataFrame:
     units = units[["geo", "name", "country_iso3"]].sort_values("geo", ignore_index=True)
     units.insert(0, "framework", fw.name)
     units["peer_group"] = fw.peer_group
-    years = fw.panel_years or (fw.unit_year,)
+    years = fw.reference_years
     return pd.concat(
         [units.assign(reference_year=y) for y in years], ignore_index=True
     )  # one row per unit and reference year: the panel's key

@@ -34,7 +34,7 @@ reference year, so the 5-year change of a unit's dividend is paired run by run:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -301,6 +301,7 @@ def index_sensitivity(
     nominal: Mapping[str, Framework] | None = None,
     surveys: Mapping[str, pd.DataFrame] | None = None,
     headline: Mapping[str, int] | None = None,
+    years: Collection[int] | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Run the analysis for every framework and reference year with data; tables
     concatenated over both (plus ``changes``: the paired 5-year change).
@@ -314,19 +315,25 @@ def index_sensitivity(
     name -> the frame's headline reference year (default: its latest): with design ``sa``,
     that year gets the full Saltelli design (Sobol indices) and the other years its A and B
     rows only (design ``ab``: the same points, so every per-unit statistic is as under
-    ``sa`` and changes pair run by run, at 2 / (d + 2) of the cost).
+    ``sa`` and changes pair run by run, at 2 / (d + 2) of the cost). ``years``: report only
+    these reference years (default: all); a year's change needs the year five before, which
+    is then run too (same design as in a whole-panel run, not reported), so one year on its
+    own gives exactly the rows the whole panel gives for it. ``headline`` must then come
+    from every year (the stored index), never from ``years``.
     """
     parts: dict[str, list[pd.DataFrame]] = {t: [] for t in (*TABLES, "changes")}
     for name, fw in frameworks.items():
-        years = data.get(name)
-        if years is None or not getattr(fw, "scored", True):  # context-only frame: unranked
+        panel = data.get(name)
+        if panel is None or not getattr(fw, "scored", True):  # context-only frame: unranked
             continue
-        if isinstance(years, pd.DataFrame):
-            years = {None: years}
+        if isinstance(panel, pd.DataFrame):
+            panel = {None: panel}
         results: dict[Any, SensitivityResult] = {}
-        top = (headline or {}).get(name, max((y for y in years if y is not None), default=None))
-        for year, table in sorted(years.items(), key=lambda kv: (kv[0] is None, kv[0])):
-            if table.empty:
+        top = (headline or {}).get(name, max((y for y in panel if y is not None), default=None))
+        report = set(panel) if years is None else set(years)
+        needed = report | {y - CHANGE_YEARS for y in report if y is not None}
+        for year, table in sorted(panel.items(), key=lambda kv: (kv[0] is None, kv[0])):
+            if table.empty or year not in needed:
                 continue
             survey = matching_survey((surveys or {}).get(name), table)
             design = "ab" if settings.design == "sa" and year != top else settings.design
@@ -345,10 +352,14 @@ def index_sensitivity(
             if res is None:
                 continue
             results[year] = res
+            if year not in report:
+                continue  # a base year of a reported change only
             for t, frame in result_tables(res, scenario.name, name, year).items():
                 parts[t].append(frame)
         for year, res in results.items():
             base = None if year is None else results.get(year - CHANGE_YEARS)
+            if year not in report:
+                continue
             if base is not None:
                 ch = keyed(change_table(res, base), scenario.name, name, year)
                 ch.insert(3, "base_year", year - CHANGE_YEARS)

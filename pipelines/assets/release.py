@@ -26,7 +26,7 @@ from dividend.release.contents import (
 )
 from dividend.release.writer import write_release
 from pipelines.assets.index import dividend_index, with_launchpad_overrides
-from pipelines.partitions import scenario_partitions
+from pipelines.partitions import EVERY_YEAR_OF_SCENARIO, scenario_partitions
 from pipelines.resources import DUCKDB_POOL
 from sources.catalogue import catalogue
 
@@ -39,9 +39,11 @@ def exports_dir() -> Path:
 @dg.asset(
     key=["exports", "release"],
     group_name="index",
-    deps=[
-        dividend_index,
-        dg.AssetKey(["sensitivity", "dividend_sensitivity"]),
+    deps=[  # every reference year of the release's scenario
+        dg.AssetDep(dividend_index, partition_mapping=EVERY_YEAR_OF_SCENARIO),
+        dg.AssetDep(
+            ["sensitivity", "dividend_sensitivity"], partition_mapping=EVERY_YEAR_OF_SCENARIO
+        ),
         dg.AssetKey(["quality", "data_quality"]),
         dg.AssetKey(["staged", "map_crosswalk"]),  # the portal's world map
     ],

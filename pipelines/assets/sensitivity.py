@@ -1,17 +1,20 @@
-"""Sensitivity assets (thin wrappers over dividend.index.uncertainty), one per scenario partition.
+"""Sensitivity assets (thin wrappers over dividend.index.uncertainty), partitioned by scenario x
+reference year.
 
-dividend_sensitivity: for the partition's weight scenario, every framework's signed dividend
-re-scored, for every reference year of the panel, under uncertain weights (noise applied after
-the scenario choice), weight scenario, neutral values and goalposts (documented ranges),
-aggregation of pillar dividends, imputation and survey sampling error (Saltelli design, Sobol indices with bootstrap intervals, per-unit rank intervals and
-net-loss probabilities, leave-one-indicator-out shifts, every run's parameters, the paired 5-year change with
+dividend_sensitivity: for the partition's weight scenario and reference year(s), every
+framework's signed dividend re-scored under uncertain weights (noise applied after the
+scenario choice), weight scenario, neutral values and goalposts (documented ranges),
+aggregation of pillar dividends, imputation and survey sampling error (Saltelli design, Sobol
+indices with bootstrap intervals, per-unit rank intervals and net-loss probabilities,
+leave-one-indicator-out shifts, every run's parameters, the paired 5-year change with
 P(improved)). Writes schema ``sensitivity`` (units, inputs, unit_indices, runs, leave_one_out,
-changes), replacing the
-partition's rows; the release exports that schema. Runs locally, or on Dask with
-``use_dask`` (resource ``dask``: LocalCluster, or a scheduler address). The nominal
-configuration is the partition's index run: the resolved weights stored in ``index.weights``
-(Launchpad overrides included) and ``min_coverage`` from ``index.runs``; ranks follow the
-index's rule, so the nominal rank is the published one.
+changes: rows of the run's (scenario, year) partitions; settings: per scenario); the release
+exports that schema. The design is the same in every year (same seed, same points), so a run
+of one year recomputes the year five before for its change and gets the rows a whole-panel
+run gets. Runs locally, or on Dask with ``use_dask`` (resource ``dask``: LocalCluster, or a
+scheduler address). The nominal configuration is the partition's index run: the resolved
+weights stored in ``index.weights`` (Launchpad overrides included) and ``min_coverage`` from
+``index.runs``; ranks follow the index's rule, so the nominal rank is the published one.
 """
 
 import json
@@ -32,11 +35,12 @@ from dividend.index.uncertainty import (
     resolved_trees,
     survey_table,
 )
-from dividend.release.contents import SENSITIVITY_SETTINGS
+from dividend.release.contents import SENSITIVITY_SETTINGS, sensitivity_settings
 from dividend.release.from_warehouse import sensitivity_config
 from dividend.sensitivity.signed_means import SIGNED_METHODS
-from pipelines.metadata import column_schema
-from pipelines.partitions import scenario_partitions
+from pipelines.assets.index import run_keys
+from pipelines.metadata import column_schema, per_scenario_result
+from pipelines.partitions import REFERENCE_YEARS, scenario_year_partitions, scenario_years
 from pipelines.resources import DUCKDB_POOL
 from pipelines.resources_dask import DaskResource
 from sources import warehouse
@@ -120,12 +124,41 @@ def headline_years(con, scenario: str) -> dict[str, int]:
     return out
 
 
-def replace_scenario_rows(con, tables: dict[str, pd.DataFrame], scenario: str) -> None:
-    """Replace one scenario's rows in each ``sensitivity`` table, in one transaction; rows of
+def stored_settings_differ(con, scenario: str, years: list[int], settings: dict) -> str:
+    """Why the run's settings would not fit the scenario's other stored years ("" if they do):
+    their changes pair with this run's design, and ``sensitivity.settings`` is one row per
+    scenario, so a run of some years must use the settings the other years were made with."""
+    has = con.execute(
+        "SELECT count(*) FROM information_schema.tables "
+        "WHERE table_schema = ? AND table_name = 'units'",
+        [SCHEMA],
+    ).fetchall()[0][0]
+    others = (
+        has
+        and con.execute(
+            f"SELECT count(*) FROM {SCHEMA}.units WHERE scenario = ? "
+            "AND NOT list_contains(?, reference_year)",
+            [scenario, years],
+        ).fetchall()[0][0]
+    )
+    stored = sensitivity_settings(con, scenario)
+    settings = json.loads(json.dumps(settings))  # as stored: tuples become lists
+    if not others or stored is None or stored == settings:
+        return ""
+    diff = sorted(k for k in {*stored, *settings} if stored.get(k) != settings.get(k))
+    return f"settings {diff} differ from the stored years'"
+
+
+def replace_scenario_rows(
+    con, tables: dict[str, pd.DataFrame], scenario: str, years: list[int] | None = None
+) -> None:
+    """Replace the rows of (scenario, each of `years`: default every reference year) in each
+    ``sensitivity`` table, and the scenario's settings row, in one transaction; rows of
     scenarios whose file was deleted go too."""
+    years = [int(y) for y in REFERENCE_YEARS] if years is None else years
     qualified = {f"{SCHEMA}.{t}": f for t, f in tables.items()}
     warehouse.replace_partition(
-        con, qualified, key_column="scenario", key=scenario, keep=scenario_paths()
+        con, qualified, keys=run_keys(scenario, years), keep=scenario_paths()
     )
 
 
@@ -133,15 +166,17 @@ def replace_scenario_rows(con, tables: dict[str, pd.DataFrame], scenario: str) -
     key=["sensitivity", "dividend_sensitivity"],
     group_name="sensitivity",
     deps=[dg.AssetKey(["index", "dividend_index"])],
-    partitions_def=scenario_partitions,
+    partitions_def=scenario_year_partitions,
+    backfill_policy=dg.BackfillPolicy.single_run(),
     description="Uncertainty and Sobol sensitivity of the signed dividend for the partition's "
-    "weight scenario: per-unit median rank, 5-95% rank interval, score interval and "
-    "probability of net migration loss; Si/STi per input with bootstrap intervals; "
-    "leave-one-indicator-out rank shifts; the parameters of every run. Writes schema "
-    "sensitivity.",
+    "weight scenario and reference year: per-unit median rank, 5-95% rank interval, score "
+    "interval and probability of net migration loss; Si/STi per input with bootstrap intervals "
+    "(headline year); leave-one-indicator-out rank shifts; the paired 5-year change and "
+    "P(improved); the parameters of every run. Writes schema sensitivity (rows of the run's "
+    "scenario x year partitions). A range of years runs in one step.",
     kinds={"duckdb", "pandas", "dask"},
     pool=DUCKDB_POOL,
-    code_version="1",
+    code_version="2",
 )
 def dividend_sensitivity(
     context: dg.AssetExecutionContext,
@@ -149,34 +184,71 @@ def dividend_sensitivity(
     duckdb: DuckDBResource,
     dask: DaskResource,
 ) -> dg.MaterializeResult:
-    name = context.partition_key
     definition = load_definition()  # every valid scenario: the scenario choice is an input
+    with duckdb.get_connection() as con:
+        units = read_table(con, "indicators.units")
+        long = read_table(con, "indicators.long")
+    data = {n: panel_tables(units, long, n, fw.codes) for n, fw in definition.frameworks.items()}
+    done = {
+        name: sensitivity_scenario(context, config, duckdb, dask, definition, data, name, years)
+        for name, years in scenario_years(context.partition_keys).items()
+    }
+    keep = ("runs", "failed_runs", "reference_years", "paired_changes", "elapsed_s")
+    return per_scenario_result(done, keep)
+
+
+def sensitivity_scenario(
+    context: dg.AssetExecutionContext,
+    config: SensitivityRunConfig,
+    duckdb: DuckDBResource,
+    dask: DaskResource,
+    definition,
+    data: dict,
+    name: str,
+    years: list[int],
+) -> dict:
+    """Scenario `name`'s sensitivity in `years`, written; the materialisation's metadata."""
     if name not in definition.scenarios:
         raise dg.Failure(f"scenario {name!r} skipped: {definition.skipped.get(name, 'no file')}")
     frameworks = definition.frameworks
     with duckdb.get_connection() as con:
-        units = read_table(con, "indicators.units")
-        long = read_table(con, "indicators.long")
         index_run = con.execute(
-            'SELECT min_coverage, weight_overrides FROM "index".runs WHERE scenario = ?', [name]
+            'SELECT DISTINCT min_coverage, weight_overrides FROM "index".runs '
+            "WHERE scenario = ? AND list_contains(?, reference_year)",
+            [name, years],
         ).fetchall()
+        stored_years = {
+            int(y)
+            for (y,) in con.execute(
+                'SELECT DISTINCT reference_year FROM "index".runs WHERE scenario = ?', [name]
+            ).fetchall()
+        }
         weights = con.execute('SELECT * FROM "index".weights WHERE scenario = ?', [name]).df()
-    if len(index_run) != 1:
+    missing = sorted(set(years) - stored_years)
+    if missing or len(index_run) != 1:
         raise dg.Failure(
-            f"index.runs has {len(index_run)} rows for scenario {name!r}: materialise "
-            "index/dividend_index for this partition first (its ranks are the nominal ones)"
+            f"index.runs has no single configuration for scenario {name!r} in year(s) "
+            f"{missing or years}: materialise index/dividend_index for these partitions first "
+            "(its ranks are the nominal ones)"
         )
     # the index's own weights and coverage rule, Launchpad tweaks included, as stored
     overrides = json.loads(index_run[0][1])
     nominal = resolved_trees(frameworks, weights)
     min_coverage = index_run[0][0] if config.min_coverage is None else config.min_coverage
-    data = {n: panel_tables(units, long, n, fw.codes) for n, fw in frameworks.items()}
-    with duckdb.get_connection() as con:
-        surveys = {n: survey_table(con, fw) for n, fw in frameworks.items()}
-        headline = headline_years(con, name)
     settings = IndexSettings(
         **{**config.model_dump(exclude={"use_dask"}), "min_coverage": min_coverage}
     )
+    # how these rows were made, so a release can prove they belong to its weights
+    made_with = sensitivity_config(settings, weights)
+    with duckdb.get_connection() as con:
+        surveys = {n: survey_table(con, fw) for n, fw in frameworks.items()}
+        headline = headline_years(con, name)  # from every stored year, never the run's
+        why = stored_settings_differ(con, name, years, made_with)
+    if why:
+        raise dg.Failure(
+            f"sensitivity of scenario {name!r}, year(s) {years}: {why}; materialise every "
+            "reference year of the scenario in one run, nothing was written."
+        )
     last = {"t": 0.0}
 
     def progress(framework: str, done: int, total: int) -> None:
@@ -197,46 +269,39 @@ def dividend_sensitivity(
             nominal=nominal,
             surveys=surveys,
             headline=headline,
+            years=years,
         )
     elapsed = time.perf_counter() - t0
     runs = tables.get("runs", pd.DataFrame(columns=["status"]))
     failed = runs[runs["status"] == "failed"]
     for row in failed.head(20).itertuples():  # failed runs are rows, never NaN in disguise
         context.log.warning("failed run %s (%s): %s", row.run, row.framework, row.error)
-    # how these rows were made, so a release can prove they belong to its weights
-    config = sensitivity_config(settings, weights)
     tables[SENSITIVITY_SETTINGS] = pd.DataFrame(
-        {"scenario": [name], "settings": [json.dumps(config, sort_keys=True)]}
+        {"scenario": [name], "settings": [json.dumps(made_with, sort_keys=True)]}
     )
     with duckdb.get_connection() as con:
-        replace_scenario_rows(con, tables, name)
+        replace_scenario_rows(con, tables, name, years)
     inputs = tables.get("inputs")
-    return dg.MaterializeResult(
-        metadata={
-            "runs": len(runs),
-            "dagster/column_schema": column_schema(
-                tables.get("units", pd.DataFrame()), "sensitivity_units"
-            ),
-            "min_coverage": min_coverage,
-            "weight_overrides": dg.MetadataValue.json(overrides),
-            "failed_runs": len(failed),
-            "reference_years": dg.MetadataValue.json(
-                sorted({int(y) for y in tables["units"]["reference_year"].dropna()})
-                if "units" in tables
-                else []
-            ),
-            "paired_changes": len(tables.get("changes", [])),
-            "elapsed_s": round(elapsed, 2),
-            "tables": dg.MetadataValue.json(sorted(f"{SCHEMA}.{t}" for t in tables)),
-            "indices": dg.MetadataValue.md(
-                inputs[["framework", "reference_year", "input", "Si", "STi"]]
-                .round(3)
-                .to_markdown(index=False)
-                if inputs is not None
-                else "_design ua: no indices_"
-            ),
-        }
-    )
+    return {
+        "runs": len(runs),
+        "dagster/column_schema": column_schema(
+            tables.get("units", pd.DataFrame()), "sensitivity_units"
+        ),
+        "min_coverage": min_coverage,
+        "weight_overrides": dg.MetadataValue.json(overrides),
+        "failed_runs": len(failed),
+        "reference_years": dg.MetadataValue.json(years),
+        "paired_changes": len(tables.get("changes", [])),
+        "elapsed_s": round(elapsed, 2),
+        "tables": dg.MetadataValue.json(sorted(f"{SCHEMA}.{t}" for t in tables)),
+        "indices": dg.MetadataValue.md(
+            inputs[["framework", "reference_year", "input", "Si", "STi"]]
+            .round(3)
+            .to_markdown(index=False)
+            if inputs is not None
+            else "_design ua: no indices_"
+        ),
+    }
 
 
 sensitivity_assets = [dividend_sensitivity]
