@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
+from dataclasses import fields, replace
 from typing import Protocol
 
 import duckdb
@@ -85,6 +86,19 @@ def require_valid_tables(tables: Mapping[str, pd.DataFrame]) -> None:
             raise ReleaseError(f"{name}: {len(bad)} failed check(s), first {first}")
 
 
+def in_year_order(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows stably sorted by ``reference_year`` (tables without one as they are).
+
+    Why: a one-year partition run re-writes only that year's warehouse rows, and DuckDB
+    appends them, so the stored order depends on the history of runs. Within a year the rows
+    are always written together and in the same order, so a stable sort by year is the same
+    whatever the history: a release (and its id, which hashes the tables) must not change
+    because one year was re-materialised."""
+    if frame is None or "reference_year" not in frame.columns:
+        return frame
+    return frame.sort_values("reference_year", kind="stable").reset_index(drop=True)
+
+
 def release_tables(
     frameworks: Mapping[str, FrameworkConfig],
     scenario: Scenario,
@@ -106,7 +120,9 @@ def release_tables(
     """
     overrides = dict(overrides or {})
     require_same_weights(sensitivity, idx.weights)
-    extra = dict(extra_tables or {})
+    idx = replace(idx, **{f.name: in_year_order(getattr(idx, f.name)) for f in fields(idx)})
+    extra = {n: in_year_order(t) for n, t in (extra_tables or {}).items()}
+    extra_tables = extra
     if sensitivity is None and any(n.startswith("sensitivity_") for n in extra):
         raise ReleaseError("sensitivity tables without the configuration they were computed with")
     digest = input_hash(
