@@ -1,10 +1,14 @@
 """Benchmark: after a weight file changes, re-materialise everything downstream of it.
 
-Target (issue 5): <= 5 s for the scenario partition's `index/dividend_index`,
-`sensitivity/dividend_sensitivity` and `exports/release` (site included), the upstream
-sources and indicator tables already materialised. The scenario files are copied to a
-scratch directory (DIVIDEND_WEIGHTS_DIR) and one is edited before each timed run, as a
-researcher would. Writes benchmarks/results/index.json with per-step times.
+Targets (issue 12): <= 20 s for the whole panel (index and sensitivity over every reference
+year of the scenario, one range run, then its release, site included) and <= 5 s for the
+headline year, the upstream sources and indicator tables already materialised.
+- Whole panel: one scenario file is edited before each timed run, as a researcher would.
+- Headline year: a researcher adds a *new* weight file and materialises only its headline
+  (scenario x year) partition, then the release of what is stored. (A one-year run of an
+  *edited* scenario is refused by design: it would mix weights across the stored years.)
+The scenario files are copied to a scratch directory (DIVIDEND_WEIGHTS_DIR). Writes
+benchmarks/results/index.json with per-step times.
 
     .venv/bin/python -m benchmarks.bench_index [--repeat 3]
 """
@@ -22,8 +26,10 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-TARGET_S = 5.0
+TARGET_S = 20.0  # whole panel
+HEADLINE_TARGET_S = 5.0
 SCENARIO = "faal_five_pillars"
+NEW_SCENARIO = "bench_headline"  # the researcher's new weight file
 
 
 def main() -> None:
@@ -35,6 +41,11 @@ def main() -> None:
     shutil.copytree(REPO / "indicators" / "weights", weights)
     os.environ["DIVIDEND_WEIGHTS_DIR"] = str(weights)
     os.environ["DIVIDEND_EXPORTS"] = str(scratch / "exports")
+    import yaml as _yaml
+
+    new = _yaml.safe_load((weights / f"{SCENARIO}.yaml").read_text(encoding="utf-8"))
+    new["scenario"], new["pillars"]["political"] = NEW_SCENARIO, 2.0
+    (weights / f"{NEW_SCENARIO}.yaml").write_text(_yaml.safe_dump(new, sort_keys=False))
 
     import dagster as dg
     import yaml
@@ -72,6 +83,23 @@ def main() -> None:
             }
         )
     assert len(set(releases)) == len(releases), "each weight change must give a new release id"
+
+    import duckdb
+
+    with duckdb.connect(str(wh), read_only=True) as con:
+        (head,) = con.execute(
+            "SELECT max(headline_year) FROM \"index\".country WHERE framework = 'country'"
+        ).fetchone()
+    t0 = time.perf_counter()
+    runs = materialise_scenario(wh, NEW_SCENARIO, years=[str(head)], instance=inst)
+    headline_s = time.perf_counter() - t0
+    assert all(r.success for r in runs)
+    headline_steps = {
+        ev.step_key: round(ev.event_specific_data.duration_ms / 1000, 3)
+        for r in runs
+        for ev in r.all_events
+        if ev.event_type_value == "STEP_SUCCESS"
+    }
     out = {
         "benchmark": "re-materialise everything downstream of a weight file "
         "(index, sensitivity, release) after it changes",
@@ -83,6 +111,15 @@ def main() -> None:
         "target_s": TARGET_S,
         "meets_target": max(timings) <= TARGET_S,
         "step_s": steps,
+        "headline_year": {
+            "benchmark": "a new weight file: index + sensitivity of its headline "
+            "(scenario x year) partition, then the release",
+            "year": int(head),
+            "seconds": round(headline_s, 3),
+            "target_s": HEADLINE_TARGET_S,
+            "meets_target": headline_s <= HEADLINE_TARGET_S,
+            "step_s": headline_steps,
+        },
         "load_average_1m_at_end": round(os.getloadavg()[0], 2),
         "not_timed": {"sources_geography_indicators_s": round(upstream_s, 2)},
         "machine": {
@@ -96,7 +133,8 @@ def main() -> None:
     (REPO / "benchmarks" / "results" / "index.json").write_text(
         json.dumps(out, indent=2) + "\n", encoding="utf-8"
     )
-    print(json.dumps({k: out[k] for k in ("runs_s", "median_s", "max_s", "meets_target")}))
+    keys = ("runs_s", "median_s", "max_s", "meets_target")
+    print(json.dumps({**{k: out[k] for k in keys}, "headline": out["headline_year"]}))
     shutil.rmtree(scratch, ignore_errors=True)
 
 

@@ -17,7 +17,6 @@ PILLAR_LABELS = {
     "economic": "Economic",
     "social": "Social",
     "political": "Political",
-    "human_development": "Other human development",
     "protection": "Refugee protection",
     "perception": "Perception (public opinion)",
 }
