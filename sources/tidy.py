@@ -15,6 +15,7 @@ import pandera.pandas as pa
 from pandera.typing import Series
 
 from dividend.xml_text import XML_FORBIDDEN
+from sources.row_checks import row_check
 
 GEO_LEVELS = ("country", "aggregate", "city", "region")
 QC_ACTIONS = ("none", "flag", "rescale", "drop")
@@ -125,14 +126,12 @@ class StagedTidy(RawTidy):
     qc_action: Series[str] = pa.Field(isin=list(QC_ACTIONS))
     qc_rule: Series[str] = pa.Field(nullable=True)
 
-    @pa.dataframe_check(error="duplicate (indicator, geo, year) key")
+    @row_check(error="duplicate (indicator, geo, year) key")
     @classmethod
     def unique_key(cls, df: pd.DataFrame) -> Series[bool]:
         return ~df.duplicated(["dataset", "indicator", "geo", "year"], keep=False)
 
-    @pa.dataframe_check(
-        error="dropped rows must have no value, kept rows keep value_raw unless rescaled"
-    )
+    @row_check(error="dropped rows must have no value, kept rows keep value_raw unless rescaled")
     @classmethod
     def drop_means_missing(cls, df: pd.DataFrame) -> Series[bool]:
         dropped = df["qc_action"].eq("drop")
