@@ -18,10 +18,7 @@ from sources.catalogue import catalogue
 from sources.readers.xlsx_rows import XlsxBook
 
 WORKBOOKS = sorted(
-    (ds.id, f.name)
-    for ds in catalogue().values()
-    for f in ds.files
-    if f.name.endswith(".xlsx")
+    (ds.id, f.name) for ds in catalogue().values() for f in ds.files if f.name.endswith(".xlsx")
 )
 
 
