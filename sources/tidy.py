@@ -7,6 +7,7 @@ by ISO3 and cities by their statistical code, and carry the quality rule applied
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import cache
 
 import numpy as np
@@ -136,6 +137,15 @@ class StagedTidy(RawTidy):
     def drop_means_missing(cls, df: pd.DataFrame) -> Series[bool]:
         dropped = df["qc_action"].eq("drop")
         return ~dropped | df["value"].isna()
+
+
+def per_distinct(s: pd.Series, fn: Callable[[pd.Series], pd.Series]) -> pd.Series:
+    """`fn(s)` for an element-wise `fn`, evaluated once per distinct value (missing included):
+    a code column that repeats a few thousand strings over 250,000 rows costs a few thousand
+    Python-level string calls instead of 250,000. Same values and dtype as `fn(s)`."""
+    codes, uniques = pd.factorize(s, use_na_sentinel=False)
+    out = fn(pd.Series(uniques, dtype=s.dtype, name=s.name))
+    return out.take(codes).set_axis(s.index)
 
 
 def empty_raw() -> pd.DataFrame:

@@ -35,7 +35,7 @@ from sources.datasets._country import CountryStaged
 from sources.quality import Rule, apply_rule, concat_decisions
 from sources.readers import unhcr_rda
 from sources.row_checks import row_check
-from sources.tidy import to_staged
+from sources.tidy import per_distinct, to_staged
 
 DATASET_ID = "unhcr_refugee_statistics"
 UNKNOWN, STATELESS, TIBETAN = "UNK", "XXA", "TIB"
@@ -83,7 +83,7 @@ MAX_COUNT = 1e8  # no single asylum x origin cell comes near 100 million people
 
 def counterpart(indicator: pd.Series) -> pd.Series:
     """The origin code after the ':' of a bilateral indicator (NA for summed decisions)."""
-    return indicator.str.rsplit(":", n=1).str[1]
+    return per_distinct(indicator, lambda codes: codes.str.rsplit(":", n=1).str[1])
 
 
 def stage(raw: pd.DataFrame) -> StageResult:
@@ -114,8 +114,11 @@ class UnhcrStaged(CountryStaged):
     )
     @classmethod
     def bilateral_code(cls, df: pd.DataFrame) -> Series[bool]:
-        return df["indicator"].str.fullmatch(
-            r"(pop|sol)\.[a-z_]+:[A-Z]{3}|dec\.[a-z_]+\.[A-Z]+\.[A-Z]+\.[PC]"
+        return per_distinct(
+            df["indicator"],
+            lambda codes: codes.str.fullmatch(
+                r"(pop|sol)\.[a-z_]+:[A-Z]{3}|dec\.[a-z_]+\.[A-Z]+\.[A-Z]+\.[PC]"
+            ),
         )
 
     @row_check(error="year outside the table's coverage")
