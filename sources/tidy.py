@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from functools import cache
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -18,6 +19,7 @@ from pandera.typing import Series
 from dividend.xml_text import XML_FORBIDDEN
 from sources.row_checks import row_check
 
+RowWise = TypeVar("RowWise", pd.Series, pd.DataFrame)
 GEO_LEVELS = ("country", "aggregate", "city", "region")
 QC_ACTIONS = ("none", "flag", "rescale", "drop")
 
@@ -139,10 +141,11 @@ class StagedTidy(RawTidy):
         return ~dropped | df["value"].isna()
 
 
-def per_distinct(s: pd.Series, fn: Callable[[pd.Series], pd.Series]) -> pd.Series:
-    """`fn(s)` for an element-wise `fn`, evaluated once per distinct value (missing included):
-    a code column that repeats a few thousand strings over 250,000 rows costs a few thousand
-    Python-level string calls instead of 250,000. Same values and dtype as `fn(s)`."""
+def per_distinct(s: pd.Series, fn: Callable[[pd.Series], RowWise]) -> RowWise:
+    """`fn(s)` for an element-wise `fn` (a Series or, like `.str.extract`, a frame with a row
+    per element), evaluated once per distinct value (missing included): a code column that
+    repeats a few thousand strings over 250,000 rows costs a few thousand Python-level string
+    calls instead of 250,000. Same values, dtypes and index as `fn(s)`."""
     codes, uniques = pd.factorize(s, use_na_sentinel=False)
     out = fn(pd.Series(uniques, dtype=s.dtype, name=s.name))
     return out.take(codes).set_axis(s.index)

@@ -30,3 +30,10 @@ CODES = pd.Series(
 )
 def test_per_distinct_equals_the_row_wise_result(fn):
     pd.testing.assert_series_equal(per_distinct(CODES, fn), fn(CODES))
+
+
+def test_per_distinct_frame_result_equals_the_row_wise_extract():
+    def fn(s):
+        return s.str.extract(r"^(?P<kind>[a-z]+)\.(?P<rest>.*)$")
+
+    pd.testing.assert_frame_equal(per_distinct(CODES, fn), fn(CODES))
