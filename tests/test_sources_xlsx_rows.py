@@ -9,13 +9,19 @@ escapes). The expected rows come from openpyxl on the same file, not from this t
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 
 import openpyxl
 import pytest
 
 from sources.catalogue import catalogue
+from sources.errors import SourceError
+from sources.readers import mipex_country_sheets_xlsx as mipex_reader
 from sources.readers.xlsx_rows import XlsxBook
+from tests.country_sources_helpers import mutated
+
+MIPEX, MIPEX_BOOK = "mipex2020_core_2007_2019", "mipex_core_2007-2019.xlsx"
 
 WORKBOOKS = sorted(
     (ds.id, f.name) for ds in catalogue().values() for f in ds.files if f.name.endswith(".xlsx")
@@ -62,3 +68,22 @@ def test_a_missing_sheet_raises():
     ds = catalogue()["mipex2020_core_2007_2019"]
     with XlsxBook(ds.path("mipex_core_2007-2019.xlsx")) as book, pytest.raises(KeyError):
         book.rows("no such sheet")
+
+
+def _far_cell(path: Path) -> None:
+    """Add one cell at XFD1048576 to the first sheet: a few bytes of XML that span the whole
+    grid (17 billion cells) for any reader that lays the sheet out as a rectangle."""
+    with zipfile.ZipFile(path) as z:
+        parts = {i.filename: z.read(i.filename) for i in z.infolist()}
+    sheet = "xl/worksheets/sheet1.xml"
+    far = b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row></sheetData>'
+    parts[sheet] = parts[sheet].replace(b"</sheetData>", far, 1)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+
+
+def test_a_sheet_spanning_the_whole_grid_is_refused_by_name(tmp_path):
+    ds = mutated(MIPEX, tmp_path, MIPEX_BOOK, _far_cell)
+    with pytest.raises(SourceError, match=r"sheet 'AE' is not readable.*more than 5,000,000"):
+        mipex_reader.read(ds)

@@ -43,7 +43,12 @@ def _sheet(ds: Dataset, name: str, sheet: str) -> np.ndarray:
             raise SourceError(
                 f"sheet {sheet!r} is missing (has {wb.sheetnames})", dataset=ds.id, file=name
             )
-        rows = wb.rows(sheet)
+        try:
+            rows = wb.rows(sheet)
+        except Exception as exc:  # a damaged or oversized sheet part inside a readable zip
+            raise SourceError(
+                f"sheet {sheet!r} is not readable: {exc}", dataset=ds.id, file=name
+            ) from None
     finally:
         wb.close()
     width = max((len(r) for r in rows), default=0)

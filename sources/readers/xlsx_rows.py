@@ -31,12 +31,18 @@ from xml.sax.saxutils import unescape
 
 import openpyxl
 import python_calamine
-from openpyxl.utils.cell import coordinate_to_tuple
+from openpyxl.utils.cell import column_index_from_string, coordinate_to_tuple
 
 Row = tuple[object, ...]
 MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 PKG_REL_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+# Rows x columns a sheet may span: calamine allocates that rectangle, and openpyxl's rows (which
+# these reproduce) pad to the <dimension>. The vendored sheets span under 200,000 cells; two
+# cells a million rows apart in a few bytes of XML are refused instead of exhausting memory.
+MAX_CELLS = 5_000_000
+_ROW_REF = re.compile(rb'<row r="([0-9]+)"')
+_COLUMN_REF = re.compile(rb'<c r="([A-Z]+)')
 _DIMENSION = re.compile(rb'<dimension ref="([A-Z]+[0-9]+)(?::([A-Z]+[0-9]+))?"')
 _ERROR_CELL = re.compile(rb'<c ([^>]*\bt="e"[^>]*)>')
 _REF = re.compile(rb'\br="([A-Z]+[0-9]+)"')
@@ -80,6 +86,36 @@ def _error_cells(xml: bytes) -> dict[tuple[int, int], str | None] | None:
     return found
 
 
+def _span(xml: bytes) -> tuple[int, int] | None:
+    """(last row, last column) of the sheet's cells; None when a row or cell has no reference
+    (or not as its first attribute), so the extent is not known from the references."""
+    rows = _ROW_REF.findall(xml)
+    cells = _COLUMN_REF.findall(xml)
+    if len(rows) != xml.count(b"<row ") + xml.count(b"<row>") or len(cells) != xml.count(
+        b"<c "
+    ) + xml.count(b"<c>"):
+        return None
+    last_row = max(map(int, rows), default=0)
+    last_col = max((column_index_from_string(c.decode()) for c in set(cells)), default=0)
+    return last_row, last_col
+
+
+def _bounded_span(xml: bytes, name: str) -> tuple[int, int] | None:
+    """`_span`, after refusing a sheet whose cells or <dimension> span more than MAX_CELLS."""
+    dim = _DIMENSION.search(xml)
+    cells = _span(xml)
+    for rows, cols in [
+        cells or (0, 0),
+        coordinate_to_tuple(dim.group(dim.lastindex).decode()) if dim else (0, 0),
+    ]:
+        if rows * cols > MAX_CELLS:
+            raise ValueError(
+                f"sheet {name!r} spans {rows:,} rows x {cols:,} columns, more than "
+                f"{MAX_CELLS:,} cells"
+            )
+    return cells
+
+
 def _has_empty_shared_string(z: zipfile.ZipFile) -> bool:
     """Whether a shared string is '' (its text runs, phonetic runs aside, are all empty)."""
     if "xl/sharedStrings.xml" not in z.namelist():
@@ -120,9 +156,8 @@ def _openpyxl_rows(path: Path, name: str) -> list[Row]:
 
 
 def _sheet_rows(
-    path: Path, sheet: python_calamine.CalamineSheet, xml: bytes, empty_strings: bool
+    path: Path, sheet: python_calamine.CalamineSheet, xml: bytes, errors: dict | None
 ) -> list[Row]:
-    errors = None if empty_strings or _INLINE_MARK.search(xml) else _error_cells(xml)
     cells = sheet.to_python(skip_empty_area=False)
     if errors is None or any(
         r >= len(cells) or c >= len(cells[r]) or cells[r][c] != "" for r, c in errors
@@ -166,7 +201,10 @@ class XlsxBook:
         if name not in self.sheetnames:
             raise KeyError(f"no sheet {name!r}")
         xml = self._zip.read(self._parts[name])
-        return _sheet_rows(self.path, self._book.get_sheet_by_name(name), xml, self._empty_strings)
+        if _bounded_span(xml, name) is None or self._empty_strings or _INLINE_MARK.search(xml):
+            return _openpyxl_rows(self.path, name)
+        errors = _error_cells(xml)
+        return _sheet_rows(self.path, self._book.get_sheet_by_name(name), xml, errors)
 
     def close(self) -> None:
         self._book.close()
