@@ -14,9 +14,10 @@ workbook cell by cell):
 - text keeps OOXML's `_xHHHH_` escapes of control characters literally, as openpyxl does
   (calamine decodes them).
 calamine's "" also stands for an empty string, which openpyxl keeps as ''. So a workbook with
-an empty shared string, or a sheet with inline strings or error cells written in a form the
-scan does not read (the count of `t="e"` differs, or calamine has a value there), is read
-with openpyxl instead: a surprise costs time, never a value.
+an empty shared string, or a sheet with inline strings, rows or cells without a leading
+reference, or error cells written in a form the scan does not read (the count of `t="e"`
+differs, or calamine has a value there), is read with openpyxl instead: a surprise costs
+time, never a value. A sheet spanning more than MAX_CELLS is refused before either lays it out.
 """
 
 from __future__ import annotations
