@@ -154,7 +154,7 @@ def test_knomad_truncated_and_reencoded_workbooks(tmp_path):
     assert err.value.dataset == KNOMAD and err.value.file == INFLOWS
 
     def as_utf16_csv(path: Path) -> None:  # the sheet saved as text under the same name
-        grid = pd.read_excel(path, header=None)
+        grid = pd.read_excel(path, header=None, engine="openpyxl")
         path.write_bytes(grid.to_csv(index=False).encode("utf-16"))
 
     with pytest.raises(SourceError, match="not a readable XLSX"):

@@ -12,6 +12,7 @@ import pandera.pandas as pa
 from pandera.typing import Series
 
 from sources.geography.argentina import CABA_KEY, jurisdiction_key
+from sources.row_checks import row_check
 from sources.tidy import StagedTidy, to_staged
 
 
@@ -33,7 +34,7 @@ class ArgentinaStaged(StagedTidy):
     def whole(cls, value: Series[float]) -> Series[bool]:
         return pd.Series(np.mod(value.to_numpy(), 1) == 0, index=value.index)
 
-    @pa.dataframe_check(error="the city level is CABA and only CABA")
+    @row_check(error="the city level is CABA and only CABA")
     @classmethod
     def city_is_caba(cls, df: pd.DataFrame) -> Series[bool]:
         return df["geo_level"].eq("city") == df["geo"].eq(CABA_KEY)

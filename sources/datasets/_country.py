@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pandera.pandas as pa
 from pandera.typing import Series
 
 from sources.errors import SourceError
 from sources.geography.countries import iso3_codes, m49_to_iso3, name_to_iso3
+from sources.row_checks import row_check
 from sources.tidy import StagedTidy, to_staged
 
 
@@ -67,7 +67,7 @@ def keys_from_m49(raw: pd.DataFrame) -> pd.DataFrame:
 class CountryStaged(StagedTidy):
     """Rules every staged country table obeys, on top of the tidy contract."""
 
-    @pa.dataframe_check(error="country rows need country_iso3 == geo; aggregates have none")
+    @row_check(error="country rows need country_iso3 == geo; aggregates have none")
     @classmethod
     def geo_keys(cls, df: pd.DataFrame) -> Series[bool]:
         country = df["geo_level"].eq("country")
@@ -75,12 +75,12 @@ class CountryStaged(StagedTidy):
             df["geo_level"].eq("aggregate") & df["country_iso3"].isna()
         )
 
-    @pa.dataframe_check(error="a missing value needs a rule that says why (no silent NaN)")
+    @row_check(error="a missing value needs a rule that says why (no silent NaN)")
     @classmethod
     def no_silent_nan(cls, df: pd.DataFrame) -> Series[bool]:
         return df["value"].notna() | df["qc_action"].eq("drop")
 
-    @pa.dataframe_check(error="qc_rule is named exactly when a rule acted")
+    @row_check(error="qc_rule is named exactly when a rule acted")
     @classmethod
     def rule_named(cls, df: pd.DataFrame) -> Series[bool]:
         return df["qc_action"].eq("none") == df["qc_rule"].isna()
@@ -103,7 +103,7 @@ def range_model(
     lo = pd.Series({k: v[0] for k, v in ranges.items()}, dtype="float64")
     hi = pd.Series({k: v[1] for k, v in ranges.items()}, dtype="float64")
 
-    @pa.dataframe_check(error=f"value outside the plausible range of its indicator ({name})")
+    @row_check(error=f"value outside the plausible range of its indicator ({name})")
     @classmethod
     def plausible_range(cls, df: pd.DataFrame) -> Series[bool]:
         low, high = df["indicator"].map(lo), df["indicator"].map(hi)
@@ -115,7 +115,7 @@ def range_model(
     if countries_only is not None:
         message = countries_only
 
-        @pa.dataframe_check(error=message)
+        @row_check(error=message)
         @classmethod
         def countries_only(cls, df: pd.DataFrame) -> Series[bool]:  # the check is named after it
             return df["geo_level"].eq("country")

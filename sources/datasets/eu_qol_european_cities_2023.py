@@ -25,6 +25,7 @@ from sources.geography.cities import (
 )
 from sources.quality import Rule, apply_rule, concat_decisions
 from sources.readers.qol_banner_xlsx import read_qol_banner_xlsx
+from sources.row_checks import row_check
 from sources.tidy import StagedTidy, to_staged
 
 DATASET_ID = "eu_qol_european_cities_2023"
@@ -120,19 +121,19 @@ class QolStaged(StagedTidy):
     year: Series[int] = pa.Field(eq=SURVEY_YEAR)
     country_iso3: Series[str] = pa.Field(str_matches=r"^[A-Z]{3}$")
 
-    @pa.dataframe_check(error="share outside [0, 1]")
+    @row_check(error="share outside [0, 1]")
     @classmethod
     def shares_are_fractions(cls, df: pd.DataFrame) -> Series[bool]:
         v = df["value"]
         return ~df["unit"].eq("share") | v.isna() | v.between(0, 1)
 
-    @pa.dataframe_check(error="count is not a whole non-negative number")
+    @row_check(error="count is not a whole non-negative number")
     @classmethod
     def counts_are_whole(cls, df: pd.DataFrame) -> Series[bool]:
         v = df["value"]
         return ~df["unit"].eq("count") | v.isna() | ((v >= 0) & np.isclose(v, v.round()))
 
-    @pa.dataframe_check(error="unflagged answer shares of a question and city do not sum to 1")
+    @row_check(error="unflagged answer shares of a question and city do not sum to 1")
     @classmethod
     def unflagged_blocks_sum_to_one(cls, df: pd.DataFrame) -> Series[bool]:
         dev = share_sum_deviation(df)

@@ -23,6 +23,7 @@ from sources.datasets._eurostat_flags import flag_decisions
 from sources.quality import concat_decisions
 from sources.readers._common import read_data_files
 from sources.readers.eurostat_sdmx_csv_labels import read_sdmx_csv_labels
+from sources.row_checks import row_check
 
 DATASET_ID = "eurostat_silc_by_citizenship"
 YEARS = (2015, 2024)  # publisher coverage of these exports (README)
@@ -77,7 +78,7 @@ class SilcByCitizenshipStaged(CountryStaged):
     unit: Series[str] = pa.Field(isin=list(UNITS.values()))
     year: Series[int] = pa.Field(ge=YEARS[0], le=YEARS[1])
 
-    @pa.dataframe_check(error="a health share (column value) is above 100%")
+    @row_check(error="a health share (column value) is above 100%")
     @classmethod
     def share_at_most_100(cls, df: pd.DataFrame) -> Series[bool]:
         return ~(df["unit"].eq(SHARE_UNIT) & (df["value"] > SHARE[1]))

@@ -24,6 +24,7 @@ from sources.datasets import SourceSpec, StageResult
 from sources.geography.cities import eurostat_geo_iso3
 from sources.quality import Rule, apply_rule, concat_decisions
 from sources.readers.eurostat_sdmx_csv import read_sdmx_csv
+from sources.row_checks import row_check
 from sources.tidy import RAW_COLUMNS, StagedTidy, to_staged
 
 DATASET_ID = "eurostat_urban_audit_sdmxcsv"
@@ -184,7 +185,7 @@ class UrbanAuditStaged(StagedTidy):
     country_iso3: Series[str] = pa.Field(str_matches=r"^[A-Z]{3}$")
     year: Series[int] = pa.Field(ge=2015, le=2030)
 
-    @pa.dataframe_check(error="foreign-born exceeds population in a kept row")
+    @row_check(error="foreign-born exceeds population in a kept row")
     @classmethod
     def foreign_born_within_population(cls, df: pd.DataFrame) -> Series[bool]:
         key = ["geo", "year"]

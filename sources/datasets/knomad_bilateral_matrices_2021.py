@@ -26,7 +26,6 @@ Rules:
 from __future__ import annotations
 
 import pandas as pd
-import pandera.pandas as pa
 from pandera.typing import Series
 
 from sources.datasets import SourceSpec, StageResult
@@ -34,6 +33,7 @@ from sources.datasets._country import CountryStaged
 from sources.geography.countries import name_to_iso3
 from sources.quality import Rule, apply_rule, concat_decisions
 from sources.readers import knomad_matrix_xlsx as reader
+from sources.row_checks import row_check
 from sources.tidy import to_staged
 
 DATASET_ID = "knomad_bilateral_matrices_2021"
@@ -119,7 +119,7 @@ def stage(raw: pd.DataFrame) -> StageResult:
 class KnomadMatrixStaged(CountryStaged):
     """Staged KNOMAD matrices: ISO3 row economies and counterparts, 2021, bounded values."""
 
-    @pa.dataframe_check(error="value outside its matrix's plausible range (negative or too large)")
+    @row_check(error="value outside its matrix's plausible range (negative or too large)")
     @classmethod
     def plausible_range(cls, df: pd.DataFrame) -> Series[bool]:
         code = df["indicator"].str.split(":", n=1).str[0]
@@ -127,18 +127,18 @@ class KnomadMatrixStaged(CountryStaged):
         high = code.map({k: v[1] for k, v in RANGES.items()})
         return df["value"].isna() | df["value"].between(low, high)
 
-    @pa.dataframe_check(error="year must be 2021, the matrices' only year")
+    @row_check(error="year must be 2021, the matrices' only year")
     @classmethod
     def year_2021(cls, df: pd.DataFrame) -> Series[bool]:
         return df["year"].eq(2021)
 
-    @pa.dataframe_check(error="rows under the matrix (footnotes, check sums) must be dropped")
+    @row_check(error="rows under the matrix (footnotes, check sums) must be dropped")
     @classmethod
     def extras_dropped(cls, df: pd.DataFrame) -> Series[bool]:
         extra = df["indicator"].eq(reader.FOOTNOTE) | df["geo"].str.startswith(reader.CHECK_SUM)
         return ~extra | df["value"].isna()
 
-    @pa.dataframe_check(
+    @row_check(
         error="a remittance-matrix row shows the re-saved provenance flag unless a later rule acted"
     )
     @classmethod

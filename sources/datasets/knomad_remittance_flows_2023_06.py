@@ -15,7 +15,6 @@ outflows of US$ 44,956 million in 2019. Rules:
 from __future__ import annotations
 
 import pandas as pd
-import pandera.pandas as pa
 from pandera.typing import Series
 
 from sources.catalogue import Dataset
@@ -24,6 +23,7 @@ from sources.datasets._country import keys_from_names, range_model
 from sources.datasets._domain import COUNT, SHARE, require_domain
 from sources.quality import Rule, apply_rule, concat_decisions
 from sources.readers import knomad_xlsx
+from sources.row_checks import row_check
 from sources.tidy import to_staged
 
 DATASET_ID = "knomad_remittance_flows_2023_06"
@@ -93,12 +93,12 @@ _KnomadRanges = range_model(
 class KnomadStaged(_KnomadRanges):
     """Staged KNOMAD flows: names keyed to ISO3, zeros-as-missing and footnotes dropped."""
 
-    @pa.dataframe_check(error=f"flow year outside the release's coverage {FIRST_YEAR}-{LAST_YEAR}")
+    @row_check(error=f"flow year outside the release's coverage {FIRST_YEAR}-{LAST_YEAR}")
     @classmethod
     def year_in_coverage(cls, df: pd.DataFrame) -> Series[bool]:
         return df["indicator"].eq(knomad_xlsx.FOOTNOTE) | df["year"].between(FIRST_YEAR, LAST_YEAR)
 
-    @pa.dataframe_check(error="a footnote row must be dropped and carry no value")
+    @row_check(error="a footnote row must be dropped and carry no value")
     @classmethod
     def footnotes_dropped(cls, df: pd.DataFrame) -> Series[bool]:
         note = df["indicator"].eq(knomad_xlsx.FOOTNOTE)

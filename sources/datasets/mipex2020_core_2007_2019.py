@@ -19,6 +19,7 @@ from sources.datasets._country import CountryStaged
 from sources.geography.countries import alpha2_to_iso3, non_iso_alpha2
 from sources.quality import Rule, apply_rule, concat_decisions
 from sources.readers import mipex_country_sheets_xlsx as mipex
+from sources.row_checks import row_check
 from sources.tidy import to_staged
 
 DATASET_ID = "mipex2020_core_2007_2019"
@@ -92,12 +93,12 @@ class Mipex2020Staged(CountryStaged):
     value_raw: Series[float] = pa.Field(nullable=True, ge=SCORE_LOW, le=SCORE_HIGH)
     unit: Series[str] = pa.Field(isin=[mipex.UNIT])
 
-    @pa.dataframe_check(error="a year after 2019 must carry a rule (mipex_year_after_edition)")
+    @row_check(error="a year after 2019 must carry a rule (mipex_year_after_edition)")
     @classmethod
     def after_edition_ruled(cls, df: pd.DataFrame) -> Series[bool]:
         return df["year"].le(EDITION_YEAR) | df["qc_action"].ne("none")
 
-    @pa.dataframe_check(error="a publisher marker (#DIV/0!, text) must leave the value missing")
+    @row_check(error="a publisher marker (#DIV/0!, text) must leave the value missing")
     @classmethod
     def markers_dropped(cls, df: pd.DataFrame) -> Series[bool]:
         marker = df["flag"].fillna("").str.contains(r"#DIV/0!|(?:^|;)text(?:;|$)")

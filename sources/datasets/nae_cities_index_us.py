@@ -15,6 +15,7 @@ from sources.datasets import SourceSpec, StageResult
 from sources.geography.cities import nae_place_key
 from sources.quality import Rule, apply_rule, concat_decisions
 from sources.readers.nae_formatted_csv import read_nae_formatted_csv
+from sources.row_checks import row_check
 from sources.tidy import StagedTidy, to_staged
 
 DATASET_ID = "nae_cities_index_us"
@@ -62,13 +63,13 @@ class NaeStaged(StagedTidy):
     year: Series[int] = pa.Field(eq=ACS_YEAR)
     country_iso3: Series[str] = pa.Field(isin=["USA"])
 
-    @pa.dataframe_check(error="share outside [0, 1] or score outside [1, 5]")
+    @row_check(error="share outside [0, 1] or score outside [1, 5]")
     @classmethod
     def bounded_units(cls, df: pd.DataFrame) -> Series[bool]:
         v, unit = df["value"], df["unit"]
         return ~(unit.eq("share") & ~v.between(0, 1)) & ~(unit.eq("score") & ~v.between(1, 5))
 
-    @pa.dataframe_check(error="foreign-born population exceeds total population")
+    @row_check(error="foreign-born population exceeds total population")
     @classmethod
     def foreign_born_within_total(cls, df: pd.DataFrame) -> Series[bool]:
         pop = df[df["indicator"].isin(["pop_tot", "pop_fb"])].pivot(

@@ -17,6 +17,7 @@ from sources.datasets import SourceSpec, StageResult
 from sources.geography.countries import m49_to_iso3
 from sources.quality import Rule, apply_rule, concat_decisions
 from sources.readers import topojson_countries as topo
+from sources.row_checks import row_check
 from sources.tidy import StagedTidy, to_staged
 
 DATASET_ID = "natural_earth_world_110m"
@@ -50,7 +51,7 @@ class NaturalEarthStaged(StagedTidy):
     value: Series[float] = pa.Field(ge=-180.0, le=180.0)  # degrees; polygon counts are small
     unit: Series[str] = pa.Field(isin=sorted(set(topo.INDICATORS.values())))
 
-    @pa.dataframe_check(error="countries are keyed by ISO3; id -99 regions by -99@<index>")
+    @row_check(error="countries are keyed by ISO3; id -99 regions by -99@<index>")
     @classmethod
     def geo_keys(cls, df: pd.DataFrame) -> Series[bool]:
         country = df["geo_level"].eq("country")
@@ -62,21 +63,19 @@ class NaturalEarthStaged(StagedTidy):
             & df["qc_rule"].eq(NO_ISO_ID.name)
         )
 
-    @pa.dataframe_check(error="a bounding-box value outside its longitude/latitude range")
+    @row_check(error="a bounding-box value outside its longitude/latitude range")
     @classmethod
     def bbox_in_range(cls, df: pd.DataFrame) -> Series[bool]:
         limit = df["indicator"].map(topo.LON_LAT_RANGE)
         return limit.isna() | df["value"].abs().le(limit)
 
-    @pa.dataframe_check(error="polygons must be a whole number >= 1")
+    @row_check(error="polygons must be a whole number >= 1")
     @classmethod
     def polygon_count(cls, df: pd.DataFrame) -> Series[bool]:
         poly = df["indicator"].eq("polygons")
         return ~poly | (df["value"].ge(1) & df["value"].mod(1).eq(0))
 
-    @pa.dataframe_check(
-        error="a geometry's west edge lies east of its east edge (or south > north)"
-    )
+    @row_check(error="a geometry's west edge lies east of its east edge (or south > north)")
     @classmethod
     def bbox_ordered(cls, df: pd.DataFrame) -> Series[bool]:
         wide = df.pivot_table(index="geo", columns="indicator", values="value", aggfunc="first")

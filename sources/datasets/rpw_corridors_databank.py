@@ -26,6 +26,7 @@ from sources.datasets._domain import require_domain
 from sources.geography.countries import iso3_codes
 from sources.quality import Rule, apply_rule, concat_decisions
 from sources.readers import databank_csv
+from sources.row_checks import row_check
 
 DATASET_ID = "rpw_corridors_databank"
 SERIES = "ATCR.CORR"
@@ -95,12 +96,12 @@ class RpwStaged(CountryStaged):
     def known_counterpart(cls, indicator: Series[str]) -> Series[bool]:
         return counterpart(indicator).isin(iso3_codes() | WITHDRAWN_CODES)
 
-    @pa.dataframe_check(error="a corridor from a country to itself")
+    @row_check(error="a corridor from a country to itself")
     @classmethod
     def two_countries(cls, df: pd.DataFrame) -> Series[bool]:
         return counterpart(df["indicator"]).ne(df["geo"])
 
-    @pa.dataframe_check(error="a negative cost must carry rule rpw_negative_total_cost")
+    @row_check(error="a negative cost must carry rule rpw_negative_total_cost")
     @classmethod
     def negative_flagged(cls, df: pd.DataFrame) -> Series[bool]:
         return ~df["value"].lt(0) | df["qc_rule"].eq(NEGATIVE_COST.name)

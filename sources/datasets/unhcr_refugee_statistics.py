@@ -28,14 +28,14 @@ Any other non-ISO code fails with the file, row and column (`coo_iso` / `coa_iso
 from __future__ import annotations
 
 import pandas as pd
-import pandera.pandas as pa
 from pandera.typing import Series
 
 from sources.datasets import SourceSpec, StageResult
 from sources.datasets._country import CountryStaged
 from sources.quality import Rule, apply_rule, concat_decisions
 from sources.readers import unhcr_rda
-from sources.tidy import to_staged
+from sources.row_checks import row_check
+from sources.tidy import per_distinct, to_staged
 
 DATASET_ID = "unhcr_refugee_statistics"
 UNKNOWN, STATELESS, TIBETAN = "UNK", "XXA", "TIB"
@@ -83,7 +83,7 @@ MAX_COUNT = 1e8  # no single asylum x origin cell comes near 100 million people
 
 def counterpart(indicator: pd.Series) -> pd.Series:
     """The origin code after the ':' of a bilateral indicator (NA for summed decisions)."""
-    return indicator.str.rsplit(":", n=1).str[1]
+    return per_distinct(indicator, lambda codes: codes.str.rsplit(":", n=1).str[1])
 
 
 def stage(raw: pd.DataFrame) -> StageResult:
@@ -103,31 +103,32 @@ def stage(raw: pd.DataFrame) -> StageResult:
 class UnhcrStaged(CountryStaged):
     """Staged UNHCR tables: asylum country ISO3 in geo, origin in the indicator, counts."""
 
-    @pa.dataframe_check(
-        error="count is not a finite, whole number in [1, 1e8] (zeros are not emitted)"
-    )
+    @row_check(error="count is not a finite, whole number in [1, 1e8] (zeros are not emitted)")
     @classmethod
     def counts(cls, df: pd.DataFrame) -> Series[bool]:
         v = df["value"]
         return v.between(1, MAX_COUNT) & (v % 1 == 0)
 
-    @pa.dataframe_check(
+    @row_check(
         error="indicator is not <pop|sol>.<measure>:<origin> or dec.<measure>.<proc>.<level>.<P|C>"
     )
     @classmethod
     def bilateral_code(cls, df: pd.DataFrame) -> Series[bool]:
-        return df["indicator"].str.fullmatch(
-            r"(pop|sol)\.[a-z_]+:[A-Z]{3}|dec\.[a-z_]+\.[A-Z]+\.[A-Z]+\.[PC]"
+        return per_distinct(
+            df["indicator"],
+            lambda codes: codes.str.fullmatch(
+                r"(pop|sol)\.[a-z_]+:[A-Z]{3}|dec\.[a-z_]+\.[A-Z]+\.[A-Z]+\.[PC]"
+            ),
         )
 
-    @pa.dataframe_check(error="year outside the table's coverage")
+    @row_check(error="year outside the table's coverage")
     @classmethod
     def year_in_coverage(cls, df: pd.DataFrame) -> Series[bool]:
         first = df["source_file"].map({k: t.first_year for k, t in unhcr_rda.TABLES.items()})
         last = df["source_file"].map({k: t.last_year for k, t in unhcr_rda.TABLES.items()})
         return df["year"].between(first, last)
 
-    @pa.dataframe_check(error="a non-country asylum code must be an aggregate row")
+    @row_check(error="a non-country asylum code must be an aggregate row")
     @classmethod
     def aggregates_are_listed(cls, df: pd.DataFrame) -> Series[bool]:
         return df["geo_level"].eq("country") | df["geo"].isin(list(unhcr_rda.NOT_COUNTRIES))

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pandera.pandas as pa
 from pandera.typing import Series
 
 from sources.datasets import SourceSpec, StageResult
@@ -26,6 +25,7 @@ from sources.errors import SourceError
 from sources.geography.countries import alpha2_codes, alpha2_to_iso3
 from sources.quality import Rule, apply_rule, concat_decisions
 from sources.readers import linkedin_talent_csv as reader
+from sources.row_checks import row_check
 from sources.tidy import to_staged
 
 DATASET_ID = "wb_linkedin_talent_migration"
@@ -79,23 +79,23 @@ def stage(raw: pd.DataFrame) -> StageResult:
 class LinkedinStaged(CountryStaged):
     """Staged LinkedIn pairs: ISO3 on both sides, 2015-2019, bounded flows, all flagged."""
 
-    @pa.dataframe_check(error="year outside the release's coverage 2015-2019")
+    @row_check(error="year outside the release's coverage 2015-2019")
     @classmethod
     def year_in_coverage(cls, df: pd.DataFrame) -> Series[bool]:
         return df["year"].between(reader.YEARS[0], reader.YEARS[-1])
 
-    @pa.dataframe_check(error="net flow must be finite and within +/-10,000 per 10,000 members")
+    @row_check(error="net flow must be finite and within +/-10,000 per 10,000 members")
     @classmethod
     def bounded(cls, df: pd.DataFrame) -> Series[bool]:
         return df["value"].between(-reader.MAX_ABS, reader.MAX_ABS)
 
-    @pa.dataframe_check(error="indicator must be net_per_10k:<target ISO3>, not the base itself")
+    @row_check(error="indicator must be net_per_10k:<target ISO3>, not the base itself")
     @classmethod
     def pair_code(cls, df: pd.DataFrame) -> Series[bool]:
         ok = df["indicator"].str.fullmatch(reader.INDICATOR + r":[A-Z]{3}")
         return ok & df["indicator"].ne(reader.INDICATOR + ":" + df["geo"])
 
-    @pa.dataframe_check(error="every row carries the weak-provenance flag")
+    @row_check(error="every row carries the weak-provenance flag")
     @classmethod
     def provenance_flagged(cls, df: pd.DataFrame) -> Series[bool]:
         return df["qc_rule"].eq(WEAK_PROVENANCE.name)

@@ -72,20 +72,33 @@ def is_aggregate_name(names: pd.Series) -> pd.Series:
     return names.isin(aggregate_names())
 
 
+# name -> country_converter's answer: its regex search costs ~0.3 ms a name, and the
+# publishers share most names, so each distinct name is converted once per process.
+_COCO_ANSWERS: dict[str, object] = {}
+
+
+def _coco_iso3(names: list[str]) -> list[object]:
+    """country_converter's ISO3 (None if not found) for each name."""
+    todo = [n for n in dict.fromkeys(names) if n not in _COCO_ANSWERS]
+    if todo:
+        coco_logger = logging.getLogger("country_converter.country_converter")
+        level = coco_logger.level
+        coco_logger.setLevel(logging.CRITICAL)  # unknown names are reported by the caller
+        try:
+            found = _converter().convert(names=todo, to="ISO3", not_found=None)
+        finally:
+            coco_logger.setLevel(level)
+        found = [found] if len(todo) == 1 else found  # coco unwraps a one-name answer
+        _COCO_ANSWERS.update(zip(todo, found, strict=True))
+    return [_COCO_ANSWERS[n] for n in names]
+
+
 @cache
 def _name_lookup(names: tuple[str, ...]) -> dict[str, str | None]:
     """Name -> ISO3 (None for listed aggregates, "" if unknown) for a set of unique names."""
     explicit: dict[str, str] = overrides()["names"]
     todo = [n for n in names if n not in explicit and n not in aggregate_names()]
-    coco_logger = logging.getLogger("country_converter.country_converter")
-    level = coco_logger.level
-    coco_logger.setLevel(logging.CRITICAL)  # unknown names are reported below, with context
-    try:
-        found = _converter().convert(names=todo, to="ISO3", not_found=None) if todo else []
-    finally:
-        coco_logger.setLevel(level)
-    if isinstance(found, str):
-        found = [found]
+    found = _coco_iso3(todo)
     valid = iso3_codes()
     out: dict[str, str | None] = dict.fromkeys(n for n in names if n in aggregate_names())
     out.update({n: explicit[n] for n in names if n in explicit})

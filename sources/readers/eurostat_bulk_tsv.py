@@ -22,6 +22,7 @@ from sources.readers._common import (
     raw_table,
     read_text_table,
 )
+from sources.tidy import per_distinct
 
 CELL_RE = r"^(?P<value>:|-?\d+(?:\.\d+)?)\s?(?P<flag>[a-z]*)\s*$"
 YEAR_RE = r"^\d{4}$"
@@ -92,7 +93,8 @@ def read_bulk_tsv(
     keys.columns = list(dimensions)
 
     cells = wide.iloc[:, 1:]
-    parsed = pd.Series(cells.to_numpy().ravel(), dtype="str").str.extract(CELL_RE)  # row-major
+    flat = pd.Series(cells.to_numpy().ravel(), dtype="str")  # row-major
+    parsed = per_distinct(flat, lambda distinct: distinct.str.extract(CELL_RE))
     n_lines, n_years = len(wide), len(years)
     unparsed = parsed["value"].isna().to_numpy().reshape(n_lines, n_years)
     fail_first_cell(

@@ -8,8 +8,8 @@ Each sheet (named by a two-letter code, not always ISO: `TU`, `UK`) holds
   three-column groups `Year | Score | Comments`: the first group is the strand average (code
   a…h), the others its indicators (code in the Indicator row, else the Sub-indicator row).
 
-The workbook is read with openpyxl in read-only mode with `data_only`, i.e. the values Excel
-cached for its formulas. What we keep, and how a cell is marked in `flag`:
+The workbook's cells are the values Excel cached for its formulas, as openpyxl's read-only
+`data_only` mode gives them (read with calamine, sources.readers.xlsx_rows). What we keep, and how a cell is marked in `flag`:
 - a number: the score;
 - a cached formula error `#DIV/0!` (the strand/indicator was not covered that year): value
   missing, flag `#DIV/0!`;
@@ -27,13 +27,13 @@ without a year, except the one listed in KNOWN_STRAY_NUMBERS.
 from __future__ import annotations
 
 import numpy as np
-import openpyxl
 import pandas as pd
 from openpyxl.utils import get_column_letter
 
 from sources.catalogue import Dataset
 from sources.errors import SourceError
 from sources.readers._common import raw_table, read_data_files, workbook_path
+from sources.readers.xlsx_rows import XlsxBook
 
 # Numbers typed below a table, in a row without any year: not observations. Any other such
 # number raises, so this list is exhaustive for the vendored file.
@@ -259,7 +259,7 @@ def _sheet_frame(ds: Dataset, name: str, sheet: str, rows: list[tuple]) -> pd.Da
 def read_file(ds: Dataset, name: str) -> pd.DataFrame:
     path = workbook_path(ds, name)
     try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        wb = XlsxBook(path)
     except Exception as exc:  # zip/xml damage of a truncated or re-encoded file
         raise SourceError(
             f"not a readable XLSX workbook: {exc}", dataset=ds.id, file=name
@@ -268,7 +268,7 @@ def read_file(ds: Dataset, name: str) -> pd.DataFrame:
         frames = []
         for sheet in wb.sheetnames:
             try:
-                rows = list(wb[sheet].iter_rows(values_only=True))
+                rows = wb.rows(sheet)
             except Exception as exc:  # a damaged sheet part inside a readable zip
                 raise SourceError(
                     f"sheet {sheet!r} is not readable: {exc}", dataset=ds.id, file=name

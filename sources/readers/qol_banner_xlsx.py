@@ -15,13 +15,13 @@ recodes; `$<question>` is an SPSS multiple-response set (shares do not add up to
 from __future__ import annotations
 
 import numpy as np
-import openpyxl
 import pandas as pd
 from openpyxl.utils import get_column_letter
 
 from sources.catalogue import Dataset
 from sources.errors import SourceError
 from sources.readers._common import fail_first_row, raw_table, workbook_path
+from sources.readers.xlsx_rows import XlsxBook
 
 SHARE, COUNT = "Column N %", "Unweighted Count"
 NOT_AVAILABLE = "Not available"
@@ -33,7 +33,7 @@ FIRST_DATA_ROW = 3  # 0-based: sheet row 4
 def _sheet(ds: Dataset, name: str, sheet: str) -> np.ndarray:
     path = workbook_path(ds, name)
     try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        wb = XlsxBook(path)
     except Exception as exc:  # zip/xml errors of a broken workbook
         raise SourceError(
             f"not a readable XLSX workbook: {exc}", dataset=ds.id, file=name
@@ -43,7 +43,12 @@ def _sheet(ds: Dataset, name: str, sheet: str) -> np.ndarray:
             raise SourceError(
                 f"sheet {sheet!r} is missing (has {wb.sheetnames})", dataset=ds.id, file=name
             )
-        rows = list(wb[sheet].iter_rows(values_only=True))
+        try:
+            rows = wb.rows(sheet)
+        except Exception as exc:  # a damaged or oversized sheet part inside a readable zip
+            raise SourceError(
+                f"sheet {sheet!r} is not readable: {exc}", dataset=ds.id, file=name
+            ) from None
     finally:
         wb.close()
     width = max((len(r) for r in rows), default=0)
