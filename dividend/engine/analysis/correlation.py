@@ -41,12 +41,19 @@ class CorrMatrix:
         return self.r.mask(self.p > pval)
 
 
+def _observed_means(x: np.ndarray, obs: np.ndarray) -> np.ndarray:
+    """Column means over observed rows; NaN for a column nobody observes (np.nanmean gives
+    the same but warns "Mean of empty slice" on every all-missing indicator-year)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(obs, x, 0.0).sum(axis=0) / obs.sum(axis=0)
+
+
 def _pairwise_pearson(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Pearson r and pair counts over pairwise-complete rows, by masked matrix products."""
     obs = ~np.isnan(x)
     o = obs.astype(np.float64)
     # centre on column means first to limit cancellation in the sums
-    x0 = np.where(obs, x - np.nanmean(np.where(obs, x, np.nan), axis=0), 0.0) if x.size else x
+    x0 = np.where(obs, x - _observed_means(x, obs), 0.0) if x.size else x
     n = o.T @ o
     sx = x0.T @ o  # sx[i, j] = sum of x_i over rows where x_j is also observed
     sxx = (x0**2).T @ o
@@ -229,14 +236,15 @@ def cronbach(data: pd.DataFrame, codes: Sequence[str] | None = None) -> float:
     cov = pairwise_cov(x)
     total = np.nansum(cov)
     off = (total - np.nansum(np.diag(cov))) / (k * (k - 1))
-    return float(k**2 * off / total)
+    with np.errstate(invalid="ignore", divide="ignore"):  # no variance at all: NaN, as R
+        return float(k**2 * off / total)
 
 
 def pairwise_cov(x: np.ndarray) -> np.ndarray:
     """Sample covariance over pairwise-complete rows (R ``cov(use = "pairwise.complete.obs")``)."""
     obs = ~np.isnan(x)
     o = obs.astype(np.float64)
-    x0 = np.where(obs, x - np.nanmean(np.where(obs, x, np.nan), axis=0), 0.0)
+    x0 = np.where(obs, x - _observed_means(x, obs), 0.0)
     n = o.T @ o
     sx = x0.T @ o
     with np.errstate(invalid="ignore", divide="ignore"):
