@@ -79,12 +79,26 @@ def benchmark_table() -> str:
     if i:
         rows.append(
             (
-                "Re-materialise everything downstream of a changed weight file "
-                "(index, sensitivity, release incl. site)",
-                f"{i['median_s']:.1f} s (median of {len(i['runs_s'])}; " + _steps(i) + ")",
-                "≤ 5 s",
+                "Re-materialise everything downstream of a changed weight file, whole panel "
+                "(index and sensitivity 2010–2023 in one range run, release incl. site)",
+                f"{i['median_s']:.1f} s (median of {len(i['runs_s'])}; "
+                + _steps(i)
+                + f"; load avg {i.get('load_average_1m_at_end', '?')})",
+                "≤ 20 s",
             )
         )
+        h = i.get("headline_year")
+        if h:
+            rows.append(
+                (
+                    f"A new weight file: its headline year ({h['year']}) partition, then the "
+                    "release",
+                    f"{h['seconds']:.1f} s ("
+                    + ", ".join(f"{k.split('__')[-1]} {v:.1f} s" for k, v in h["step_s"].items())
+                    + ")",
+                    "≤ 5 s",
+                )
+            )
     if z:
         a = z["asem_coinr_design"]
         rows.append(
