@@ -70,6 +70,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--profile", action="store_true")
+    ap.add_argument("--default-only", action="store_true", help="skip the other scenarios")
     ap.add_argument("--exports", type=Path, default=None, help="keep the releases here")
     args = ap.parse_args()
     if not WAREHOUSE.is_file():
@@ -109,7 +110,7 @@ def main() -> None:
         )
     sizes = {DEFAULT: _sizes(path)}
     for scenario in scenario_partitions.get_partition_keys():
-        if scenario != DEFAULT:
+        if scenario != DEFAULT and not args.default_only:
             sizes[scenario] = _sizes(build(scenario)[1])
     if args.profile:
         import cProfile
