@@ -6,7 +6,9 @@ itself, and compared with what the pages say.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
+import json
 import re
 import shutil
 from html import escape as html_escape
@@ -152,6 +154,9 @@ def test_charts_keep_links_outside_graphics(site):
 
 
 def test_downloads_sit_inside_the_site_byte_identical(site, portal_release):  # noqa: F811
+    """Every release file is in site/downloads/: as it is, or (a CSV over 256 KiB) gzipped,
+    unpacking to the same bytes; the page gives the sha256 of the release file, the one
+    datapackage.json states, and both sizes of a gzipped one."""
     page = _page(site, "downloads.html")
     text = page.all_text
     files = [
@@ -162,13 +167,27 @@ def test_downloads_sit_inside_the_site_byte_identical(site, portal_release):  # 
     assert {"country_index.csv", "city_index.csv", "indicators_long.csv", "datapackage.json"} <= {
         p.name for p in files
     }
+    pkg = json.loads((portal_release / "datapackage.json").read_text(encoding="utf-8"))
+    stated = {r["path"]: r["hash"].removeprefix("sha256:") for r in pkg["resources"]}
     hrefs = {h for h, _ in page.links}
+    gzipped = set()
     for p in files:
         rel = p.relative_to(portal_release).as_posix()
-        assert "downloads/" + rel in hrefs  # inside site/: publishing site/ alone keeps it
-        assert (site / "downloads" / rel).read_bytes() == p.read_bytes()
-        assert hashlib.sha256(p.read_bytes()).hexdigest() in text
+        digest = hashlib.sha256(p.read_bytes()).hexdigest()
+        assert digest in text and stated.get(rel, digest) == digest
         assert f"{p.stat().st_size / 1024:.1f} KiB" in text
+        plain = site / "downloads" / rel
+        if plain.is_file():  # inside site/: publishing site/ alone keeps it
+            assert "downloads/" + rel in hrefs and plain.read_bytes() == p.read_bytes()
+            continue
+        packed = site / "downloads" / f"{rel}.gz"
+        assert "downloads/" + rel + ".gz" in hrefs, rel
+        assert gzip.decompress(packed.read_bytes()) == p.read_bytes()
+        assert f"{packed.stat().st_size / 1024:.1f} KiB gzipped" in text
+        gzipped.add(rel)
+    # the big tables go gzipped; the headline tables, the workbook and the package do not
+    assert {"indicators_long.csv", "data_quality.csv"} <= gzipped
+    assert not gzipped & {"country_index.csv", "migration_dividend.xlsx", "datapackage.json"}
 
 
 def test_every_page_states_release_scenario_and_vintage(site, portal_release, country):  # noqa: F811

@@ -42,6 +42,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from dividend.release.csv_text import csv_chunks, write_csv
 from dividend.release.timestamps import release_created
 from dividend.release.xlsx import column_kind, write_xlsx
 
@@ -128,8 +129,21 @@ def column_type(s: pd.Series) -> str:
     return FRICTIONLESS_TYPES[column_kind(s)]
 
 
-def datapackage(rel: ReleaseTables, rid: str) -> dict:
-    """Frictionless Data Package descriptor for the CSV files of the release."""
+def file_identity(path: Path) -> dict[str, int | str]:
+    """A written file's size and sha256, as a Frictionless resource states them (``bytes``,
+    ``hash``): ``frictionless validate`` checks both, and the portal's downloads page shows
+    the same sha256."""
+    with path.open("rb") as fh:
+        digest = hashlib.file_digest(fh, "sha256").hexdigest()
+    return {"bytes": path.stat().st_size, "hash": f"sha256:{digest}"}
+
+
+def datapackage(
+    rel: ReleaseTables, rid: str, identities: Mapping[str, Mapping[str, int | str]] | None = None
+) -> dict:
+    """Frictionless Data Package descriptor for the CSV files of the release;
+    ``identities``: each table's :func:`file_identity` (the CSVs as written)."""
+    identities = identities or {}
     resources = []
     for name, frame in rel.tables.items():
         docs = rel.field_docs.get(name, {})
@@ -150,6 +164,7 @@ def datapackage(rel: ReleaseTables, rid: str) -> dict:
                 "format": "csv",
                 "mediatype": "text/csv",
                 "encoding": "utf-8",
+                **identities.get(name, {}),
                 "description": rel.table_docs.get(name, name),
                 "schema": {"fields": fields, "missingValues": [""]},
             }
@@ -176,8 +191,9 @@ def datapackage(rel: ReleaseTables, rid: str) -> dict:
 
 
 def _write_csv(safe: pd.DataFrame, path: Path) -> None:
-    """``safe``: a table already passed through :func:`neutralise`."""
-    safe.to_csv(path, index=False, lineterminator="\n")
+    """``safe``: a table already passed through :func:`neutralise`; the bytes of
+    ``to_csv(index=False, lineterminator="\\n")`` (see dividend.release.csv_text)."""
+    write_csv(safe, path)
 
 
 def _write_xlsx(rel: ReleaseTables, safe: dict[str, pd.DataFrame], path: Path) -> None:
@@ -333,14 +349,16 @@ def write_release(
                     _after_each_file(p)
 
             safe = {name: neutralise(frame) for name, frame in rel.tables.items()}
+            identities = {}
             for name, frame in safe.items():
                 _write_csv(frame, tmp / f"{name}.csv")
+                identities[name] = file_identity(tmp / f"{name}.csv")
                 done(tmp / f"{name}.csv")
             _write_xlsx(rel, safe, tmp / "migration_dividend.xlsx")
             done(tmp / "migration_dividend.xlsx")
             (tmp / "METHODOLOGY.md").write_text(rel.methodology, encoding="utf-8")
             done(tmp / "METHODOLOGY.md")
-            pkg = datapackage(rel, rid)
+            pkg = datapackage(rel, rid, identities)
             (tmp / "datapackage.json").write_text(
                 json.dumps(pkg, indent=2, default=str), encoding="utf-8"
             )
@@ -365,7 +383,7 @@ def write_release(
 def frame_bytes(frame: pd.DataFrame) -> bytes:
     """Canonical bytes of a table for the input hash (sorted rows, fixed float format)."""
     f = frame.sort_values(list(frame.columns[:4])).reset_index(drop=True)
-    return f.to_csv(index=False, float_format="%.12g").encode()
+    return "".join(csv_chunks(f, float_format="%.12g")).encode()  # = f.to_csv(...) on Linux
 
 
 __all__ = [
@@ -374,6 +392,7 @@ __all__ = [
     "ReleaseTables",
     "clean_stale",
     "datapackage",
+    "file_identity",
     "frame_bytes",
     "input_hash",
     "latest",

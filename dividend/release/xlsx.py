@@ -72,6 +72,9 @@ _SST_REL = (
 )
 
 
+# zlib's default: 5.2 MB for a whole release's workbook, against 7.0 MB at level 1, for
+# 0.5 s more CPU (level 9: about 4 % smaller again, at 6 times the time)
+ZIP_LEVEL = 6
 _SEP = "\ue000"  # a private-use character: joins distinct values so they are escaped in one pass
 # Cells carry no reference (``r`` is optional, ECMA-376 Part 1, 18.3.1.4): each takes the next
 # column, and a missing value is an empty ``<c/>``, so no cell is shifted.
@@ -199,12 +202,12 @@ def write_xlsx(sheets: dict[str, pd.DataFrame], path: Path) -> None:
     stamp = zip_entry_time()  # one time for every member; SOURCE_DATE_EPOCH makes it fixed
     strings = SharedStrings()
 
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as z:
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=ZIP_LEVEL) as z:
 
         def put(name: str, text: str) -> None:
             info = zipfile.ZipInfo(name, date_time=stamp)
             info.external_attr = 0o600 << 16  # what ZipFile.writestr gives a member named by a str
-            z.writestr(info, text, compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)
+            z.writestr(info, text, compress_type=zipfile.ZIP_DEFLATED, compresslevel=ZIP_LEVEL)
 
         put(
             "[Content_Types].xml",
