@@ -27,6 +27,9 @@ _QUOTE = r'[,"\n]'
 
 def _quoted(text: np.ndarray) -> np.ndarray:
     """Python csv's minimal quoting of distinct field texts."""
+    joined = "".join(text.tolist())
+    if not any(c in joined for c in ',"\n'):  # one scan for the whole column
+        return text
     s = pd.Series(text, dtype=object)
     need = s.str.contains(_QUOTE, regex=True).to_numpy(dtype=bool)
     if need.any():
@@ -66,7 +69,10 @@ def _fields(s: pd.Series, kind: str, float_format: str | None) -> np.ndarray:
         codes, uniques = pd.factorize(values)
         codes = np.where(s.isna().to_numpy(), -1, codes)
         text = np.asarray(uniques).astype(str)
-    table = np.concatenate([_quoted(np.asarray(text, dtype=object)), np.array([""], dtype=object)])
+    text = np.asarray(text, dtype=object)
+    if kind == "text":  # numbers and booleans never hold a comma, quote or line feed
+        text = _quoted(text)
+    table = np.concatenate([text, np.array([""], dtype=object)])
     return table[codes]  # code -1 (missing) picks the empty field at the end
 
 
