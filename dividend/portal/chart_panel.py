@@ -217,28 +217,24 @@ def unit_panels(
     span_of = span_of.reindex(units)
     ticks = _grid(domain)
     ranges = span_of.drop_duplicates()
-    opening = dict(
-        zip(
-            map(tuple, ranges.to_numpy().tolist()),
-            [
-                _frame(
-                    a,
-                    b,
-                    ticks,
-                    f"Migration dividend and pillars, {a}–{b}; the table below has every value",
-                )
-                for a, b in ranges.to_numpy().tolist()
-            ],
-            strict=True,
-        )
+    ranges = ranges.assign(
+        text=[
+            _frame(
+                a,
+                b,
+                ticks,
+                f"Migration dividend and pillars, {a}–{b}; the table below has every value",
+            )
+            for a, b in zip(ranges["min"], ranges["max"], strict=True)
+        ]
     )
+    heads = span_of.merge(ranges, on=["min", "max"], how="left")["text"].to_numpy(dtype=object)
     present = has.to_numpy(dtype=bool)
     pattern = (present * (1 << np.arange(len(cols)))).sum(axis=1)
     closing = {
         int(m): _closing([pillar_labels[c] for c, h in zip(cols, present[i], strict=True) if h])
         for m, i in zip(*np.unique(pattern, return_index=True), strict=True)
     }
-    heads = np.array([opening[t] for t in map(tuple, span_of.to_numpy().tolist())], dtype=object)
     tails = pd.Series(pattern).map(closing).to_numpy(dtype=object)
     out = heads + marks + "</svg>" + tails + rows + "</tbody></table></div></details>"
     return pd.Series(out, index=units, dtype=object)
