@@ -24,6 +24,7 @@ import yaml
 from dividend.portal.release_data import PortalError
 from dividend.portal.site import build_site
 from dividend.portal.text import MINUS
+from dividend.release.xlsx import sheet_names
 from sources.catalogue import catalogue
 from tests.portal_fixtures import portal_release  # noqa: F401  (session fixture)
 
@@ -188,6 +189,31 @@ def test_downloads_sit_inside_the_site_byte_identical(site, portal_release):  # 
     # the big tables go gzipped; the headline tables, the workbook and the package do not
     assert {"indicators_long.csv", "data_quality.csv"} <= gzipped
     assert not gzipped & {"country_index.csv", "migration_dividend.xlsx", "datapackage.json"}
+
+
+def test_downloads_page_says_what_the_workbook_holds(site, portal_release):  # noqa: F811
+    """The workbook is the headline workbook (issue 14): the page lists its sheets and marks
+    every table that is not one of them CSV only, read from the workbook itself."""
+    html = (site / "downloads.html").read_text(encoding="utf-8")
+    rows = {
+        m["file"]: m["row"]
+        for m in re.finditer(
+            r'<tr>(?P<row>(?:(?!</tr>).)*?href="downloads/(?P<file>[^"]+)".*?)</tr>', html
+        )
+    }
+    sheets = sheet_names(portal_release / "migration_dividend.xlsx")
+    assert (
+        "The headline workbook: a notes sheet, then " + ", ".join(sheets[1:])
+        in rows["migration_dividend.xlsx"]
+    )
+    pkg = json.loads((portal_release / "datapackage.json").read_text(encoding="utf-8"))
+    marked = set()
+    for res in pkg["resources"]:
+        row = next(r for f, r in rows.items() if f.removesuffix(".gz") == res["path"])
+        if "CSV only: not in the workbook." in row:
+            marked.add(res["path"][:-4])
+    assert marked == {r["path"][:-4] for r in pkg["resources"]} - set(sheets)
+    assert {"indicators_long", "data_quality"} <= marked
 
 
 def test_every_page_states_release_scenario_and_vintage(site, portal_release, country):  # noqa: F811

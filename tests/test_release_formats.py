@@ -4,7 +4,8 @@
   release id hashes them, readers diff them): checked against pandas itself on every table of
   a real release and on a table built to break quoting and number formatting.
 * The workbook's shared strings and reference-free cells must read back, in openpyxl, as the
-  same values of the same types as the tables.
+  same values of the same types as the tables; a real release's workbook keeps only the
+  headline tables (the detail tables are CSV only), each sheet cell for cell its CSV.
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ import pandas as pd
 import pytest
 
 import dividend.release.csv_text as csv_text
+from dividend.release.contents import CSV_ONLY
 from dividend.release.csv_text import csv_chunks
-from dividend.release.xlsx import write_xlsx
+from dividend.release.xlsx import sheet_names, write_xlsx
 from tests.portal_fixtures import portal_release  # noqa: F401  (session fixture)
 
 CSV_TRAPS = ["plain", 'say "hi"', "a,b", "line\nbreak", "cr\ronly", "", " lead", "=1+2", "é ü ✓"]
@@ -100,3 +102,32 @@ def test_workbook_reads_back_every_value_and_type(tmp_path):
         set(frame.columns) | {v for c in frame for v in frame[c] if isinstance(v, str)}
     )
     assert sst.count("a,b") == 1
+
+
+def _cell(v: object) -> object:
+    """A CSV field as pandas reads it, the way the workbook holds it (missing: None)."""
+    if isinstance(v, float) and math.isnan(v):
+        return None
+    return v.item() if isinstance(v, np.generic) else v
+
+
+def test_release_workbook_sheets_read_back_every_cell_of_their_csv(portal_release):  # noqa: F811
+    """The release workbook holds the headline tables only (issue 14: the detail tables are
+    CSV only, see dividend.release.contents.CSV_ONLY); every sheet it keeps must read back,
+    cell for cell, as the CSV of the same table."""
+    pkg = json.loads((portal_release / "datapackage.json").read_text(encoding="utf-8"))
+    tables = [r["path"][:-4] for r in pkg["resources"]]
+    book = portal_release / "migration_dividend.xlsx"
+    sheets = sheet_names(book)
+    assert sheets == ["notes", *(t for t in tables if t not in CSV_ONLY)]
+    assert {"indicators_long", "data_quality"} <= set(tables) - set(sheets)
+    wb = openpyxl.load_workbook(book, read_only=True)
+    for name in sheets[1:]:
+        want = pd.read_csv(portal_release / f"{name}.csv", keep_default_na=False, na_values=[""])
+        got = list(wb[name].iter_rows(values_only=True))
+        assert list(got[0]) == list(want.columns), name
+        assert len(got) == len(want) + 1, name
+        for r, row in enumerate(want.astype(object).itertuples(index=False), start=1):
+            # an empty text is "" in the workbook; a CSV writes it as it writes a missing value
+            cells = [None if v == "" else v for v in got[r]]
+            assert cells == [_cell(v) for v in row], (name, r)

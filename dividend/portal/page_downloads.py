@@ -10,9 +10,13 @@ from dividend.portal.release_data import DOWNLOADS, Release
 from dividend.portal.text import num_col
 
 
-def downloads_page(rel: Release, meta: SiteMeta, listing: pd.DataFrame) -> str:
+def downloads_page(
+    rel: Release, meta: SiteMeta, listing: pd.DataFrame, sheets: list[str] | None = None
+) -> str:
     """``listing``: the release files (``path``, ``bytes``, ``sha256``) with the name and size
-    they have under ``downloads/`` (:func:`dividend.portal.downloads.publish_downloads`)."""
+    they have under ``downloads/`` (:func:`dividend.portal.downloads.publish_downloads`).
+    ``sheets``: the workbook's sheet names (None: no workbook); a table that is not one of
+    them is marked CSV only."""
     f = listing
     descr: dict[str, str] = {}
     for r in (rel.datapackage or {}).get("resources", []):
@@ -34,7 +38,15 @@ def downloads_page(rel: Release, meta: SiteMeta, listing: pd.DataFrame) -> str:
             "sha": f["sha256"],
         }
     )
-    disp.loc[xlsx, "what"] = "The same tables as one Excel workbook, with a notes sheet"
+    csv_only = pd.Series(False, index=f.index)
+    if sheets is not None:
+        csv_only = f["path"].str.endswith(".csv") & ~f["path"].str[:-4].isin(sheets)
+        disp.loc[csv_only, "what"] = (
+            disp.loc[csv_only, "what"] + " CSV only: not in the workbook."
+        ).str.strip()
+        disp.loc[xlsx, "what"] = "The headline workbook: a notes sheet, then " + ", ".join(
+            s for s in sheets if s != "notes"
+        )
     tbl = table(
         disp,
         [
@@ -50,11 +62,27 @@ def downloads_page(rel: Release, meta: SiteMeta, listing: pd.DataFrame) -> str:
         "<code>downloads/</code> folder, so a copy of the site alone keeps them. The index "
         'outputs are CC BY 4.0 (<a href="licence.html">licence and citation</a>).</p>'
         f"<p>Tables over {GZIP_OVER // 1024} KiB are gzipped (<code>.csv.gz</code>): unpack "
-        "them with <code>gunzip -k FILE.csv.gz</code> (Linux, macOS) or 7-Zip (Windows). "
-        "The Excel workbook holds every table, uncompressed. The sha256 is always the "
+        "them with <code>gunzip -k FILE.csv.gz</code> (Linux, macOS) or 7-Zip (Windows)."
+        + workbook_text(sheets, list(f.loc[csv_only, "path"]))
+        + " The sha256 is always the "
         "uncompressed file's, the one <code>datapackage.json</code> states for each table: "
         "check it with <code>sha256sum FILE</code> (Linux), <code>shasum -a 256 FILE</code> "
         "(macOS) or <code>Get-FileHash FILE</code> (Windows). Text cells that a spreadsheet "
         "could run as a formula are prefixed with an apostrophe.</p>" + tbl
     )
     return page("Downloads", body, depth=0, current="downloads.html", meta=meta)
+
+
+def workbook_text(sheets: list[str] | None, csv_only: list[str]) -> str:
+    """What the Excel workbook holds, in a sentence (empty without a workbook)."""
+    if sheets is None:
+        return ""
+    if not csv_only:
+        return " The Excel workbook holds every table, uncompressed, with a notes sheet."
+    return (
+        " The Excel workbook holds the headline tables (the sheets listed below), "
+        "uncompressed, with a notes sheet. The detail tables marked <em>CSV only</em> ("
+        + ", ".join(f"<code>{p}</code>" for p in csv_only)
+        + ") are too large for a spreadsheet: they are in the CSV files only, described "
+        "column by column in <code>datapackage.json</code>."
+    )

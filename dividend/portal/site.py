@@ -48,6 +48,8 @@ from dividend.portal.release_data import (
 from dividend.portal.search import search_index_js
 from dividend.portal.verdicts import NODATA, with_verdicts
 from dividend.portal.weights_data import weights_data_js
+from dividend.release.writer import WORKBOOK
+from dividend.release.xlsx import sheet_names
 
 DATA_GAPS = INDICATORS_DIR / "DATA_GAPS.md"
 
@@ -69,6 +71,12 @@ def headline_only(rel: Release) -> None:
         t = getattr(rel, name)
         if t is not None and "reference_year" in t.columns:
             setattr(rel, name, t.merge(keys, on=["framework", "geo", "reference_year"]))
+
+
+def _sheets(release_dir: Path) -> list[str] | None:
+    """The release workbook's sheet names (None: the release has no workbook)."""
+    book = release_dir / WORKBOOK
+    return sheet_names(book) if book.is_file() else None
 
 
 def movers(rel: Release) -> str:
@@ -128,7 +136,7 @@ def build_site(
     with ThreadPoolExecutor(max_workers=2) as pool:  # big CSVs gzip while the pages render
         listing = publish_downloads(release_dir, rel.files, tmp / DOWNLOADS, pool)
         pages = _pages(rel, meta, description, domain, definition, world_map, others)
-        pages["downloads.html"] = downloads_page(rel, meta, listing())
+        pages["downloads.html"] = downloads_page(rel, meta, listing(), _sheets(release_dir))
     (tmp / DOWNLOADS / LICENCE).write_text(licence_text(meta), encoding="utf-8")
     (tmp / "static").mkdir()
     for name, data in _static_files():

@@ -20,7 +20,9 @@ traceable:
   descriptions, licences, sources) and ``METHODOLOGY.md``.
 
 Extra tables (e.g. the sensitivity analysis's outputs) join through ``extra_tables``: each
-becomes ``<name>.csv``, a workbook sheet and a data-package resource.
+becomes ``<name>.csv``, a workbook sheet and a data-package resource. Tables named in
+``ReleaseTables.csv_only`` (the long detail tables) are CSV and data-package resource only:
+the workbook is the headline workbook a ministry opens, and its notes sheet lists them.
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ from dividend.release.xlsx import column_kind, write_xlsx
 
 DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 LATEST = "latest"
+WORKBOOK = "migration_dividend.xlsx"
 POINTER = "LATEST"
 DEFAULT_SCENARIO = "faal_five_pillars"  # the scenario `latest` follows
 WRITE_LOCK = ".write.lock"
@@ -103,6 +106,34 @@ class ReleaseTables:
     # the sensitivity configuration the intervals were computed with; None = no intervals
     sensitivity: dict | None = None
     field_units: dict[str, dict[str, str]] = field(default_factory=dict)
+    # tables left out of the workbook (CSV and data-package resource only): the detail tables
+    # that would make it too big to open (data-quality log, every value, Monte Carlo runs)
+    csv_only: frozenset[str] = frozenset()
+
+    def sheets(self) -> list[str]:
+        """The tables that are workbook sheets, in release order (after the notes sheet)."""
+        return [n for n in self.tables if n not in self.csv_only]
+
+
+CSV_ONLY_WHERE = (
+    "too large for a spreadsheet, so published as CSV only: in the same folder as this "
+    "workbook (the release folder) and on the portal's Downloads page (site/downloads/, "
+    "files over 256 KiB gzipped as .csv.gz); datapackage.json describes every column"
+)
+
+
+def workbook_notes(rel: ReleaseTables) -> list[tuple[str, str]]:
+    """The notes sheet: the release's notes, then which tables are not in the workbook and
+    where they are, one row per table with what it holds."""
+    left_out = [n for n in rel.tables if n in rel.csv_only]
+    if not left_out:
+        return list(rel.notes)
+    return [
+        *rel.notes,
+        ("workbook sheets", ", ".join(rel.sheets())),
+        ("CSV-only tables", f"{', '.join(f'{n}.csv' for n in left_out)}: {CSV_ONLY_WHERE}"),
+        *[(f"{n}.csv (CSV only)", rel.table_docs.get(n, n)) for n in left_out],
+    ]
 
 
 def input_hash(parts: Mapping[str, bytes]) -> str:
@@ -197,9 +228,10 @@ def _write_csv(safe: pd.DataFrame, path: Path) -> None:
 
 
 def _write_xlsx(rel: ReleaseTables, safe: dict[str, pd.DataFrame], path: Path) -> None:
-    """One workbook, a notes sheet first; ``safe`` holds the neutralised tables (see dividend.release.xlsx)."""
-    notes = neutralise(pd.DataFrame(rel.notes, columns=["item", "value"]))
-    write_xlsx({"notes": notes, **safe}, path)
+    """One workbook, a notes sheet first, then every table not ``csv_only``; ``safe`` holds
+    the neutralised tables (see dividend.release.xlsx)."""
+    notes = neutralise(pd.DataFrame(workbook_notes(rel), columns=["item", "value"]))
+    write_xlsx({"notes": notes, **{n: safe[n] for n in rel.sheets()}}, path)
 
 
 def _switch_link(exports: Path, link: str, target: str) -> None:
@@ -354,8 +386,8 @@ def write_release(
                 _write_csv(frame, tmp / f"{name}.csv")
                 identities[name] = file_identity(tmp / f"{name}.csv")
                 done(tmp / f"{name}.csv")
-            _write_xlsx(rel, safe, tmp / "migration_dividend.xlsx")
-            done(tmp / "migration_dividend.xlsx")
+            _write_xlsx(rel, safe, tmp / WORKBOOK)
+            done(tmp / WORKBOOK)
             (tmp / "METHODOLOGY.md").write_text(rel.methodology, encoding="utf-8")
             done(tmp / "METHODOLOGY.md")
             pkg = datapackage(rel, rid, identities)
@@ -388,6 +420,7 @@ def frame_bytes(frame: pd.DataFrame) -> bytes:
 
 __all__ = [
     "DEFAULT_SCENARIO",
+    "WORKBOOK",
     "ReleaseError",
     "ReleaseTables",
     "clean_stale",
@@ -400,6 +433,7 @@ __all__ = [
     "np",
     "release_id",
     "release_links",
+    "workbook_notes",
     "write_lock",
     "write_release",
 ]

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import zipfile
 from pathlib import Path
+from xml.etree import ElementTree
 from xml.parsers import expat
 
 import numpy as np
@@ -269,3 +270,12 @@ def require_well_formed(path: Path, skip: tuple[str, ...] = ()) -> None:
                     f"{path.name}: part {name} is not well-formed XML "
                     f"(line {exc.lineno}, column {exc.offset}: {expat.ErrorString(exc.code)})"
                 ) from None
+
+
+def sheet_names(path: Path) -> list[str]:
+    """The sheet names of a workbook, in order (from its ``xl/workbook.xml``): what a
+    reader finds in it, whatever wrote it."""
+    ns = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+    with zipfile.ZipFile(path) as z:
+        root = ElementTree.fromstring(z.read("xl/workbook.xml"))
+    return [s.get("name", "") for s in root.iter(f"{ns}sheet")]
