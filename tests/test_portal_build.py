@@ -12,6 +12,7 @@ import json
 import re
 import shutil
 from html import escape as html_escape
+from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -293,13 +294,27 @@ def test_indicator_value_year_source_and_treatment_on_profile(site, portal_relea
     page = _page(site, "country/DEU.html")
     text = page.all_text
     hrefs = {h for h, _ in page.links}
+    # each source is one click away: its row in the methodology's source list (issue 14:
+    # publisher, licence, vintage and landing page are no longer repeated on every profile)
+    rows = {
+        m["id"]: unescape(m["row"])
+        for m in re.finditer(
+            r'<tr id="(?P<id>[^"]+)"(?P<row>.*?)</tr>',
+            (site / "methodology.html").read_text(encoding="utf-8"),
+        )
+    }
     for r in deu.itertuples():  # a dozen indicators
         # the site prints a typographic minus (v2 has negative gaps and net transfers)
         assert f"{r.value:.2f}".replace("-", MINUS) + f" {r.unit}" in text
         assert r.treatment in text
         assert str(r.year) in text
+        for file in str(r.source_file).split(";") if isinstance(r.source_file, str) else []:
+            assert file in text  # the file this value was read from
         for src in r.sources.split(","):
-            assert cat[src]["landing_url"] in hrefs
+            assert f"../methodology.html#src-{src}" in hrefs
+            row = rows[f"src-{src}"]
+            assert f'href="{cat[src]["landing_url"]}"' in row and str(cat[src]["vintage"]) in row
+            assert cat[src]["licence"] in row
 
 
 def test_cities_without_city_data_say_so_and_show_national_values(site, city, country):

@@ -20,6 +20,7 @@ from dividend.portal.page_parts import (
     interval_text,
     pillar_long,
     row_cells,
+    source_href,
     unit_href,
 )
 from dividend.portal.release_data import DATA_DIR, Release, sources_table
@@ -29,29 +30,25 @@ from dividend.portal.verdicts import NODATA, verdict_html
 
 
 def _source_links(long: pd.DataFrame, rel: Release, depth: int) -> pd.Series:
-    """Per long row, links to each source's publisher landing page."""
+    """Per long row, a link per source to its entry in the methodology page's source list
+    (publisher, title, licence, vintage, landing page): that text is the same on every
+    profile, so each profile names the dataset only (issue 14's site size)."""
     ids = long["sources"].fillna("").astype(str).str.split(",").explode().str.strip()
     ids = ids[ids != ""]
-    cat_df = sources_table(rel.sources)
-    known = ids.isin(cat_df.index)
-    meta = cat_df.reindex(ids.to_numpy())
-    meta.index = ids.index
+    known = ids.isin(sources_table(rel.sources).index)
     link = cat(
-        [
-            '<a href="',
-            esc_col(meta["landing_url"]),
-            '">',
-            esc_col(meta["publisher"]),
-            '</a> <span class="note">(',
-            esc_col(ids),
-            ", ",
-            esc_col(meta["vintage"]),
-            ")</span>",
-        ],
-        ids.index,
+        ['<a href="', "../" * depth, source_href(ids), '">', esc_col(ids), "</a>"], ids.index
     ).where(known, esc_col(ids) + ' <span class="note">(not in catalogue)</span>')
     joined = join_by(link, link.index, "<br>", sort=True)
     return joined.reindex(long.index).fillna(DASH)
+
+
+def _distinct_files(files: pd.Series) -> pd.Series:
+    """A row's source files, each once, in their order (``a.csv;a.csv`` is one file)."""
+    each = files.fillna("").astype(str).str.split(";").explode()
+    each = each[each != ""]
+    each = each[~pd.DataFrame({"row": each.index, "file": each.to_numpy()}).duplicated().to_numpy()]
+    return join_by(each, each.index, ", ").reindex(files.index).fillna("")
 
 
 def _indicator_tables(
@@ -75,7 +72,7 @@ def _indicator_tables(
     m = m.sort_values(["geo", "order"], kind="stable").reset_index(drop=True)
     has = m["value"].notna()
     value = (num_col(m["value"], 2) + " " + esc_col(m["unit"])).where(has, "not available")
-    files = esc_col(m["source_file"].fillna("").str.replace(";", ", "))
+    files = esc_col(_distinct_files(m["source_file"]))
     src = (
         _source_links(m, rel, 1)
         + pd.Series(np.where(files != "", '<br><span class="note">file: ', ""), index=m.index)
@@ -110,7 +107,8 @@ def _indicator_tables(
     return (
         '<div class="table-wrap cards" tabindex="0" role="region" aria-label="Indicators">'
         '<table class="sortable t-ind"><caption>Every indicator of the '
-        "framework: value, year, source and treatment</caption><thead><tr>"
+        "framework: value, year, source and treatment (each source links to its publisher, "
+        "licence and vintage in the methodology's source list)</caption><thead><tr>"
         + head
         + "</tr></thead><tbody>"
         + body
