@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from dividend.portal.downloads import GZIP_OVER
+from dividend.portal.downloads import GZIP_OVER, csv_only_files
 from dividend.portal.layout import Col, SiteMeta, link_col, page, table
 from dividend.portal.release_data import DOWNLOADS, Release
 from dividend.portal.text import num_col
@@ -38,9 +38,8 @@ def downloads_page(
             "sha": f["sha256"],
         }
     )
-    csv_only = pd.Series(False, index=f.index)
+    csv_only = f["path"].isin(csv_only_files(f["path"], sheets))
     if sheets is not None:
-        csv_only = f["path"].str.endswith(".csv") & ~f["path"].str[:-4].isin(sheets)
         disp.loc[csv_only, "what"] = (
             disp.loc[csv_only, "what"] + " CSV only: not in the workbook."
         ).str.strip()
@@ -61,7 +60,8 @@ def downloads_page(
         "<h1>Downloads</h1><p>Every file of this release, under the site's own "
         "<code>downloads/</code> folder, so a copy of the site alone keeps them. The index "
         'outputs are CC BY 4.0 (<a href="licence.html">licence and citation</a>).</p>'
-        f"<p>Tables over {GZIP_OVER // 1024} KiB are gzipped (<code>.csv.gz</code>): unpack "
+        f"<p>Tables over {GZIP_OVER // 1024} KiB and the CSV-only tables are gzipped "
+        "(<code>.csv.gz</code>): unpack "
         "them with <code>gunzip -k FILE.csv.gz</code> (Linux, macOS) or 7-Zip (Windows)."
         + workbook_text(sheets, list(f.loc[csv_only, "path"]))
         + " The sha256 is always the "

@@ -20,7 +20,7 @@ import pandas as pd
 from dividend.index.definition import INDICATORS_DIR, IndexDefinition, load_definition
 from dividend.portal.chart_map import WorldMap
 from dividend.portal.chart_ranking import movers_html
-from dividend.portal.downloads import publish_downloads
+from dividend.portal.downloads import csv_only_files, publish_downloads
 from dividend.portal.layout import SiteMeta
 from dividend.portal.page_compare import compare_page
 from dividend.portal.page_licence import licence_text
@@ -133,10 +133,12 @@ def build_site(
     if tmp.exists():
         shutil.rmtree(tmp)
     (tmp / DOWNLOADS).mkdir(parents=True)
+    sheets = _sheets(release_dir)
+    csv_only = csv_only_files(rel.files["path"], sheets)
     with ThreadPoolExecutor(max_workers=2) as pool:  # big CSVs gzip while the pages render
-        listing = publish_downloads(release_dir, rel.files, tmp / DOWNLOADS, pool)
+        listing = publish_downloads(release_dir, rel.files, tmp / DOWNLOADS, pool, csv_only)
         pages = _pages(rel, meta, description, domain, definition, world_map, others)
-        pages["downloads.html"] = downloads_page(rel, meta, listing(), _sheets(release_dir))
+        pages["downloads.html"] = downloads_page(rel, meta, listing(), sheets)
     (tmp / DOWNLOADS / LICENCE).write_text(licence_text(meta), encoding="utf-8")
     (tmp / "static").mkdir()
     for name, data in _static_files():

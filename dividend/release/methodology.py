@@ -43,8 +43,7 @@ def files_text(
         lines += [
             "",
             "These detail tables are too large for a spreadsheet and are published as CSV only "
-            "(in the release folder, and on the portal's Downloads page, gzipped when over "
-            "256 KiB):",
+            "(in the release folder, and gzipped on the portal's Downloads page):",
             "",
             *[f"- `{n}.csv`: {table_docs.get(n, n)}" for n in left_out],
         ]

@@ -118,7 +118,7 @@ class ReleaseTables:
 CSV_ONLY_WHERE = (
     "too large for a spreadsheet, so published as CSV only: in the same folder as this "
     "workbook (the release folder) and on the portal's Downloads page (site/downloads/, "
-    "files over 256 KiB gzipped as .csv.gz); datapackage.json describes every column"
+    "gzipped as .csv.gz); datapackage.json describes every column"
 )
 
 
