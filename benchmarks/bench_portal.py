@@ -82,7 +82,7 @@ def _slider(site: Path) -> list[float]:
         )
         n = pg.locator("#w-ranking li:not([hidden])").count()
         b.close()
-    assert n > 150, n
+    assert n > 50, n  # index v2: the countries with a verdict in the headline year (83)
     return times
 
 

@@ -39,6 +39,7 @@ CONTENT_TYPES = {
     ".png": "image/png",
     ".ico": "image/x-icon",
     ".parquet": "application/vnd.apache.parquet",
+    ".gz": "application/gzip",  # site/downloads/*.csv.gz: saved as they are, never unpacked
 }
 DEFAULT_CONTENT_TYPE = "application/octet-stream"
 IDLE_TIMEOUT_S = 20  # seconds a connection may stay silent (request line, headers, keep-alive)

@@ -26,6 +26,7 @@ from frictionless import validate
 
 from dividend.cli import main as cli_main
 from dividend.index.definition import WEIGHTS_DIR, load_frameworks
+from dividend.release.contents import CSV_ONLY
 from dividend.release.writer import latest
 from pipelines.materialise import materialise, materialise_scenario
 from pipelines.partitions import year_range_tags
@@ -484,17 +485,30 @@ def test_coverage_counts_observed_indicators(built):
     )
 
 
-def test_xlsx_has_the_tables_and_a_notes_sheet(built):
-    wb = openpyxl.load_workbook(_release_dir(built) / "migration_dividend.xlsx", read_only=True)
+def test_xlsx_is_the_headline_workbook_and_names_the_csv_only_tables(built):
+    """Issue 14: the workbook is the one a ministry opens (notes, index and panel tables,
+    weights, contributions, the small summaries); the detail tables (data-quality log, every
+    indicator value, Monte Carlo runs) made it 5.2 MB and are CSV only. So not every table is
+    a sheet any more: the notes sheet must say which are not, and the CSVs must be there."""
+    d = _release_dir(built)
+    wb = openpyxl.load_workbook(d / "migration_dividend.xlsx", read_only=True)
     assert wb.sheetnames[0] == "notes"
     assert {
         "country_index",
         "city_index",
-        "indicators_long",
+        "country_index_panel",
         "weights",
-        "data_quality",
         "coherence",
+        "contributions",
     } <= set(wb.sheetnames)
+    tables = {r["path"][:-4] for r in json.loads((d / "datapackage.json").read_text())["resources"]}
+    left_out = tables - set(wb.sheetnames)
+    assert left_out == CSV_ONLY & tables and {"indicators_long", "data_quality"} <= left_out
+    notes = dict(wb["notes"].iter_rows(min_row=2, values_only=True))
+    for name in left_out:
+        assert (d / f"{name}.csv").is_file() and f"{name}.csv" in notes["CSV-only tables"]
+        assert notes[f"{name}.csv (CSV only)"]  # what it holds
+    assert "same folder as this workbook" in notes["CSV-only tables"]
 
 
 def test_one_build_reads_each_yaml_once_and_builds_each_tree_once_per_scenario(

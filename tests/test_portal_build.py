@@ -6,10 +6,13 @@ itself, and compared with what the pages say.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
+import json
 import re
 import shutil
 from html import escape as html_escape
+from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -22,6 +25,7 @@ import yaml
 from dividend.portal.release_data import PortalError
 from dividend.portal.site import build_site
 from dividend.portal.text import MINUS
+from dividend.release.xlsx import sheet_names
 from sources.catalogue import catalogue
 from tests.portal_fixtures import portal_release  # noqa: F401  (session fixture)
 
@@ -152,6 +156,9 @@ def test_charts_keep_links_outside_graphics(site):
 
 
 def test_downloads_sit_inside_the_site_byte_identical(site, portal_release):  # noqa: F811
+    """Every release file is in site/downloads/: as it is, or (a CSV over 256 KiB) gzipped,
+    unpacking to the same bytes; the page gives the sha256 of the release file, the one
+    datapackage.json states, and both sizes of a gzipped one."""
     page = _page(site, "downloads.html")
     text = page.all_text
     files = [
@@ -162,13 +169,52 @@ def test_downloads_sit_inside_the_site_byte_identical(site, portal_release):  # 
     assert {"country_index.csv", "city_index.csv", "indicators_long.csv", "datapackage.json"} <= {
         p.name for p in files
     }
+    pkg = json.loads((portal_release / "datapackage.json").read_text(encoding="utf-8"))
+    stated = {r["path"]: r["hash"].removeprefix("sha256:") for r in pkg["resources"]}
     hrefs = {h for h, _ in page.links}
+    gzipped = set()
     for p in files:
         rel = p.relative_to(portal_release).as_posix()
-        assert "downloads/" + rel in hrefs  # inside site/: publishing site/ alone keeps it
-        assert (site / "downloads" / rel).read_bytes() == p.read_bytes()
-        assert hashlib.sha256(p.read_bytes()).hexdigest() in text
+        digest = hashlib.sha256(p.read_bytes()).hexdigest()
+        assert digest in text and stated.get(rel, digest) == digest
         assert f"{p.stat().st_size / 1024:.1f} KiB" in text
+        plain = site / "downloads" / rel
+        if plain.is_file():  # inside site/: publishing site/ alone keeps it
+            assert "downloads/" + rel in hrefs and plain.read_bytes() == p.read_bytes()
+            continue
+        packed = site / "downloads" / f"{rel}.gz"
+        assert "downloads/" + rel + ".gz" in hrefs, rel
+        assert gzip.decompress(packed.read_bytes()) == p.read_bytes()
+        assert f"{packed.stat().st_size / 1024:.1f} KiB gzipped" in text
+        gzipped.add(rel)
+    # the big tables go gzipped; the headline tables, the workbook and the package do not
+    assert {"indicators_long.csv", "data_quality.csv"} <= gzipped
+    assert not gzipped & {"country_index.csv", "migration_dividend.xlsx", "datapackage.json"}
+
+
+def test_downloads_page_says_what_the_workbook_holds(site, portal_release):  # noqa: F811
+    """The workbook is the headline workbook (issue 14): the page lists its sheets and marks
+    every table that is not one of them CSV only, read from the workbook itself."""
+    html = (site / "downloads.html").read_text(encoding="utf-8")
+    rows = {
+        m["file"]: m["row"]
+        for m in re.finditer(
+            r'<tr>(?P<row>(?:(?!</tr>).)*?href="downloads/(?P<file>[^"]+)".*?)</tr>', html
+        )
+    }
+    sheets = sheet_names(portal_release / "migration_dividend.xlsx")
+    assert (
+        "The headline workbook: a notes sheet, then " + ", ".join(sheets[1:])
+        in rows["migration_dividend.xlsx"]
+    )
+    pkg = json.loads((portal_release / "datapackage.json").read_text(encoding="utf-8"))
+    marked = set()
+    for res in pkg["resources"]:
+        row = next(r for f, r in rows.items() if f.removesuffix(".gz") == res["path"])
+        if "CSV only: not in the workbook." in row:
+            marked.add(res["path"][:-4])
+    assert marked == {r["path"][:-4] for r in pkg["resources"]} - set(sheets)
+    assert {"indicators_long", "data_quality"} <= marked
 
 
 def test_every_page_states_release_scenario_and_vintage(site, portal_release, country):  # noqa: F811
@@ -218,9 +264,15 @@ def test_profile_shows_how_its_number_was_computed(site, portal_release, country
         assert f"± {r.goalpost:.2f}" in text
     for r in pil.itertuples():
         assert f"{r.contribution:+.2f}".replace("-", "−") in text
-    csv = pd.read_csv(site / "data" / "country" / "DEU.csv")
-    assert len(csv) == len(deu)
-    assert np.allclose(csv["contribution"], deu["contribution"], atol=1e-12)
+    # the full-precision rows are the unit's rows of the one contributions download (issue
+    # 14: no per-profile copy); the page names the file, the unit and the year to filter on
+    page = _page(site, "country/DEU.html")
+    href = next(h for h, t in page.links if t == "contributions.csv.gz")
+    published = pd.read_csv(site / "country" / href)
+    assert published.equals(contrib)
+    year = country.set_index("geo").loc["DEU", "reference_year"]
+    assert f"framework country and geo DEU and reference_year {year}" in page.all_text
+    assert not (site / "data").exists()
 
 
 def test_insufficient_data_units_show_only_why(site, portal_release, country):  # noqa: F811
@@ -248,13 +300,27 @@ def test_indicator_value_year_source_and_treatment_on_profile(site, portal_relea
     page = _page(site, "country/DEU.html")
     text = page.all_text
     hrefs = {h for h, _ in page.links}
+    # each source is one click away: its row in the methodology's source list (issue 14:
+    # publisher, licence, vintage and landing page are no longer repeated on every profile)
+    rows = {
+        m["id"]: unescape(m["row"])
+        for m in re.finditer(
+            r'<tr id="(?P<id>[^"]+)"(?P<row>.*?)</tr>',
+            (site / "methodology.html").read_text(encoding="utf-8"),
+        )
+    }
     for r in deu.itertuples():  # a dozen indicators
         # the site prints a typographic minus (v2 has negative gaps and net transfers)
         assert f"{r.value:.2f}".replace("-", MINUS) + f" {r.unit}" in text
         assert r.treatment in text
         assert str(r.year) in text
+        for file in str(r.source_file).split(";") if isinstance(r.source_file, str) else []:
+            assert file in text  # the file this value was read from
         for src in r.sources.split(","):
-            assert cat[src]["landing_url"] in hrefs
+            assert f"../methodology.html#src-{src}" in hrefs
+            row = rows[f"src-{src}"]
+            assert f'href="{cat[src]["landing_url"]}"' in row and str(cat[src]["vintage"]) in row
+            assert cat[src]["licence"] in row
 
 
 def test_cities_without_city_data_say_so_and_show_national_values(site, city, country):

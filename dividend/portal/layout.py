@@ -83,8 +83,10 @@ def table(
     sortable: bool = True,
     row_class: pd.Series | None = None,
     row_header: str | None = None,
+    row_id: pd.Series | None = None,
 ) -> str:
-    """An HTML table built column-wise; ``frame`` holds display strings (or HTML for kind=html)."""
+    """An HTML table built column-wise; ``frame`` holds display strings (or HTML for kind=html);
+    ``row_id``: each row's ``id`` (escaped), so other pages can link to a row."""
     idx = frame.index
     cells = []
     for c in cols:
@@ -97,7 +99,8 @@ def table(
         lab = f' data-label="{esc(c.header)}"'
         cells.append(cat([f"<{tag}{cls}{scope}{lab}", dv, ">", content, f"</{tag}>"], idx))
     klass = cat([' class="', row_class, '"'], idx) if row_class is not None else ""
-    rows = cat(["<tr", klass, ">", *cells, "</tr>"], idx)
+    rid = cat([' id="', row_id, '"'], idx) if row_id is not None else ""
+    rows = cat(["<tr", rid, klass, ">", *cells, "</tr>"], idx)
     head = "".join(
         f'<th scope="col"{NUM if c.kind == "num" else ""}>{esc(c.header)}</th>' for c in cols
     )

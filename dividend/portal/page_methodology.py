@@ -15,6 +15,7 @@ from dividend.portal.page_parts import (
     column_of,
     interval_text,
     scenario_label,
+    source_anchor,
 )
 from dividend.portal.release_data import Release, sources_table
 from dividend.portal.text import esc, num_col, pct_col
@@ -90,7 +91,8 @@ def methodology_page(
     disp = ds.assign(title=link_col(ds["landing_url"], ds["title"]))
     parts.append(
         '<h2 id="sources">Sources</h2><p>Every dataset the index reads, as vendored in the '
-        "repository with its sha256. Titles link to the publisher's page.</p>"
+        "repository with its sha256. Titles link to the publisher's page; each profile's "
+        "indicator table links its sources to their row here.</p>"
         + table(
             disp,
             [
@@ -103,6 +105,7 @@ def methodology_page(
                 Col("id", "Id"),
             ],
             caption="Source datasets",
+            row_id=source_anchor(ds["id"]),
         )
     )
     if rel.sobol is not None:

@@ -47,6 +47,19 @@ def unit_href(frame: pd.DataFrame, depth: int = 0) -> pd.Series:
     return ("../" * depth) + pd.Series(kind, index=frame.index) + slug_col(frame["geo"]) + ".html"
 
 
+SOURCE_LIST = "methodology.html"  # the page whose source list has one row per dataset
+
+
+def source_href(ids: pd.Series) -> pd.Series:
+    """Per catalogue dataset id, the link to its row in the source list (from the site root)."""
+    return SOURCE_LIST + "#" + source_anchor(ids)
+
+
+def source_anchor(ids: pd.Series) -> pd.Series:
+    """The ``id`` of a dataset's row in the source list."""
+    return "src-" + esc_col(ids.astype(str))
+
+
 def column_of(frame: pd.DataFrame, *names: str) -> pd.Series:
     """The first of ``names`` present in ``frame`` (column renames across versions), else NaN."""
     for n in names:

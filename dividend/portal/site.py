@@ -9,9 +9,9 @@ and works opened from disk or served by ``dividend serve``.
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from importlib import resources
 from pathlib import Path
 
@@ -20,6 +20,8 @@ import pandas as pd
 from dividend.index.definition import INDICATORS_DIR, IndexDefinition, load_definition
 from dividend.portal.chart_map import WorldMap
 from dividend.portal.chart_ranking import movers_html
+from dividend.portal.downloads import csv_only_files, publish_downloads
+from dividend.portal.layout import SiteMeta
 from dividend.portal.page_compare import compare_page
 from dividend.portal.page_licence import licence_text
 from dividend.portal.page_map import map_page
@@ -46,6 +48,8 @@ from dividend.portal.release_data import (
 from dividend.portal.search import search_index_js
 from dividend.portal.verdicts import NODATA, with_verdicts
 from dividend.portal.weights_data import weights_data_js
+from dividend.release.writer import WORKBOOK
+from dividend.release.xlsx import sheet_names
 
 DATA_GAPS = INDICATORS_DIR / "DATA_GAPS.md"
 
@@ -53,20 +57,6 @@ DATA_GAPS = INDICATORS_DIR / "DATA_GAPS.md"
 def _static_files() -> list[tuple[str, bytes]]:
     base = resources.files("dividend.portal") / "static"
     return [(p.name, p.read_bytes()) for p in base.iterdir() if p.is_file()]
-
-
-def _copy_downloads(release_dir: Path, files: list[str], tmp: Path, extra: dict[str, str]) -> None:
-    """Every release file into ``site/downloads/`` (hard links where the file system allows),
-    so publishing ``site/`` alone keeps every download working."""
-    for rel_path in files:
-        src, dst = release_dir / rel_path, tmp / DOWNLOADS / rel_path
-        dst.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            os.link(src, dst)
-        except OSError:
-            shutil.copyfile(src, dst)
-    for name, text in extra.items():
-        (tmp / DOWNLOADS / name).write_text(text, encoding="utf-8")
 
 
 def headline_only(rel: Release) -> None:
@@ -81,6 +71,12 @@ def headline_only(rel: Release) -> None:
         t = getattr(rel, name)
         if t is not None and "reference_year" in t.columns:
             setattr(rel, name, t.merge(keys, on=["framework", "geo", "reference_year"]))
+
+
+def _sheets(release_dir: Path) -> list[str] | None:
+    """The release workbook's sheet names (None: the release has no workbook)."""
+    book = release_dir / WORKBOOK
+    return sheet_names(book) if book.is_file() else None
 
 
 def movers(rel: Release) -> str:
@@ -124,7 +120,6 @@ def build_site(
     if release_id:
         rel.root = rel.root.with_name(release_id)
     definition = definition or load_definition()
-    frameworks = definition.frameworks
     headline_only(rel)
     rel.country = with_verdicts(with_sensitivity(rel.country, rel.sensitivity))
     rel.city = with_verdicts(with_sensitivity(rel.city, rel.sensitivity))
@@ -133,7 +128,47 @@ def build_site(
     own = definition.scenarios.get(rel.scenario)
     description = own.description if own is not None else ""
     others = frozenset({"weights.html", "map.html"})
-    pages = {
+    site = release_dir / SITE_DIR
+    tmp = release_dir / f".{SITE_DIR}.tmp"
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    (tmp / DOWNLOADS).mkdir(parents=True)
+    sheets = _sheets(release_dir)
+    csv_only = csv_only_files(rel.files["path"], sheets)
+    with ThreadPoolExecutor(max_workers=2) as pool:  # big CSVs gzip while the pages render
+        listing = publish_downloads(release_dir, rel.files, tmp / DOWNLOADS, pool, csv_only)
+        pages = _pages(rel, meta, description, domain, definition, world_map, others)
+        pages["downloads.html"] = downloads_page(rel, meta, listing(), sheets)
+    (tmp / DOWNLOADS / LICENCE).write_text(licence_text(meta), encoding="utf-8")
+    (tmp / "static").mkdir()
+    for name, data in _static_files():
+        (tmp / "static" / name).write_bytes(data)
+    (tmp / "static" / "units.js").write_text(search_index_js(rel), encoding="utf-8")
+    (tmp / "static" / "weights-data.js").write_text(
+        weights_data_js(rel, definition), encoding="utf-8"
+    )
+    for rel_path, html in pages.items():
+        out = tmp / rel_path
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(html, encoding="utf-8")
+    if site.exists():
+        shutil.rmtree(site)
+    tmp.rename(site)
+    return site
+
+
+def _pages(
+    rel: Release,
+    meta: SiteMeta,
+    description: str,
+    domain: tuple[float, float],
+    definition: IndexDefinition,
+    world_map: WorldMap | None,
+    others: frozenset[str],
+) -> dict[str, str]:
+    """Every page but the downloads page, by path under ``site/``."""
+    frameworks = definition.frameworks
+    return {
         "index.html": home(rel, meta, description, domain, movers(rel), pages=others),
         "countries.html": countries_page(rel, meta),
         "cities.html": cities_page(rel, meta, domain),
@@ -143,30 +178,9 @@ def build_site(
             DATA_GAPS.read_text(encoding="utf-8") if DATA_GAPS.is_file() else None,
             frameworks,
         ),
-        "downloads.html": downloads_page(rel, meta),
         "licence.html": licence_page(rel, meta),
         "compare.html": compare_page(meta),
         "weights.html": weights_page(meta, definition),
         "map.html": map_page(rel, meta, world_map),
         **profiles(rel, frameworks, meta, pillar_domain(rel), domain),
     }
-    site = release_dir / SITE_DIR
-    tmp = release_dir / f".{SITE_DIR}.tmp"
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    (tmp / "static").mkdir(parents=True)
-    for name, data in _static_files():
-        (tmp / "static" / name).write_bytes(data)
-    (tmp / "static" / "units.js").write_text(search_index_js(rel), encoding="utf-8")
-    (tmp / "static" / "weights-data.js").write_text(
-        weights_data_js(rel, definition), encoding="utf-8"
-    )
-    _copy_downloads(release_dir, rel.files["path"].tolist(), tmp, {LICENCE: licence_text(meta)})
-    for rel_path, html in pages.items():
-        out = tmp / rel_path
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(html, encoding="utf-8")
-    if site.exists():
-        shutil.rmtree(site)
-    tmp.rename(site)
-    return site

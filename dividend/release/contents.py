@@ -22,9 +22,30 @@ from dividend.index.validation import external_validation, validation_markdown
 from dividend.index.verdict import assign_verdicts, headline, headline_rows
 from dividend.release.field_checks import failures
 from dividend.release.fields import TABLE_DOCS, field_docs, field_units
-from dividend.release.methodology import methodology, override_text, sensitivity_text
+from dividend.release.methodology import (
+    files_text,
+    methodology,
+    override_text,
+    sensitivity_text,
+)
 from dividend.release.timestamps import release_created
 from dividend.release.writer import ReleaseError, ReleaseTables, frame_bytes, input_hash
+
+# The detail tables a ministry does not read in a spreadsheet, and which made the workbook
+# 5.2 MB (the data-quality log alone 2.1 MB compressed, 137,187 rows): CSV only. The workbook
+# keeps the headline and panel tables, the weights, the contributions (how each dividend was
+# computed) and the small summaries (coherence, Sobol indices per input, leave-one-out).
+CSV_ONLY = frozenset(
+    {
+        "data_quality",  # every staging rule decision
+        "indicators_long",  # every value with its source, year, file and treatment
+        "sensitivity_runs",  # one row per Monte Carlo run
+        "sensitivity_units",  # per-unit intervals (the index tables carry P(net loss))
+        "sensitivity_unit_indices",  # per-unit Sobol indices
+        "sensitivity_changes",  # per-unit 5-year change intervals (the index tables carry
+        # change_5y and p_improved)
+    }
+)
 
 
 class CatalogueEntry(Protocol):
@@ -193,7 +214,9 @@ def release_tables(
         tables=tables,
         methodology=methodology(frameworks, scenario, digest, overrides, sensitivity)
         + "\n"
-        + validation_markdown(validation),
+        + validation_markdown(validation)
+        + "\n"
+        + files_text(list(tables), CSV_ONLY, TABLE_DOCS),
         notes=notes,
         input_hash=digest,
         field_docs=field_docs(tables),
@@ -203,6 +226,7 @@ def release_tables(
         overrides=overrides,
         sensitivity=dict(sensitivity) if sensitivity is not None else None,
         field_units=field_units(tables),
+        csv_only=CSV_ONLY & set(tables),
     )
 
 

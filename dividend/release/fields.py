@@ -75,6 +75,18 @@ TABLE_DOCS = {
     "contributions": "How each dividend was computed: per unit every scored indicator's value, "
     "break-even used, goalpost, score, weight share and contribution to its pillar, and every "
     "pillar's share of and contribution to the index.",
+    "sensitivity_runs": "One row per Monte Carlo run: the value drawn for every uncertain input "
+    "and the run's mean absolute rank change.",
+    "sensitivity_units": "Per unit and reference year: nominal score and rank, their 5-95 % "
+    "intervals over the runs, and P(net loss) (share of runs with a dividend below zero).",
+    "sensitivity_unit_indices": "Per unit: first- and total-order Sobol index of each uncertain "
+    "input on the unit's score, with bootstrap bounds.",
+    "sensitivity_inputs": "Per frame and year: first- and total-order Sobol index of each "
+    "uncertain input on the mean absolute rank change.",
+    "sensitivity_changes": "Per unit: the 5-year change of the dividend, its 5-95 % interval "
+    "over the runs and P(improved).",
+    "sensitivity_leave_one_out": "Mean and largest absolute rank shift when each indicator's "
+    "weight is set to zero.",
 }
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping, Sequence
 
 from dividend.index.definition import FrameworkConfig, Scenario
 from dividend.index.unit_tables import NO_CITY_DATA
@@ -32,6 +32,31 @@ def sensitivity_text(sensitivity: Mapping | None) -> str:
 
 def _range_text(rng: tuple[float, float] | None) -> str:
     return "" if rng is None else f"{rng[0]:g} to {rng[1]:g}"
+
+
+def files_text(
+    tables: Sequence[str], csv_only: Collection[str], table_docs: Mapping[str, str]
+) -> str:
+    """The release's files in words: what the workbook holds and which tables are CSV only."""
+    sheets = [n for n in tables if n not in csv_only]
+    lines = [
+        "## Files of this release",
+        "",
+        "Every table is a CSV file (UTF-8, described column by column in `datapackage.json`). "
+        "`migration_dividend.xlsx` is the headline workbook: a notes sheet, then the sheets "
+        + ", ".join(f"`{n}`" for n in sheets)
+        + ".",
+    ]
+    left_out = [n for n in tables if n in csv_only]
+    if left_out:
+        lines += [
+            "",
+            "These detail tables are too large for a spreadsheet and are published as CSV only "
+            "(in the release folder, and gzipped on the portal's Downloads page):",
+            "",
+            *[f"- `{n}.csv`: {table_docs.get(n, n)}" for n in left_out],
+        ]
+    return "\n".join([*lines, ""])
 
 
 def methodology(

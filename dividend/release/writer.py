@@ -20,7 +20,9 @@ traceable:
   descriptions, licences, sources) and ``METHODOLOGY.md``.
 
 Extra tables (e.g. the sensitivity analysis's outputs) join through ``extra_tables``: each
-becomes ``<name>.csv``, a workbook sheet and a data-package resource.
+becomes ``<name>.csv``, a workbook sheet and a data-package resource. Tables named in
+``ReleaseTables.csv_only`` (the long detail tables) are CSV and data-package resource only:
+the workbook is the headline workbook a ministry opens, and its notes sheet lists them.
 """
 
 from __future__ import annotations
@@ -42,11 +44,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from dividend.release.csv_text import csv_chunks, write_csv
 from dividend.release.timestamps import release_created
 from dividend.release.xlsx import column_kind, write_xlsx
 
 DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 LATEST = "latest"
+WORKBOOK = "migration_dividend.xlsx"
 POINTER = "LATEST"
 DEFAULT_SCENARIO = "faal_five_pillars"  # the scenario `latest` follows
 WRITE_LOCK = ".write.lock"
@@ -102,6 +106,34 @@ class ReleaseTables:
     # the sensitivity configuration the intervals were computed with; None = no intervals
     sensitivity: dict | None = None
     field_units: dict[str, dict[str, str]] = field(default_factory=dict)
+    # tables left out of the workbook (CSV and data-package resource only): the detail tables
+    # that would make it too big to open (data-quality log, every value, Monte Carlo runs)
+    csv_only: frozenset[str] = frozenset()
+
+    def sheets(self) -> list[str]:
+        """The tables that are workbook sheets, in release order (after the notes sheet)."""
+        return [n for n in self.tables if n not in self.csv_only]
+
+
+CSV_ONLY_WHERE = (
+    "too large for a spreadsheet, so published as CSV only: in the same folder as this "
+    "workbook (the release folder) and on the portal's Downloads page (site/downloads/, "
+    "gzipped as .csv.gz); datapackage.json describes every column"
+)
+
+
+def workbook_notes(rel: ReleaseTables) -> list[tuple[str, str]]:
+    """The notes sheet: the release's notes, then which tables are not in the workbook and
+    where they are, one row per table with what it holds."""
+    left_out = [n for n in rel.tables if n in rel.csv_only]
+    if not left_out:
+        return list(rel.notes)
+    return [
+        *rel.notes,
+        ("workbook sheets", ", ".join(rel.sheets())),
+        ("CSV-only tables", f"{', '.join(f'{n}.csv' for n in left_out)}: {CSV_ONLY_WHERE}"),
+        *[(f"{n}.csv (CSV only)", rel.table_docs.get(n, n)) for n in left_out],
+    ]
 
 
 def input_hash(parts: Mapping[str, bytes]) -> str:
@@ -128,8 +160,21 @@ def column_type(s: pd.Series) -> str:
     return FRICTIONLESS_TYPES[column_kind(s)]
 
 
-def datapackage(rel: ReleaseTables, rid: str) -> dict:
-    """Frictionless Data Package descriptor for the CSV files of the release."""
+def file_identity(path: Path) -> dict[str, int | str]:
+    """A written file's size and sha256, as a Frictionless resource states them (``bytes``,
+    ``hash``): ``frictionless validate`` checks both, and the portal's downloads page shows
+    the same sha256."""
+    with path.open("rb") as fh:
+        digest = hashlib.file_digest(fh, "sha256").hexdigest()
+    return {"bytes": path.stat().st_size, "hash": f"sha256:{digest}"}
+
+
+def datapackage(
+    rel: ReleaseTables, rid: str, identities: Mapping[str, Mapping[str, int | str]] | None = None
+) -> dict:
+    """Frictionless Data Package descriptor for the CSV files of the release;
+    ``identities``: each table's :func:`file_identity` (the CSVs as written)."""
+    identities = identities or {}
     resources = []
     for name, frame in rel.tables.items():
         docs = rel.field_docs.get(name, {})
@@ -150,6 +195,7 @@ def datapackage(rel: ReleaseTables, rid: str) -> dict:
                 "format": "csv",
                 "mediatype": "text/csv",
                 "encoding": "utf-8",
+                **identities.get(name, {}),
                 "description": rel.table_docs.get(name, name),
                 "schema": {"fields": fields, "missingValues": [""]},
             }
@@ -176,14 +222,16 @@ def datapackage(rel: ReleaseTables, rid: str) -> dict:
 
 
 def _write_csv(safe: pd.DataFrame, path: Path) -> None:
-    """``safe``: a table already passed through :func:`neutralise`."""
-    safe.to_csv(path, index=False, lineterminator="\n")
+    """``safe``: a table already passed through :func:`neutralise`; the bytes of
+    ``to_csv(index=False, lineterminator="\\n")`` (see dividend.release.csv_text)."""
+    write_csv(safe, path)
 
 
 def _write_xlsx(rel: ReleaseTables, safe: dict[str, pd.DataFrame], path: Path) -> None:
-    """One workbook, a notes sheet first; ``safe`` holds the neutralised tables (see dividend.release.xlsx)."""
-    notes = neutralise(pd.DataFrame(rel.notes, columns=["item", "value"]))
-    write_xlsx({"notes": notes, **safe}, path)
+    """One workbook, a notes sheet first, then every table not ``csv_only``; ``safe`` holds
+    the neutralised tables (see dividend.release.xlsx)."""
+    notes = neutralise(pd.DataFrame(workbook_notes(rel), columns=["item", "value"]))
+    write_xlsx({"notes": notes, **{n: safe[n] for n in rel.sheets()}}, path)
 
 
 def _switch_link(exports: Path, link: str, target: str) -> None:
@@ -333,14 +381,16 @@ def write_release(
                     _after_each_file(p)
 
             safe = {name: neutralise(frame) for name, frame in rel.tables.items()}
+            identities = {}
             for name, frame in safe.items():
                 _write_csv(frame, tmp / f"{name}.csv")
+                identities[name] = file_identity(tmp / f"{name}.csv")
                 done(tmp / f"{name}.csv")
-            _write_xlsx(rel, safe, tmp / "migration_dividend.xlsx")
-            done(tmp / "migration_dividend.xlsx")
+            _write_xlsx(rel, safe, tmp / WORKBOOK)
+            done(tmp / WORKBOOK)
             (tmp / "METHODOLOGY.md").write_text(rel.methodology, encoding="utf-8")
             done(tmp / "METHODOLOGY.md")
-            pkg = datapackage(rel, rid)
+            pkg = datapackage(rel, rid, identities)
             (tmp / "datapackage.json").write_text(
                 json.dumps(pkg, indent=2, default=str), encoding="utf-8"
             )
@@ -365,15 +415,17 @@ def write_release(
 def frame_bytes(frame: pd.DataFrame) -> bytes:
     """Canonical bytes of a table for the input hash (sorted rows, fixed float format)."""
     f = frame.sort_values(list(frame.columns[:4])).reset_index(drop=True)
-    return f.to_csv(index=False, float_format="%.12g").encode()
+    return "".join(csv_chunks(f, float_format="%.12g")).encode()  # = f.to_csv(...) on Linux
 
 
 __all__ = [
     "DEFAULT_SCENARIO",
+    "WORKBOOK",
     "ReleaseError",
     "ReleaseTables",
     "clean_stale",
     "datapackage",
+    "file_identity",
     "frame_bytes",
     "input_hash",
     "latest",
@@ -381,6 +433,7 @@ __all__ = [
     "np",
     "release_id",
     "release_links",
+    "workbook_notes",
     "write_lock",
     "write_release",
 ]
