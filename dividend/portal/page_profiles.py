@@ -13,7 +13,6 @@ from dividend.index.definition import PILLARS, FrameworkConfig, load_frameworks
 from dividend.index.unit_tables import NO_CITY_DATA
 from dividend.portal.chart_bars import axis_html, bar_rows
 from dividend.portal.chart_panel import unit_panels
-from dividend.portal.downloads import download_name
 from dividend.portal.layout import Col, SiteMeta, link_col, page
 from dividend.portal.page_parts import (
     PEER_GROUP_LABELS,
@@ -24,12 +23,10 @@ from dividend.portal.page_parts import (
     source_href,
     unit_href,
 )
-from dividend.portal.release_data import DOWNLOADS, Release, sources_table
+from dividend.portal.release_data import DATA_DIR, Release, sources_table
 from dividend.portal.render import Markup
 from dividend.portal.text import DASH, cat, esc, esc_col, join_by, num_col, pct_col, slug_col
 from dividend.portal.verdicts import NODATA, verdict_html
-
-CONTRIBUTIONS = "contributions.csv"  # the release file with every "how computed" row
 
 
 def _source_links(long: pd.DataFrame, rel: Release, depth: int) -> pd.Series:
@@ -134,13 +131,12 @@ def _labels(fws: dict[str, FrameworkConfig]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["framework", "code", "label", "unit", "order"])
 
 
-def _computed_tables(rel: Release, fws: dict[str, FrameworkConfig]) -> pd.Series:
-    """Per unit key: the "how this number was computed" tables (HTML). The same rows at full
-    precision are the unit's rows of the release's contributions.csv (one download for all
-    units: issue 14 dropped the per-profile copies, 0.8 MB per release)."""
+def _computed_tables(rel: Release, fws: dict[str, FrameworkConfig]) -> tuple[pd.Series, pd.Series]:
+    """Per unit key: the "how this number was computed" tables (HTML) and the same rows as CSV."""
     c = rel.contributions
     if c is None or c.empty:
-        return pd.Series(dtype=object)
+        empty = pd.Series(dtype=object)
+        return empty, empty
     c = c.merge(_labels(fws), on=["framework", "code"], how="left")
     c = c.merge(
         rel.long[["framework", "geo", "indicator", "year"]].rename(columns={"indicator": "code"}),
@@ -219,7 +215,31 @@ def _computed_tables(rel: Release, fws: dict[str, FrameworkConfig]) -> pd.Series
         wrap(pil_rows, pcols, "Each pillar: its share of the index and its contribution", "t-pil"),
         fill_value="",
     )
-    return html
+    csv_cols = [
+        "scenario",
+        "framework",
+        "geo",
+        "level",
+        "code",
+        "label",
+        "parent",
+        "role",
+        "value",
+        "unit",
+        "year",
+        "neutral",
+        "neutral_rule",
+        "goalpost",
+        "score",
+        "weight",
+        "weight_share",
+        "contribution",
+    ]
+    head = ",".join(csv_cols) + "\n"
+    body = c[csv_cols].to_csv(index=False, header=False, lineterminator="\n")
+    lines = pd.Series(body.splitlines(keepends=True), index=c.index)
+    csv = head + join_by(lines, c["key"])
+    return html, csv
 
 
 def _pillar_charts(
@@ -287,7 +307,7 @@ def profiles(
     domain: tuple[float, float],
     panel_domain: tuple[float, float] | None = None,
 ) -> dict[str, str]:
-    """Relative path under ``site/`` -> HTML, for every unit.
+    """Relative path under ``site/`` -> HTML (and per-profile CSV), for every unit.
 
     ``domain``: the pillar charts' axis range; ``panel_domain``: the dividend family's (the
     panel chart by reference year, index v2 releases only).
@@ -297,8 +317,7 @@ def profiles(
     both["key"] = both["framework"].astype(str) + "|" + both["geo"].astype(str)
     ind_tables = _indicator_tables(rel, both, fws)
     charts, missing = _pillar_charts(both, fws, domain)
-    computed = _computed_tables(rel, fws)
-    contrib_href = _download_href(rel, CONTRIBUTIONS)
+    computed, csv = _computed_tables(rel, fws)
     panels = (
         unit_panels(rel.panel, _yearly_intervals(rel), PILLAR_LABELS, panel_domain or domain)
         if rel.panel is not None
@@ -308,6 +327,7 @@ def profiles(
     no_city = both["city_data"].astype(str).eq(NO_CITY_DATA)
     insufficient = both["verdict"] == NODATA
     href = unit_href(both)
+    csv_href = "../" + DATA_DIR + "/" + href.str.replace(".html", ".csv", regex=False)
     national = _national_context(both, rel.country, is_city)
     group = both["peer_group"].astype(str).map(PEER_GROUP_LABELS)
     where = pd.Series(
@@ -336,11 +356,12 @@ def profiles(
         both.to_dict("records"),
         kpis.to_dict("records"),
         href,
+        csv_href,
         verdicts,
         where,
         strict=True,
     )
-    for u, k, path, verdict, place in records:  # file assembly: one page per unit
+    for u, k, path, csv_path, verdict, place in records:  # file assembly: one page per unit
         key = u["key"]
         city = u["framework"] != "country"
         out[path] = page(
@@ -361,22 +382,15 @@ def profiles(
             pillar_chart=Markup(charts.get(key, "")),
             missing=Markup(missing.get(key, "")),
             computed=Markup(computed.get(key, "")),
-            contrib_href=contrib_href,
+            csv_href=csv_path if key in csv.index else "",
             national=Markup(national.get(key, "")),
             indicators=Markup(ind_tables.get(key, "")),
             panel=Markup(panels.get(key, "")),
         )
+        if key in csv.index:
+            out[csv_path.removeprefix("../")] = csv[key]
     del no_city, insufficient
     return out
-
-
-def _download_href(rel: Release, path: str) -> str:
-    """The link from a profile to a release file under ``downloads/`` ("" if the release
-    has no such file)."""
-    f = rel.files[rel.files["path"] == path]
-    if f.empty:
-        return ""
-    return f"../{DOWNLOADS}/{download_name(path, int(f['bytes'].iloc[0]))}"
 
 
 def _yearly_intervals(rel: Release) -> pd.DataFrame | None:

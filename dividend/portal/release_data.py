@@ -53,6 +53,7 @@ DOC_NAMES = ("METHODOLOGY.md", "DATA_GAPS.md")
 SITE_DIR = "site"
 DOWNLOADS = "downloads"  # inside site/: publishing site/ alone keeps every download
 LICENCE = "LICENCE.txt"
+DATA_DIR = "data"  # inside site/: one CSV per profile (how its number was computed)
 
 
 class PortalError(ValueError):

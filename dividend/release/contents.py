@@ -44,6 +44,7 @@ CSV_ONLY = frozenset(
         "sensitivity_unit_indices",  # per-unit Sobol indices
         "sensitivity_changes",  # per-unit 5-year change intervals (the index tables carry
         # change_5y and p_improved)
+        "contributions",  # unit x indicator x year: every portal profile has its own slice
     }
 )
 
