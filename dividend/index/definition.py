@@ -407,33 +407,22 @@ def _check_ranges(
     break-even or goalpost *around* the published one, never to a different scale. A range
     on a peer-median break-even has nothing absolute to vary, and a goalpost range must stay
     positive (a zero goalpost divides by zero)."""
-    nr, gr = ranges["neutral_range"], ranges["goalpost_range"]
-    if nr is not None:
-        if neutral is None:
-            raise ConfigError(
-                "neutral_range needs a numeric neutral (a peer median has no absolute range)",
-                file=file,
-                key=f"{key}.neutral_range",
-            )
-        if not nr[0] <= neutral <= nr[1]:
-            raise ConfigError(
-                f"neutral_range {list(nr)} does not contain the neutral {neutral:g}",
-                file=file,
-                key=f"{key}.neutral_range",
-            )
-    if gr is not None:
-        if goalpost is None or gr[0] <= 0:
-            raise ConfigError(
-                f"goalpost_range {list(gr)} must be > 0 on a scored indicator",
-                file=file,
-                key=f"{key}.goalpost_range",
-            )
-        if not gr[0] <= goalpost <= gr[1]:
-            raise ConfigError(
-                f"goalpost_range {list(gr)} does not contain the goalpost {goalpost:g}",
-                file=file,
-                key=f"{key}.goalpost_range",
-            )
+    for name, nominal, what in (
+        ("neutral_range", neutral, "neutral"),
+        ("goalpost_range", goalpost, "goalpost"),
+    ):
+        rng = ranges[name]
+        if rng is None:
+            continue
+        if nominal is None:
+            problem = f"{name} needs a numeric {what} (a peer median has no absolute range)"
+        elif what == "goalpost" and rng[0] <= 0:
+            problem = f"{name} {list(rng)} must be > 0 on a scored indicator"
+        elif not rng[0] <= nominal <= rng[1]:
+            problem = f"{name} {list(rng)} does not contain the {what} {nominal:g}"
+        else:
+            continue
+        raise ConfigError(problem, file=file, key=f"{key}.{name}")
 
 
 def load_framework(path: str | Path, known_datasets: set[str] | None = None) -> FrameworkConfig:
