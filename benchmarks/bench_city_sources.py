@@ -8,14 +8,12 @@ writes ``benchmarks/results/city_sources.json``. Times are in-process, after imp
 from __future__ import annotations
 
 import importlib
-import json
 import time
-from pathlib import Path
 
+from benchmarks.results_store import save_result
 from sources.catalogue import dataset
 from sources.geography.cities import build_cities, build_qol_crosswalk, build_study_cities
 
-RESULTS = Path(__file__).parent / "results" / "city_sources.json"
 CITY_DATASETS = (
     "eurostat_urb_percep_bulk",
     "eurostat_urban_audit_sdmxcsv",
@@ -68,5 +66,4 @@ if __name__ == "__main__":
             f"{r['dataset']:40s} {r['rows']:>8,d} rows  read {r['read_s']:.2f}s  stage {r['stage_s']:.2f}s  validate {r['validate_s']:.2f}s"
         )
     print(f"geography {out['geography_s']:.2f}s   total {out['total_s']:.2f}s (target < 15 s)")
-    RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(json.dumps(out, indent=2) + "\n")
+    save_result("city_sources", out)

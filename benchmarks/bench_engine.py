@@ -7,7 +7,6 @@ Run: ``.venv/bin/python benchmarks/bench_engine.py``. Prints a table and writes
 
 from __future__ import annotations
 
-import json
 import platform
 import resource
 import statistics
@@ -19,12 +18,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from benchmarks.results_store import save_result
 from dividend.engine.framework import Framework
 from dividend.engine.recipe import Recipe, load_inputs, run_recipe
 from dividend.engine.unit_data import UnitData
 
 ROOT = Path(__file__).resolve().parents[1]
-OUT = ROOT / "benchmarks" / "results" / "engine.json"
 
 
 def timed(fn, repeat: int) -> list[float]:
@@ -153,8 +152,7 @@ def main() -> dict:
         "target_s": 2.0,
         "target_mb": 1024,
     }
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(json.dumps(results, indent=2))
+    out = save_result("engine", results)
     a, b = results["asem"], results["big"]
     print(
         f"ASEM {a['units']}x{a['indicators']} full recipe: median {a['run_ms_median']:.1f} ms "
@@ -166,7 +164,7 @@ def main() -> dict:
         f"target <= 2 s; peak traced memory {b['peak_traced_mb']:.0f} MB, "
         f"process max RSS {b['max_rss_mb']:.0f} MB (target < 1 GB)"
     )
-    print(f"wrote {OUT.relative_to(ROOT)}")
+    print(f"wrote {out.relative_to(ROOT)}")
     return results
 
 

@@ -25,6 +25,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchmarks.results_store import save_result
+
 REPO = Path(__file__).resolve().parent.parent
 TARGET_S = 20.0  # whole panel
 HEADLINE_TARGET_S = 5.0
@@ -129,10 +131,7 @@ def main() -> None:
         },
         "releases": releases,
     }
-    (REPO / "benchmarks" / "results").mkdir(parents=True, exist_ok=True)
-    (REPO / "benchmarks" / "results" / "index.json").write_text(
-        json.dumps(out, indent=2) + "\n", encoding="utf-8"
-    )
+    save_result("index", out)
     keys = ("runs_s", "median_s", "max_s", "meets_target")
     print(json.dumps({**{k: out[k] for k in keys}, "headline": out["headline_year"]}))
     shutil.rmtree(scratch, ignore_errors=True)

@@ -11,14 +11,12 @@ from __future__ import annotations
 
 import json
 import time
-from pathlib import Path
 
 import numpy as np
 
+from benchmarks.results_store import save_result
 from dividend.engine.methods import aggregate, aggregate_many, normalise, treat
 from dividend.engine.methods.impute_em import impute_em
-
-RESULTS = Path(__file__).parent / "results" / "methods.json"
 
 
 def _data(n_units: int = 10_000, n_ind: int = 100, seed: int = 0) -> np.ndarray:
@@ -83,6 +81,5 @@ def run() -> dict:
 
 if __name__ == "__main__":
     res = run()
-    RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(json.dumps(res, indent=2) + "\n")
+    save_result("methods", res)
     print(json.dumps(res, indent=2))

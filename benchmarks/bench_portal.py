@@ -23,6 +23,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchmarks.results_store import save_result
+
 REPO = Path(__file__).resolve().parent.parent
 WAREHOUSE = REPO / "data" / "warehouse.duckdb"
 SCENARIO = "faal_five_pillars"
@@ -119,8 +121,7 @@ def main() -> None:
         "load_average_1m": round(__import__("os").getloadavg()[0], 2),
         "machine": platform.platform(),
     }
-    out = REPO / "benchmarks" / "results" / "portal.json"
-    out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    save_result("portal", result)
     print(json.dumps(result, indent=2))
 
 

@@ -35,6 +35,8 @@ from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
 
+from benchmarks.results_store import save_result
+
 REPO = Path(__file__).resolve().parent.parent
 WAREHOUSE = REPO / "data" / "warehouse.duckdb"
 DEFAULT = "faal_five_pillars"
@@ -141,8 +143,7 @@ def main() -> None:
         "load_average_1m": [load_start, round(os.getloadavg()[0], 2)],  # at start, at end
         "machine": platform.platform(),
     }
-    out = REPO / "benchmarks" / "results" / "release.json"
-    out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    save_result("release", result)
     print(json.dumps(result, indent=2))
 
 

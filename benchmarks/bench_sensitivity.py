@@ -38,8 +38,9 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmarks.results_store import load_result, save_result
+
 ROOT = Path(__file__).resolve().parents[1]
-OUT = ROOT / "benchmarks" / "results" / "sensitivity.json"
 sys.path.insert(0, str(ROOT))
 
 
@@ -213,8 +214,8 @@ def main(skip_big: bool = False) -> dict:
             f"({b['blocks']} blocks, {b['failed']} failed): {b['elapsed_s']:.1f} s, "
             f"peak RSS {b['max_rss_mb']:.0f} MB (limit 2048 MB)"
         )
-    elif OUT.is_file():  # keep the last large-scale figure
-        prev = json.loads(OUT.read_text())
+    else:  # keep the last large-scale figure
+        prev = load_result("sensitivity")
         if "big" in prev:
             results["big"] = prev["big"]
     cmd = [sys.executable, __file__, "--panel-only"]
@@ -230,8 +231,7 @@ def main(skip_big: bool = False) -> dict:
             f"  {r['framework']:8} {r['reference_year']!s:5} {r['input']:16} "
             f"Si {r['Si']:6.3f}  STi {r['STi']:6.3f}"
         )
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(json.dumps(results, indent=2))
+    save_result("sensitivity", results)
     return results
 
 

@@ -18,11 +18,11 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
+from benchmarks.results_store import save_result
 from pipelines.materialise import materialise
 from sources.catalogue import catalogue
 from sources.crosschecks import all_crosschecks, crosscheck_summary
 
-RESULTS = Path(__file__).parent / "results" / "sources.json"
 SOURCE_LAYERS = dg.AssetSelection.key_prefixes(["raw"], ["staged"], ["quality"])
 
 COVERAGE_SQL = """
@@ -99,6 +99,5 @@ def run() -> dict:
 
 if __name__ == "__main__":
     out = run()
-    RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(json.dumps(out, indent=2) + "\n")
+    save_result("sources", out)
     print(json.dumps({k: v for k, v in out.items() if k != "coverage"}))

@@ -7,14 +7,15 @@ always shows the last measured figures. `--render-only` skips the runs.
 
 from __future__ import annotations
 
-import json
 import re
 import subprocess
 import sys
 from pathlib import Path
 
+from benchmarks.results_store import load_result
+
 ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "benchmarks" / "results"
+
 README = ROOT / "README.md"
 BENCHES = [
     "bench_engine",
@@ -27,11 +28,6 @@ BENCHES = [
 ]
 
 
-def _load(name: str) -> dict:
-    path = RESULTS / f"{name}.json"
-    return json.loads(path.read_text()) if path.exists() else {}
-
-
 def _steps(i: dict) -> str:
     """Median time of each step of the index benchmark, e.g. 'release 3.3 s'."""
     steps = i.get("step_s") or [{}]
@@ -41,8 +37,10 @@ def _steps(i: dict) -> str:
 
 
 def benchmark_table() -> str:
-    e, m, s, i, z = (_load(n) for n in ("engine", "methods", "sources", "index", "sensitivity"))
-    w, r = _load("portal"), _load("release")
+    e, m, s, i, z = (
+        load_result(n) for n in ("engine", "methods", "sources", "index", "sensitivity")
+    )
+    w, r = load_result("portal"), load_result("release")
     rows = []
     if e:
         rows.append(
@@ -228,7 +226,7 @@ def _median(xs: list[float]) -> float:
 
 
 def sources_table() -> str:
-    s = _load("sources")
+    s = load_result("sources")
     if not s:
         return "(run `make bench`)"
     lines = [
