@@ -51,9 +51,7 @@ def centred_in_range(u: np.ndarray, bounds: np.ndarray, nominal: np.ndarray) -> 
             f"{nominal[j]:g} (indicator {j} of the input)"
         )
     t = 2.0 * np.asarray(u, dtype=np.float64)[:, None] - 1.0  # -1 .. 1; 0 = nominal
-    return nominal[None, :] + np.where(
-        t < 0, t * (nominal - lo)[None, :], t * (hi - nominal)[None, :]
-    )
+    return nominal + np.where(t < 0, t * (nominal - lo), t * (hi - nominal))
 
 
 class ScoringModel(ModelBase):
