@@ -637,6 +637,30 @@ def test_rank_and_headline_follow_the_verdict_rule(built):
     assert country["relative_share"].fillna(0).max() == 0
 
 
+def test_fewer_than_10_percent_of_units_at_a_cap_in_the_headline_year(built):
+    """Issue 12, item 2, measured where it is published: per framework and scored indicator,
+    the share of scored units at +-100 in the frame's headline year, carried-back values
+    included (tests/test_index_goalposts.py checks the observation years)."""
+    caps = _q(
+        built["wh"],
+        """
+        WITH head AS (SELECT DISTINCT framework, headline_year FROM "index".country
+                      UNION SELECT DISTINCT framework, headline_year FROM "index".city)
+        SELECT c.framework, c.code, count(*) AS n,
+               count(*) FILTER (WHERE abs(c.score) >= 100 - 1e-9) AS at_cap
+        FROM "index".contributions c
+        JOIN head h ON c.framework = h.framework AND c.reference_year = h.headline_year
+        WHERE c.scenario = ? AND c.level = 'indicator' AND c.score IS NOT NULL
+        GROUP BY ALL
+        """,
+        [SCENARIO],
+    )
+    assert len(caps) >= 20 and set(caps["framework"]) >= {"country", "city_eu", "city_us"}
+    assert caps["at_cap"].sum() > 0  # the caps are reached, just rarely
+    share = caps["at_cap"] / caps["n"]
+    assert (share < 0.10).all(), caps[share >= 0.10]
+
+
 def test_panel_covers_2010_to_2023_with_verdicts(built):
     panel = pd.read_csv(_release_dir(built) / "country_index_panel.csv")
     assert sorted(panel["reference_year"].unique()) == list(range(2010, 2024))

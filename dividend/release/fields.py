@@ -24,7 +24,8 @@ FIELD_DOCS = {
     "reference_year": "Reference year of the row: each indicator's latest value in "
     "[reference_year - lookback, reference_year] (the year used is in indicators_long).",
     "headline_year": "The frame's headline year: the latest with >= 60 % of units with data "
-    "rankable (else the most rankable); country_index / city_index show this year only.",
+    "rankable (else the latest with >= 90 % of the best year's rankable share); "
+    "country_index / city_index show this year only.",
     "spearman_rho": "Spearman rank correlation with the reference (external_validation).",
     "p_value": "Two-sided p of the Spearman correlation.",
     "circular": "True where the reference is also an input of the target (agreement partly by "
