@@ -661,6 +661,28 @@ def test_fewer_than_10_percent_of_units_at_a_cap_in_the_headline_year(built):
     assert (share < 0.10).all(), caps[share >= 0.10]
 
 
+def test_release_check_reads_the_declared_bytes_and_their_rules(built, tmp_path):
+    """The blocking release check: a CSV must have the sha256 datapackage.json states, and
+    an edited file with a matching hash still fails the registry's rules (its results are
+    remembered per content hash, so only the same bytes ever reuse them)."""
+    from pipelines.checks_outputs import _file_failures
+
+    d = _release_dir(built, "exports_dg")
+    pkg = json.loads((d / "datapackage.json").read_text(encoding="utf-8"))
+    declared = {r["path"]: r["hash"] for r in pkg["resources"]}
+    path = d / "country_index.csv"
+    assert _file_failures(path, "country_index", declared["country_index.csv"]).empty
+    t = pd.read_csv(path)
+    i = t["dividend"].first_valid_index()
+    t.loc[i, "dividend"] += 5.0  # dividend != benefit - cost
+    edited = tmp_path / "country_index.csv"
+    t.to_csv(edited, index=False)
+    wrong = _file_failures(edited, "country_index", declared["country_index.csv"])
+    assert list(wrong["check"]) == ["sha256 as declared"]
+    sha = "sha256:" + hashlib.sha256(edited.read_bytes()).hexdigest()
+    assert len(_file_failures(edited, "country_index", sha)) > 0
+
+
 def test_panel_covers_2010_to_2023_with_verdicts(built):
     panel = pd.read_csv(_release_dir(built) / "country_index_panel.csv")
     assert sorted(panel["reference_year"].unique()) == list(range(2010, 2024))

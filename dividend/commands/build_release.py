@@ -23,6 +23,7 @@ from dividend.index.definition import load_definition
 from dividend.index.uncertainty import IndexSettings
 from dividend.paths import REPO_ROOT
 from dividend.portal.site import build_site
+from dividend.release.file_store import store_dir
 from dividend.release.from_warehouse import build_release
 from sources.catalogue import catalogue
 from sources.geography import cities
@@ -83,7 +84,13 @@ def run(args: argparse.Namespace) -> int:
         definition.scenario(args.weights),
         args.exports,
         sources,
-        site_builder=partial(build_site, sources=sources, definition=definition, world_map=world),
+        site_builder=partial(
+            build_site,
+            sources=sources,
+            definition=definition,
+            world_map=world,
+            gzip_store=store_dir(Path(args.exports)),
+        ),
         min_coverage=args.min_coverage,
         study_fallback=study_cities_from_raw,
         settings=None if args.no_sensitivity else IndexSettings(),

@@ -10,7 +10,7 @@ and re-score cheaply when only the weights change:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 import duckdb
@@ -107,14 +107,16 @@ def index_tables(
     ind: IndicatorTables,
     study: pd.DataFrame,
     min_coverage: float = 0.0,
+    detail_years: Collection[int] | None = None,
 ) -> IndexTables:
-    """Score every framework under the scenario and assemble the country and city tables."""
+    """Score every framework under the scenario and assemble the country and city tables
+    (coherence and contributions of ``detail_years`` only, default every year)."""
     scored = {}
     for name, fw in frameworks.items():
         units = ind.units[ind.units["framework"] == name].drop(columns="framework")
         units.insert(0, "framework", name)
         long = ind.long[ind.long["framework"] == name]
-        scored[name] = score_panel(fw, scenario, units, long, min_coverage)
+        scored[name] = score_panel(fw, scenario, units, long, min_coverage, detail_years)
     country_names = [n for n, fw in frameworks.items() if fw.level == "country"]
     city_names = [n for n, fw in frameworks.items() if fw.level == "city"]
     country = pd.concat([scored[n].table for n in country_names], ignore_index=True)

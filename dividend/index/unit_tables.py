@@ -12,6 +12,7 @@ where a framework has no indicator for it.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import numpy as np
@@ -114,17 +115,26 @@ def score_panel(
     units: pd.DataFrame,
     long: pd.DataFrame,
     min_coverage: float = 0.0,
+    detail_years: Collection[int] | None = None,
 ) -> FrameworkIndex:
-    """:func:`score_framework` per reference year, stacked, with the frame's headline year."""
+    """:func:`score_framework` per reference year, stacked, with the frame's headline year.
+
+    ``detail_years``: the years whose coherence and contributions are wanted (default every
+    year). A one-year partition run still scores every year (the headline year is a property
+    of all of them) but writes one, so it skips the other years' detail tables."""
     tables, coh, contrib = [], [], []
     for year, u in units.groupby("reference_year", sort=True):
-        res = score_framework(fw, scenario, u, long[long["reference_year"] == year], min_coverage)
+        detail = detail_years is None or year in detail_years
+        res = score_framework(
+            fw, scenario, u, long[long["reference_year"] == year], min_coverage, detail
+        )
         tables.append(res.table)
-        coh.append(res.coherence.assign(reference_year=year))
-        contrib.append(res.contributions.assign(reference_year=year))
+        if detail:
+            coh.append(res.coherence.assign(reference_year=year))
+            contrib.append(res.contributions.assign(reference_year=year))
     table = pd.concat(tables, ignore_index=True)
     table["headline_year"] = headline_year(table)
-    coh_all = pd.concat(coh, ignore_index=True)
+    coh_all = pd.concat(coh, ignore_index=True) if coh else pd.DataFrame(columns=COHERENCE_COLUMNS)
     # typed as the warehouse stores them, whatever years had no row (CLI == Dagster bytes)
     coh_all = coh_all.astype({"value": "float64", "flag": "bool", "reference_year": "int64"})
     contrib_all = typed_contributions(contrib)
@@ -154,8 +164,10 @@ def score_framework(
     units: pd.DataFrame,
     long: pd.DataFrame,
     min_coverage: float = 0.0,
+    detail: bool = True,
 ) -> FrameworkIndex:
-    """Signed dividend, pillars, coverage, rank and coherence for one framework."""
+    """Signed dividend, pillars, coverage, rank and coherence for one framework (coherence
+    and contributions empty when not ``detail``)."""
     if not fw.scored:
         return unranked_frame(fw, scenario, units)
     spec = fw.scoring_spec(scenario)
@@ -201,6 +213,10 @@ def score_framework(
     imp_list = imp.groupby("geo")["indicator"].agg(",".join)
     out["imputed_indicators"] = out["geo"].map(imp_list).astype(object).fillna("")
     out["imputed"] = out["imputed_indicators"] != ""
+    if not detail:
+        return FrameworkIndex(
+            out[UNIT_COLUMNS], pd.DataFrame(columns=COHERENCE_COLUMNS), typed_contributions([])
+        )
     return FrameworkIndex(
         out[UNIT_COLUMNS],
         coherence(fw, scenario, data, spec.framework, res),

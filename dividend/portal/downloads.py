@@ -20,6 +20,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from dividend.release import file_store
+
 GZIP_OVER = 256 * 1024  # a CSV bigger than this is published as <name>.csv.gz
 GZIP_LEVEL = 6  # zlib's default: 3 % bigger than level 9 at a third of the time
 
@@ -59,29 +61,40 @@ def _link(src: Path, dst: Path) -> None:
         shutil.copyfile(src, dst)
 
 
+def _gzip_once(src: Path, dst: Path, sha256: str, store: Path | None) -> None:
+    """``src`` gzipped at ``dst``, linked from ``store`` when an earlier release already
+    compressed the same content (dividend.release.file_store), else compressed and stored."""
+    if store is not None and file_store.reuse_gzip(store, sha256, dst):
+        return
+    _gzip(src, dst)
+    if store is not None:
+        file_store.keep_gzip(store, sha256, dst)
+
+
 def publish_downloads(
     release_dir: Path,
     files: pd.DataFrame,
     downloads: Path,
     pool: Executor,
     csv_only: Collection[str] = (),
+    store: Path | None = None,
 ) -> Callable[[], pd.DataFrame]:
-    """Put the release ``files`` (``path``, ``bytes``) into ``downloads``, the big and the
-    ``csv_only`` CSVs gzipped on ``pool`` while the caller renders pages. Returns the call
-    that waits for them and lists ``files`` with the published ``download`` name and
-    ``download_bytes``."""
+    """Put the release ``files`` (``path``, ``bytes``, ``sha256``) into ``downloads``, the big
+    and the ``csv_only`` CSVs gzipped on ``pool`` while the caller renders pages (or linked
+    from ``store``). Returns the call that waits for them and lists ``files`` with the
+    published ``download`` name and ``download_bytes``."""
     names = [
         download_name(p, int(b), csv_only)
         for p, b in zip(files["path"], files["bytes"], strict=True)
     ]
     jobs: list[Future] = []
-    for path, name in zip(files["path"], names, strict=True):
+    for path, name, sha in zip(files["path"], names, files["sha256"], strict=True):
         src, dst = release_dir / path, downloads / name
         dst.parent.mkdir(parents=True, exist_ok=True)
         if name == path:
             _link(src, dst)
         else:
-            jobs.append(pool.submit(_gzip, src, dst))
+            jobs.append(pool.submit(_gzip_once, src, dst, sha, store))
 
     def listing() -> pd.DataFrame:
         for job in jobs:

@@ -105,6 +105,7 @@ def build_site(
     sources: Mapping[str, SourceEntry],
     definition: IndexDefinition | None = None,
     world_map: WorldMap | None = None,
+    gzip_store: Path | None = None,
 ) -> Path:
     """Write ``release_dir/site/`` (replacing an older one) and return its path.
 
@@ -114,6 +115,8 @@ def build_site(
     and the scenarios, as the caller already read them (default: read ``indicators/`` and
     ``$DIVIDEND_WEIGHTS_DIR`` or ``indicators/weights``). ``world_map``: the Natural Earth
     topology and ``staged.map_crosswalk``, as the caller read them (no map without it).
+    ``gzip_store``: the release writer's file store (dividend.release.file_store): a download
+    gzipped by an earlier release is linked from there instead of compressed again.
     """
     release_dir = Path(release_dir)
     rel = load_release(release_dir, sources)
@@ -136,7 +139,9 @@ def build_site(
     sheets = _sheets(release_dir)
     csv_only = csv_only_files(rel.files["path"], sheets)
     with ThreadPoolExecutor(max_workers=2) as pool:  # big CSVs gzip while the pages render
-        listing = publish_downloads(release_dir, rel.files, tmp / DOWNLOADS, pool, csv_only)
+        listing = publish_downloads(
+            release_dir, rel.files, tmp / DOWNLOADS, pool, csv_only, gzip_store
+        )
         pages = _pages(rel, meta, description, domain, definition, world_map, others)
         pages["downloads.html"] = downloads_page(rel, meta, listing(), sheets)
     (tmp / DOWNLOADS / LICENCE).write_text(licence_text(meta), encoding="utf-8")

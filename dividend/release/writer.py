@@ -18,6 +18,10 @@ traceable:
   overrides, the sensitivity configuration and every table of the release.
 * **Described.** ``datapackage.json`` (Frictionless Data Package: field types, units,
   descriptions, licences, sources) and ``METHODOLOGY.md``.
+* **Written once.** A big table identical to one an earlier release wrote (the data-quality
+  log, the indicator values: the same whatever the weights) is hard-linked from a hidden
+  ``exports/.stored-*`` file after a sha256 check instead of formatted again
+  (dividend.release.file_store).
 
 Extra tables (e.g. the sensitivity analysis's outputs) join through ``extra_tables``: each
 becomes ``<name>.csv``, a workbook sheet and a data-package resource. Tables named in
@@ -44,6 +48,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from dividend.release import file_store
 from dividend.release.csv_text import csv_chunks, write_csv
 from dividend.release.timestamps import release_created
 from dividend.release.xlsx import column_kind, write_xlsx
@@ -227,6 +232,19 @@ def _write_csv(safe: pd.DataFrame, path: Path) -> None:
     write_csv(safe, path)
 
 
+def _write_table(exports: Path, frame: pd.DataFrame, path: Path) -> dict[str, int | str]:
+    """``frame`` neutralised as CSV at ``path``, or a hard link to the same CSV an earlier
+    release wrote (dividend.release.file_store); returns the file's identity."""
+    fp = file_store.fingerprint(frame) if frame.size >= file_store.MIN_CELLS else None
+    if fp is not None and file_store.reuse_table(exports, fp, path):
+        return file_identity(path)
+    _write_csv(neutralise(frame), path)
+    identity = file_identity(path)
+    if fp is not None:
+        file_store.keep_table(exports, fp, path, str(identity["hash"]).removeprefix("sha256:"))
+    return identity
+
+
 def _write_xlsx(rel: ReleaseTables, safe: dict[str, pd.DataFrame], path: Path) -> None:
     """One workbook, a notes sheet first, then every table not ``csv_only``; ``safe`` holds
     the neutralised tables (see dividend.release.xlsx)."""
@@ -293,9 +311,11 @@ def write_lock(exports: Path) -> Iterator[None]:
 
 def clean_stale(exports: Path) -> list[str]:
     """Remove what a killed writer left (call under :func:`write_lock`): hidden temp entries,
-    after restoring a release an older writer had moved aside (``.<id>.old.<pid>``).
+    after restoring a release an older writer had moved aside (``.<id>.old.<pid>``), and the
+    file store's half-entered and unused entries.
 
-    Only hidden entries (except ``*.lock``) are removed; releases and links never are.
+    Only hidden entries (except ``*.lock`` and the file store) are removed; releases and
+    links never are.
     """
     if not exports.is_dir():
         return []
@@ -306,12 +326,15 @@ def clean_stale(exports: Path) -> list[str]:
             os.replace(entry, exports / moved["rid"])
             done.append(f"restored {moved['rid']}")
     for entry in sorted(exports.iterdir()):
+        if file_store.is_entry(entry.name):  # shared files: pruned below, never wiped
+            continue
         if entry.name.startswith(".") and not entry.name.endswith(".lock"):
             if entry.is_dir() and not entry.is_symlink():
                 shutil.rmtree(entry, ignore_errors=True)
             else:
                 entry.unlink(missing_ok=True)
             done.append(f"removed {entry.name}")
+    done += [f"removed {n}" for n in file_store.prune(exports)]
     return done
 
 
@@ -380,13 +403,11 @@ def write_release(
                 if _after_each_file is not None:
                     _after_each_file(p)
 
-            safe = {name: neutralise(frame) for name, frame in rel.tables.items()}
             identities = {}
-            for name, frame in safe.items():
-                _write_csv(frame, tmp / f"{name}.csv")
-                identities[name] = file_identity(tmp / f"{name}.csv")
+            for name, frame in rel.tables.items():
+                identities[name] = _write_table(exports, frame, tmp / f"{name}.csv")
                 done(tmp / f"{name}.csv")
-            _write_xlsx(rel, safe, tmp / WORKBOOK)
+            _write_xlsx(rel, {n: neutralise(rel.tables[n]) for n in rel.sheets()}, tmp / WORKBOOK)
             done(tmp / WORKBOOK)
             (tmp / "METHODOLOGY.md").write_text(rel.methodology, encoding="utf-8")
             done(tmp / "METHODOLOGY.md")
@@ -409,6 +430,7 @@ def write_release(
         for link in release_links(rel, default_scenario):
             _switch_link(exports, link, name)
         _drop_superseded(exports, rid, name)
+        file_store.prune(exports)
     return exports / name
 
 

@@ -268,7 +268,7 @@ def index_scenario(
     scenario = with_launchpad_overrides(
         load_scenario(scenario_paths()[name], frameworks), config.weight_overrides, frameworks
     )
-    idx = index_tables(frameworks, scenario, ind, study, config.min_coverage)
+    idx = index_tables(frameworks, scenario, ind, study, config.min_coverage, set(years))
     runs = pd.DataFrame(
         {
             "scenario": name,

@@ -24,6 +24,7 @@ from dividend.release.contents import (
     sensitivity_settings,
     sensitivity_tables,
 )
+from dividend.release.file_store import store_dir
 from dividend.release.writer import write_release
 from pipelines.assets.index import dividend_index, with_launchpad_overrides
 from pipelines.partitions import EVERY_YEAR_OF_SCENARIO, scenario_partitions
@@ -95,8 +96,15 @@ def release(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.Mat
     rel = release_tables(
         definition.frameworks, scenario, ind, idx, dq, sources, extra, overrides, sens
     )
-    site = partial(build_site, sources=sources, definition=definition, world_map=world)
-    out = write_release(rel, exports_dir(), site_builder=site)
+    exports = exports_dir()
+    site = partial(
+        build_site,
+        sources=sources,
+        definition=definition,
+        world_map=world,
+        gzip_store=store_dir(exports),
+    )
+    out = write_release(rel, exports, site_builder=site)
     files = sorted(p.name for p in out.iterdir())
     context.log.info("release written to %s", out)
     return dg.MaterializeResult(
