@@ -48,4 +48,4 @@ bench: install
 	$(BIN)/python -m benchmarks.run_all
 
 clean:
-	rm -rf data/warehouse.duckdb exports .dagster_home
+	rm -rf data/warehouse.duckdb exports .exports-files .dagster_home

@@ -51,7 +51,7 @@ def _rel(digest: str, big: pd.DataFrame, small: pd.DataFrame) -> ReleaseTables:
 
 
 def _entries(store) -> list:
-    return sorted(p for p in store.iterdir() if file_store.is_entry(p.name))
+    return sorted(store.iterdir())
 
 
 def _fresh_bytes(frame: pd.DataFrame, tmp_path) -> bytes:
@@ -71,12 +71,13 @@ def test_an_unchanged_table_is_linked_and_its_bytes_are_a_fresh_write(tmp_path):
     assert b"'=cmd" in (b / "data_quality.csv").read_bytes()  # neutralised like any other
     # the small table differs, and small tables are always written
     assert (a / "weights.csv").read_bytes() != (b / "weights.csv").read_bytes()
-    stored = _entries(exports)
+    stored = _entries(file_store.store_dir(exports))
     assert len(stored) == 1 and stored[0].name.endswith(".csv")
     assert sorted(p.name for p in exports.iterdir() if p.is_dir() and not p.is_symlink()) == [
         a.name,
         b.name,
-    ]  # no directory but the releases
+    ]  # no directory but the releases, no hidden entry but the writer's lock
+    assert [p.name for p in exports.iterdir() if p.name.startswith(".")] == [".write.lock"]
 
 
 def test_a_changed_value_or_a_negative_zero_is_a_new_file(tmp_path):
@@ -99,7 +100,7 @@ def test_a_damaged_store_entry_is_never_linked(tmp_path):
     exports = tmp_path / "exports"
     a = write_release(_rel("11" * 32, big, pd.DataFrame({"w": [1.0]})), exports)
     good = (a / "data_quality.csv").read_bytes()
-    (entry,) = _entries(exports)
+    (entry,) = _entries(file_store.store_dir(exports))
     entry.unlink()  # replace the entry (not the release's file) by other bytes
     entry.write_bytes(good.replace(b"NLD", b"XXX"))
     b = write_release(_rel("22" * 32, big, pd.DataFrame({"w": [2.0]})), exports)
@@ -113,14 +114,16 @@ def test_entries_no_release_links_are_pruned_and_clean_stale_keeps_the_store(tmp
     big = _big()
     exports = tmp_path / "exports"
     a = write_release(_rel("11" * 32, big, pd.DataFrame({"w": [1.0]})), exports)
-    half = exports / f"{file_store.PREFIX}tmp-123-x.csv"
+    half = file_store.store_dir(exports) / f"{file_store.TMP_PREFIX}123-x.csv"
     half.write_bytes(b"x")  # what a killed writer leaves
     clean_stale(exports)
-    assert not half.exists() and len(_entries(exports)) == 1
+    assert not half.exists() and len(_entries(file_store.store_dir(exports))) == 1
     shutil.rmtree(a)
     big2 = big.assign(n=big["n"] + 1)
     write_release(_rel("22" * 32, big2, pd.DataFrame({"w": [1.0]})), exports)
-    (entry,) = _entries(exports)  # the first table's entry went with its last release
+    (entry,) = _entries(
+        file_store.store_dir(exports)
+    )  # the first table's entry went with its last release
     assert entry.stat().st_nlink > 1
     assert file_store.fingerprint(big2) in entry.name
 

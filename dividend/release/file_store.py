@@ -1,4 +1,4 @@
-"""Release files written once: hidden ``exports/.stored-*`` files, hard-linked into releases.
+"""Release files written once: ``.<exports>-files/`` next to the exports, hard-linked into releases.
 
 Why: every release built from the same warehouse carries the same 40 MB data-quality log
 (137 k rows) and the same indicator values, whatever the weights. Neutralising, formatting
@@ -6,14 +6,15 @@ and gzipping them again cost about half a second of every re-release after a wei
 (issue 12 gives the headline year 5 s, release included). A release now hard-links such a
 file from the store instead of writing it.
 
-Two kinds of entries, both content-addressed, both plain hidden files next to the releases
-(a directory there would look like a release to anything that lists them):
+The store is a sibling of the exports directory (``exports/`` -> ``.exports-files/``), not
+inside it: anything that lists a release directory's neighbours sees releases, links and
+the writer's lock only. Two kinds of entries, both content-addressed:
 
-* ``.stored-<fingerprint>.<sha256>.csv``: a table's CSV. The fingerprint hashes the frame before it
+* ``<fingerprint>.<sha256>.csv``: a table's CSV. The fingerprint hashes the frame before it
   is written (values, column names, dtypes and :data:`FORMAT`, the writer's version), so a
   table is recognised without formatting it; the sha256 is the file's, checked before reuse
   so a damaged or edited entry is never linked (it is removed and the table written anew).
-* ``.stored-<sha256>.<gzip sha256>.gz``: a gzipped site download, keyed by the uncompressed file's
+* ``<sha256>.<gzip sha256>.gz``: a gzipped site download, keyed by the uncompressed file's
   sha256 (the one ``datapackage.json`` states) and checked against its own sha256.
 
 Trap: entries are hard links, so a release file and its store entry are one file. Releases
@@ -34,22 +35,19 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-PREFIX = ".stored-"
+TMP_PREFIX = ".tmp-"  # an entry being entered (a killed writer may leave one)
 # the writer's version: a change of neutralise(), csv_text or pandas changes every fingerprint
 FORMAT = f"neutralise-1 csv_text-1 pandas-{pd.__version__}"
 MIN_CELLS = 250_000  # smaller tables are written: hashing them would save nothing
-_ENTRY = re.compile(r"^\.stored-[0-9a-f]{64}\.[0-9a-f]{64}\.(?:csv|gz)$")
+_ENTRY = re.compile(r"^[0-9a-f]{64}\.[0-9a-f]{64}\.(?:csv|gz)$")
 _CHUNK = 1 << 20
 
 
 def store_dir(exports: Path) -> Path:
-    """Where the entries live: the exports directory itself."""
-    return Path(exports)
-
-
-def is_entry(name: str) -> bool:
-    """A store entry, or a writer's half-entered one (``.stored-tmp-…``)."""
-    return name.startswith(PREFIX)
+    """``.<name>-files`` next to the exports directory ``<name>`` (same file system, so
+    hard links work)."""
+    exports = Path(exports)
+    return exports.parent / f".{exports.name}-files"
 
 
 def file_sha256(path: Path) -> str:
@@ -80,8 +78,9 @@ def fingerprint(frame: pd.DataFrame) -> str | None:
 def _enter(path: Path, entry: Path) -> None:
     """Hard-link a complete ``path`` into the store as ``entry``, atomically; nothing where
     the file system refuses hard links."""
-    tmp = entry.with_name(f"{PREFIX}tmp-{os.getpid()}-{entry.name.removeprefix(PREFIX)}")
+    tmp = entry.with_name(f"{TMP_PREFIX}{os.getpid()}-{entry.name}")
     try:
+        entry.parent.mkdir(exist_ok=True)
         tmp.unlink(missing_ok=True)
         os.link(path, tmp)
         os.replace(tmp, entry)
@@ -100,8 +99,8 @@ def _link(entry: Path, dst: Path) -> bool:
 def reuse_table(exports: Path, fp: str, dst: Path) -> bool:
     """Link the stored CSV of fingerprint ``fp`` to ``dst``; False (nothing linked) when
     there is none or it no longer matches its sha256."""
-    for entry in store_dir(exports).glob(f"{PREFIX}{fp}.*.csv"):
-        want = entry.name.split(".")[2]
+    for entry in store_dir(exports).glob(f"{fp}.*.csv"):
+        want = entry.name.split(".")[1]
         if file_sha256(entry) != want:  # damaged or edited: never reuse it
             entry.unlink(missing_ok=True)
             continue
@@ -111,14 +110,14 @@ def reuse_table(exports: Path, fp: str, dst: Path) -> bool:
 
 def keep_table(exports: Path, fp: str, path: Path, sha256: str) -> None:
     """Store the CSV just written at ``path`` (its content's sha256 ``sha256``)."""
-    _enter(path, store_dir(exports) / f"{PREFIX}{fp}.{sha256}.csv")
+    _enter(path, store_dir(exports) / f"{fp}.{sha256}.csv")
 
 
 def reuse_gzip(store: Path, sha256: str, dst: Path) -> bool:
     """Link the stored gzip of the file with content ``sha256`` to ``dst`` after checking
     the gzip's own sha256 (in its name); False when there is none (a bad one is removed)."""
-    for entry in store.glob(f"{PREFIX}{sha256}.*.gz"):
-        if file_sha256(entry) != entry.name.split(".")[2]:
+    for entry in store.glob(f"{sha256}.*.gz"):
+        if file_sha256(entry) != entry.name.split(".")[1]:
             entry.unlink(missing_ok=True)
             continue
         return _link(entry, dst)
@@ -127,7 +126,7 @@ def reuse_gzip(store: Path, sha256: str, dst: Path) -> bool:
 
 def keep_gzip(store: Path, sha256: str, path: Path) -> None:
     """Store the gzip just written at ``path`` of the file with content ``sha256``."""
-    _enter(path, store / f"{PREFIX}{sha256}.{file_sha256(path)}.gz")
+    _enter(path, store / f"{sha256}.{file_sha256(path)}.gz")
 
 
 def prune(exports: Path) -> list[str]:
@@ -138,7 +137,7 @@ def prune(exports: Path) -> list[str]:
         return []
     gone = []
     for entry in store.iterdir():
-        if not is_entry(entry.name) or entry.is_symlink() or entry.is_dir():
+        if entry.is_symlink() or entry.is_dir():
             continue
         if _ENTRY.match(entry.name) and entry.stat().st_nlink > 1:
             continue

@@ -19,8 +19,8 @@ traceable:
 * **Described.** ``datapackage.json`` (Frictionless Data Package: field types, units,
   descriptions, licences, sources) and ``METHODOLOGY.md``.
 * **Written once.** A big table identical to one an earlier release wrote (the data-quality
-  log, the indicator values: the same whatever the weights) is hard-linked from a hidden
-  ``exports/.stored-*`` file after a sha256 check instead of formatted again
+  log, the indicator values: the same whatever the weights) is hard-linked from the file
+  store next to the exports (``.exports-files/``) after a sha256 check instead of formatted again
   (dividend.release.file_store).
 
 Extra tables (e.g. the sensitivity analysis's outputs) join through ``extra_tables``: each
@@ -314,8 +314,7 @@ def clean_stale(exports: Path) -> list[str]:
     after restoring a release an older writer had moved aside (``.<id>.old.<pid>``), and the
     file store's half-entered and unused entries.
 
-    Only hidden entries (except ``*.lock`` and the file store) are removed; releases and
-    links never are.
+    Only hidden entries (except ``*.lock``) are removed; releases and links never are.
     """
     if not exports.is_dir():
         return []
@@ -326,8 +325,6 @@ def clean_stale(exports: Path) -> list[str]:
             os.replace(entry, exports / moved["rid"])
             done.append(f"restored {moved['rid']}")
     for entry in sorted(exports.iterdir()):
-        if file_store.is_entry(entry.name):  # shared files: pruned below, never wiped
-            continue
         if entry.name.startswith(".") and not entry.name.endswith(".lock"):
             if entry.is_dir() and not entry.is_symlink():
                 shutil.rmtree(entry, ignore_errors=True)
