@@ -5,7 +5,8 @@ year of the scenario, one range run, then its release, site included) and <= 5 s
 headline year, the upstream sources and indicator tables already materialised.
 - Whole panel: one scenario file is edited before each timed run, as a researcher would.
 - Headline year: a researcher adds a *new* weight file and materialises only its headline
-  (scenario x year) partition, then the release of what is stored. (A one-year run of an
+  (scenario x year) partition, then the release of what is stored (one new file per timed
+  run; median and max reported, the target applies to the max). (A one-year run of an
   *edited* scenario is refused by design: it would mix weights across the stored years.)
 The scenario files are copied to a scratch directory (DIVIDEND_WEIGHTS_DIR). Writes
 benchmarks/results/index.json with per-step times.
@@ -45,9 +46,14 @@ def main() -> None:
     os.environ["DIVIDEND_EXPORTS"] = str(scratch / "exports")
     import yaml as _yaml
 
-    new = _yaml.safe_load((weights / f"{SCENARIO}.yaml").read_text(encoding="utf-8"))
-    new["scenario"], new["pillars"]["political"] = NEW_SCENARIO, 2.0
-    (weights / f"{NEW_SCENARIO}.yaml").write_text(_yaml.safe_dump(new, sort_keys=False))
+    # the researcher's new scenario files, one per timed headline run; they exist before the
+    # code location loads, as after a reload in the UI (the scenario partitions are static)
+    new_files = []
+    for i in range(args.repeat):
+        new = _yaml.safe_load((weights / f"{SCENARIO}.yaml").read_text(encoding="utf-8"))
+        new["scenario"], new["pillars"]["political"] = f"{NEW_SCENARIO}_{i}", 2.0 + i
+        (weights / f"{NEW_SCENARIO}_{i}.yaml").write_text(_yaml.safe_dump(new, sort_keys=False))
+        new_files.append(f"{NEW_SCENARIO}_{i}")
 
     import dagster as dg
     import yaml
@@ -92,16 +98,22 @@ def main() -> None:
         (head,) = con.execute(
             "SELECT max(headline_year) FROM \"index\".country WHERE framework = 'country'"
         ).fetchone()
-    t0 = time.perf_counter()
-    runs = materialise_scenario(wh, NEW_SCENARIO, years=[str(head)], instance=inst)
-    headline_s = time.perf_counter() - t0
-    assert all(r.success for r in runs)
-    headline_steps = {
-        ev.step_key: round(ev.event_specific_data.duration_ms / 1000, 3)
-        for r in runs
-        for ev in r.all_events
-        if ev.event_type_value == "STEP_SUCCESS"
-    }
+    headline_runs, headline_steps = [], []
+    for i in range(args.repeat):
+        t0 = time.perf_counter()
+        runs = materialise_scenario(wh, new_files[i], years=[str(head)], instance=inst)
+        headline_runs.append(time.perf_counter() - t0)
+        assert all(r.success for r in runs)
+        headline_steps.append(
+            {
+                ev.step_key: round(ev.event_specific_data.duration_ms / 1000, 3)
+                for r in runs
+                for ev in r.all_events
+                if ev.event_type_value == "STEP_SUCCESS"
+            }
+        )
+    headline_s = statistics.median(headline_runs)
+    mid = headline_runs.index(sorted(headline_runs)[(len(headline_runs) - 1) // 2])
     out = {
         "benchmark": "re-materialise everything downstream of a weight file "
         "(index, sensitivity, release) after it changes",
@@ -117,10 +129,12 @@ def main() -> None:
             "benchmark": "a new weight file: index + sensitivity of its headline "
             "(scenario x year) partition, then the release",
             "year": int(head),
-            "seconds": round(headline_s, 3),
+            "runs_s": [round(t, 3) for t in headline_runs],
+            "seconds": round(headline_s, 3),  # median
+            "max_s": round(max(headline_runs), 3),
             "target_s": HEADLINE_TARGET_S,
-            "meets_target": headline_s <= HEADLINE_TARGET_S,
-            "step_s": headline_steps,
+            "meets_target": max(headline_runs) <= HEADLINE_TARGET_S,
+            "step_s": headline_steps[mid],  # of the median run
         },
         "load_average_1m_at_end": round(os.getloadavg()[0], 2),
         "not_timed": {"sources_geography_indicators_s": round(upstream_s, 2)},

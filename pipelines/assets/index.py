@@ -27,13 +27,14 @@ from dividend.index.definition import (
     DIMENSIONS,
     PILLARS,
     ConfigError,
+    IndexDefinition,
     load_frameworks,
-    load_scenario,
     scenario_paths,
 )
 from dividend.index.formulas import wide
 from dividend.index.verdict import headline_rows
 from dividend.portal.charts import ranking_markdown
+from pipelines.definition_cache import current_definition
 from pipelines.metadata import column_schema, per_scenario_result, table_metadata
 from pipelines.partitions import scenario_year_partitions, scenario_years
 from pipelines.resources import DUCKDB_POOL
@@ -241,7 +242,7 @@ def dividend_index(
     Scoring only the run's years would make a one-year run pick that year as the headline.
     Only the run's years are written; :func:`other_years_differ` refuses a run that would not
     fit the stored years."""
-    frameworks = load_frameworks()
+    definition = current_definition()  # read once per content: sensitivity and release reuse it
     with duckdb.get_connection() as con:
         ind = IndicatorTables(
             read_table(con, "indicators.units"), read_table(con, "indicators.long")
@@ -249,7 +250,7 @@ def dividend_index(
         study = read_table(con, "indicators.study_cities")
     done = {}
     for name, years in scenario_years(context.partition_keys).items():
-        done[name] = index_scenario(context, config, duckdb, frameworks, ind, study, name, years)
+        done[name] = index_scenario(context, config, duckdb, definition, ind, study, name, years)
     keep = ("reference_years", "headline_year_country", "countries", "cities")
     return per_scenario_result(done, keep)
 
@@ -258,15 +259,18 @@ def index_scenario(
     context: dg.AssetExecutionContext,
     config: IndexConfig,
     duckdb: DuckDBResource,
-    frameworks,
+    definition: IndexDefinition,
     ind: IndicatorTables,
     study: pd.DataFrame,
     name: str,
     years: list[int],
 ) -> dict:
     """Score scenario `name`, write its rows of `years`; the materialisation's metadata."""
+    if name not in definition.scenarios:  # the scenario file does not validate: say why
+        raise dg.Failure(f"scenario {name!r}: {definition.skipped.get(name, 'no file')}")
+    frameworks = definition.frameworks
     scenario = with_launchpad_overrides(
-        load_scenario(scenario_paths()[name], frameworks), config.weight_overrides, frameworks
+        definition.scenarios[name], config.weight_overrides, frameworks
     )
     idx = index_tables(frameworks, scenario, ind, study, config.min_coverage, set(years))
     runs = pd.DataFrame(

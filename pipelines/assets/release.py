@@ -14,7 +14,6 @@ from dagster_duckdb import DuckDBResource
 
 from dividend.commands.world_map import world_map
 from dividend.index.assemble import IndexTables, IndicatorTables
-from dividend.index.definition import load_definition
 from dividend.index.verdict import verdict_counts
 from dividend.paths import EXPORTS_DIR
 from dividend.portal.site import build_site
@@ -27,6 +26,7 @@ from dividend.release.contents import (
 from dividend.release.file_store import store_dir
 from dividend.release.writer import write_release
 from pipelines.assets.index import dividend_index, with_launchpad_overrides
+from pipelines.definition_cache import current_definition
 from pipelines.partitions import EVERY_YEAR_OF_SCENARIO, scenario_partitions
 from pipelines.resources import DUCKDB_POOL
 from sources.catalogue import catalogue
@@ -58,7 +58,7 @@ def exports_dir() -> Path:
 )
 def release(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
     name = context.partition_key
-    definition = load_definition()  # frameworks, and every valid scenario for the switcher
+    definition = current_definition()  # frameworks, and every valid scenario for the switcher
     if name not in definition.scenarios:
         raise dg.Failure(f"scenario {name!r} skipped: {definition.skipped.get(name, 'no file')}")
     with duckdb.get_connection() as con:

@@ -26,7 +26,7 @@ import pandas as pd
 from dagster_duckdb import DuckDBResource
 from pydantic import Field
 
-from dividend.index.definition import load_definition, scenario_paths
+from dividend.index.definition import scenario_paths
 from dividend.index.formulas import wide
 from dividend.index.uncertainty import (
     VARY,
@@ -39,6 +39,7 @@ from dividend.release.contents import SENSITIVITY_SETTINGS, sensitivity_settings
 from dividend.release.from_warehouse import sensitivity_config
 from dividend.sensitivity.signed_means import SIGNED_METHODS
 from pipelines.assets.index import run_keys
+from pipelines.definition_cache import current_definition
 from pipelines.metadata import column_schema, per_scenario_result
 from pipelines.partitions import REFERENCE_YEARS, scenario_year_partitions, scenario_years
 from pipelines.resources import DUCKDB_POOL
@@ -184,7 +185,7 @@ def dividend_sensitivity(
     duckdb: DuckDBResource,
     dask: DaskResource,
 ) -> dg.MaterializeResult:
-    definition = load_definition()  # every valid scenario: the scenario choice is an input
+    definition = current_definition()  # every valid scenario: the scenario choice is an input
     with duckdb.get_connection() as con:
         units = read_table(con, "indicators.units")
         long = read_table(con, "indicators.long")
