@@ -1,7 +1,7 @@
 """Sensitivity benchmarks: COINr's ASEM example design, and 10,000 units × 100 indicators ×
 10,000 uncertainty runs.
 
-Run: ``.venv/bin/python benchmarks/bench_sensitivity.py [--skip-big]``. Prints a table and
+Run: ``.venv/bin/python -m benchmarks.bench_sensitivity [--skip-big]``. Prints a table and
 writes ``benchmarks/results/sensitivity.json``.
 
 * ASEM, COINr's vignette design: SA, N = 100 -> 600 runs; winmax 1..5, min-max (1, 100)
@@ -16,8 +16,9 @@ writes ``benchmarks/results/sensitivity.json``.
 * Index panel (issue 12): the real index's sensitivity for one weight scenario, every
   framework, with every issue-12 input (weight noise after the scenario choice, scenario,
   documented neutral/goalpost ranges, aggregation of pillar dividends, imputation, survey
-  sampling), SA N = 256, 1000 bootstrap resamples: the headline (latest) reference year
-  alone, and every panel year with the paired 5-year changes. Upstream (sources,
+  sampling), SA N = 256, 1000 bootstrap resamples: the latest reference year of each frame
+  alone (the timing stands for the headline year's; the release's Sobol table is the
+  headline year's), and every panel year with the paired 5-year changes. Upstream (sources,
   indicators) is materialised first into a scratch warehouse (or ``--warehouse PATH``),
   in a fresh subprocess so peak RSS is the sensitivity's. Targets: headline year <= 5 s and
   whole panel <= 20 s for everything downstream of a weight change (this is the sensitivity
@@ -205,7 +206,11 @@ def main(skip_big: bool = False) -> dict:
     )
     if not skip_big:
         proc = subprocess.run(
-            [sys.executable, __file__, "--big-only"], capture_output=True, text=True, check=True
+            [sys.executable, "-m", "benchmarks.bench_sensitivity", "--big-only"],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=ROOT,
         )
         results["big"] = json.loads(proc.stdout.strip().splitlines()[-1])
         b = results["big"]
@@ -218,7 +223,7 @@ def main(skip_big: bool = False) -> dict:
         prev = load_result("sensitivity")
         if "big" in prev:
             results["big"] = prev["big"]
-    cmd = [sys.executable, __file__, "--panel-only"]
+    cmd = [sys.executable, "-m", "benchmarks.bench_sensitivity", "--panel-only"]
     proc = subprocess.run(cmd, capture_output=True, text=True, check=True, cwd=ROOT)
     results["index_panel"] = p = json.loads(proc.stdout.strip().splitlines()[-1])
     print(

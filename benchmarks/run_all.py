@@ -118,7 +118,7 @@ def benchmark_table() -> str:
             span = f"{years[0]}–{years[-1]}" if isinstance(years[0], int) else years[0]
             rows.append(
                 (
-                    "Index sensitivity (every issue-12 input, SA N=256, all frames), headline year",
+                    "Index sensitivity (every issue-12 input, SA N=256, all frames), latest year of each frame",
                     f"{_median(p['headline_s']):.1f} s",
                     "part of ≤ 5 s",
                 )
@@ -182,8 +182,9 @@ def benchmark_table() -> str:
     if z and "index_panel" in z:
         lines += [
             "",
-            "Sobol indices of the index (mean absolute rank change), headline year, scenario "
-            "`faal_five_pillars`:",
+            "Sobol indices of the index (mean absolute rank change), latest reference year of "
+            "each frame, scenario `faal_five_pillars` (`bench_sensitivity`; each release's "
+            "`sensitivity_inputs.csv` has them for the headline year):",
             "",
             "| framework | year | input | Si | STi |",
             "|---|---|---|---|---|",
