@@ -15,7 +15,13 @@ from dividend.portal.downloads import publish_downloads
 from dividend.portal.release_data import release_files
 from dividend.release import file_store
 from dividend.release.csv_text import write_csv
-from dividend.release.writer import ReleaseTables, clean_stale, neutralise, write_release
+from dividend.release.writer import (
+    ReleaseTables,
+    _csv_writer_digest,
+    clean_stale,
+    neutralise,
+    write_release,
+)
 
 N = 30_000  # 30 k rows x 9 columns = 270 k cells: over file_store.MIN_CELLS
 
@@ -86,8 +92,10 @@ def test_a_changed_value_or_a_negative_zero_is_a_new_file(tmp_path):
     changed.loc[N - 1, "value"] += 1e-12
     negzero = big.copy()
     negzero.loc[0, "zero"] = -0.0  # hash_pandas_object hashes -0.0 like 0.0; the CSV does not
-    prints = {file_store.fingerprint(f) for f in (big, changed, negzero)}
+    prints = {file_store.fingerprint(f, "w") for f in (big, changed, negzero)}
     assert len(prints) == 3 and None not in prints
+    # the writer's code is part of the key: a changed writer never reuses an older file
+    assert file_store.fingerprint(big, "w") != file_store.fingerprint(big, "w2")
     exports = tmp_path / "exports"
     write_release(_rel("11" * 32, big, pd.DataFrame({"w": [1.0]})), exports)
     c = write_release(_rel("33" * 32, negzero, pd.DataFrame({"w": [1.0]})), exports)
@@ -125,7 +133,7 @@ def test_entries_no_release_links_are_pruned_and_clean_stale_keeps_the_store(tmp
         file_store.store_dir(exports)
     )  # the first table's entry went with its last release
     assert entry.stat().st_nlink > 1
-    assert file_store.fingerprint(big2) in entry.name
+    assert file_store.fingerprint(big2, _csv_writer_digest()) in entry.name
 
 
 def test_a_gzipped_download_is_compressed_once_and_checked(tmp_path):

@@ -13,7 +13,6 @@ silently drop the uncertainty from the charts.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ import pandas as pd
 
 from dividend.index.formulas import LONG_COLUMNS
 from dividend.index.unit_tables import CITY_EXTRA, UNIT_COLUMNS
+from dividend.release.file_store import file_sha256
 
 
 class SourceEntry(Protocol):
@@ -33,12 +33,6 @@ class SourceEntry(Protocol):
     level: str
 
     def provenance(self) -> dict[str, str]: ...
-
-
-def sha256_of(path: Path) -> str:
-    """sha256 of a file (hashlib reads it in blocks)."""
-    with path.open("rb") as f:
-        return hashlib.file_digest(f, "sha256").hexdigest()
 
 
 # A release's three core tables carry the index's stable columns: all of them must be there.
@@ -133,7 +127,7 @@ def release_files(root: Path) -> pd.DataFrame:
         {
             "path": [p.relative_to(root).as_posix() for p in paths],
             "bytes": [p.stat().st_size for p in paths],
-            "sha256": [sha256_of(p) for p in paths],
+            "sha256": [file_sha256(p) for p in paths],
         }
     )
 

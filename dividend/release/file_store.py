@@ -36,11 +36,8 @@ import numpy as np
 import pandas as pd
 
 TMP_PREFIX = ".tmp-"  # an entry being entered (a killed writer may leave one)
-# the writer's version: a change of neutralise(), csv_text or pandas changes every fingerprint
-FORMAT = f"neutralise-1 csv_text-1 pandas-{pd.__version__}"
 MIN_CELLS = 250_000  # smaller tables are written: hashing them would save nothing
 _ENTRY = re.compile(r"^[0-9a-f]{64}\.[0-9a-f]{64}\.(?:csv|gz)$")
-_CHUNK = 1 << 20
 
 
 def store_dir(exports: Path) -> Path:
@@ -51,18 +48,17 @@ def store_dir(exports: Path) -> Path:
 
 
 def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        while block := fh.read(_CHUNK):
-            h.update(block)
-    return h.hexdigest()
+    """A file's sha256 (hex), read in blocks: the one helper for release files."""
+    with Path(path).open("rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
-def fingerprint(frame: pd.DataFrame) -> str | None:
-    """sha256 over what determines a table's CSV bytes; None when the frame cannot be hashed
-    (it is then simply written). ``hash_pandas_object`` hashes floats by value with -0.0 =
-    0.0, which print differently, so each float column's sign bits are hashed as well."""
-    h = hashlib.sha256(FORMAT.encode())
+def fingerprint(frame: pd.DataFrame, writer: str) -> str | None:
+    """sha256 over what determines a table's CSV bytes: its values, column names and dtypes,
+    and ``writer``, a digest of the code that formats it (the caller's); None when the frame
+    cannot be hashed (it is then simply written). ``hash_pandas_object`` hashes floats by
+    value with -0.0 = 0.0, which print differently, so float sign bits are hashed as well."""
+    h = hashlib.sha256(writer.encode())
     h.update(repr([(str(c), str(t)) for c, t in frame.dtypes.items()]).encode())
     try:
         rows = pd.util.hash_pandas_object(frame, index=False).to_numpy()

@@ -33,7 +33,9 @@ from __future__ import annotations
 
 import datetime as dt
 import fcntl
+import functools
 import hashlib
+import inspect
 import json
 import os
 import re
@@ -48,7 +50,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from dividend.release import file_store
+from dividend.release import csv_text, file_store
 from dividend.release.csv_text import csv_chunks, write_csv
 from dividend.release.timestamps import release_created
 from dividend.release.xlsx import column_kind, write_xlsx
@@ -169,9 +171,7 @@ def file_identity(path: Path) -> dict[str, int | str]:
     """A written file's size and sha256, as a Frictionless resource states them (``bytes``,
     ``hash``): ``frictionless validate`` checks both, and the portal's downloads page shows
     the same sha256."""
-    with path.open("rb") as fh:
-        digest = hashlib.file_digest(fh, "sha256").hexdigest()
-    return {"bytes": path.stat().st_size, "hash": f"sha256:{digest}"}
+    return {"bytes": path.stat().st_size, "hash": f"sha256:{file_store.file_sha256(path)}"}
 
 
 def datapackage(
@@ -232,10 +232,20 @@ def _write_csv(safe: pd.DataFrame, path: Path) -> None:
     write_csv(safe, path)
 
 
+@functools.cache
+def _csv_writer_digest() -> str:
+    """What a table's CSV bytes depend on besides the table: the code of :func:`neutralise`
+    and of ``csv_text``, and the pandas version (part of every stored file's key, so a
+    changed writer never reuses a file an older one wrote)."""
+    code = inspect.getsource(neutralise) + inspect.getsource(csv_text)
+    return hashlib.sha256(f"{code}\npandas {pd.__version__}".encode()).hexdigest()
+
+
 def _write_table(exports: Path, frame: pd.DataFrame, path: Path) -> dict[str, int | str]:
     """``frame`` neutralised as CSV at ``path``, or a hard link to the same CSV an earlier
     release wrote (dividend.release.file_store); returns the file's identity."""
-    fp = file_store.fingerprint(frame) if frame.size >= file_store.MIN_CELLS else None
+    big = frame.size >= file_store.MIN_CELLS
+    fp = file_store.fingerprint(frame, _csv_writer_digest()) if big else None
     if fp is not None and file_store.reuse_table(exports, fp, path):
         return file_identity(path)
     _write_csv(neutralise(frame), path)
