@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 
 from dividend.index.definition import FrameworkConfig, Scenario
-from dividend.index.unit_tables import NO_CITY_DATA
+from dividend.index.unit_tables import HEADLINE_MIN_RANKABLE, HEADLINE_NEAR_BEST, NO_CITY_DATA
 
 NO_INTERVALS = "none: this release has no uncertainty intervals (built without the sensitivity)"
 
@@ -89,7 +89,10 @@ def methodology(
         "than min(3, the frame's counted pillars) pillars are observed, coverage < 0.5, or there is "
         "no uncertainty result. Insufficient-data units are unranked and the headline tables show "
         "no dividend and no P(net loss) for them. Countries form a panel 2010-2023 "
-        "(country_index_panel.csv); the headline tables show each frame's headline year.",
+        "(country_index_panel.csv); the headline tables show each frame's headline year: the "
+        f"latest in which >= {HEADLINE_MIN_RANKABLE:.0%} of the units with data are rankable, "
+        f"else the latest whose rankable share is >= {HEADLINE_NEAR_BEST:.0%} of the best "
+        "year's.",
         "",
         "Cities are ranked within their peer group only (EU, US, Canada): **the city frameworks differ "
         "between peer groups** and their scores are not comparable across groups. Every city row carries "
