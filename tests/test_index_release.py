@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 import sys
 from collections import Counter
 from pathlib import Path
@@ -28,11 +27,12 @@ from dividend.cli import main as cli_main
 from dividend.index.definition import WEIGHTS_DIR, load_frameworks
 from dividend.release.contents import CSV_ONLY
 from dividend.release.writer import latest
-from pipelines.materialise import materialise, materialise_scenario
+from pipelines.materialise import materialise_scenario
 from pipelines.partitions import year_range_tags
 from pipelines.resources_dask import DaskResource
 from sources.catalogue import catalogue
 from tests.research_brief import STUDY_CITIES
+from tests.scenario_panel import materialise_panel
 
 SCENARIO = "faal_five_pillars"
 RAW = Path(__file__).resolve().parents[1] / "sources" / "raw"
@@ -43,15 +43,9 @@ def built(source_warehouse, tmp_path_factory):
     """The shared source warehouse, plus indicators, index, sensitivity and release for one
     scenario, materialised as `make run` does; and the same release built by the CLI."""
     root = tmp_path_factory.mktemp("index_e2e")
-    wh = root / "w.duckdb"
-    shutil.copyfile(source_warehouse[0], wh)
-    os.environ["DIVIDEND_EXPORTS"] = str(root / "exports_dg")
+    wh, inst, runs = materialise_panel(source_warehouse[0], root, root / "exports_dg", SCENARIO)
     from pipelines.definitions import defs
 
-    inst = dg.DagsterInstance.ephemeral()
-    assert materialise(wh, "key:indicators/indicator_values", instance=inst).success
-    runs = materialise_scenario(wh, SCENARIO, instance=inst)
-    assert all(r.success for r in runs)
     r = runs[0]  # index and sensitivity, every reference year in one run
     rc = cli_main(
         [

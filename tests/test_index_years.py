@@ -21,9 +21,10 @@ import pytest
 
 from dividend.index.definition import load_frameworks
 from pipelines.definitions import defs
-from pipelines.materialise import RELEASE, SCENARIO_YEARS, materialise, materialise_scenario
+from pipelines.materialise import RELEASE, SCENARIO_YEARS, materialise
 from pipelines.partitions import REFERENCE_YEARS, scenario_year_partitions, year_range_tags
 from sources.warehouse import table_fingerprint
+from tests.scenario_panel import materialise_panel
 
 SCENARIO = "faal_five_pillars"
 SCHEMAS = ("index", "sensitivity")
@@ -59,13 +60,7 @@ def panel(source_warehouse, tmp_path_factory):
     """Indicators, then index + sensitivity over every year of SCENARIO in one run and its
     release; a copy of that warehouse is the reference the single-year runs are held to."""
     root = tmp_path_factory.mktemp("index_years")
-    wh = root / "w.duckdb"
-    shutil.copyfile(source_warehouse[0], wh)
-    os.environ["DIVIDEND_EXPORTS"] = str(root / "exports")
-    inst = dg.DagsterInstance.ephemeral()
-    assert materialise(wh, "key:indicators/indicator_values", instance=inst).success
-    runs = materialise_scenario(wh, SCENARIO, instance=inst)
-    assert [r.success for r in runs] == [True, True]
+    wh, inst, runs = materialise_panel(source_warehouse[0], root, root / "exports", SCENARIO)
     snapshot = root / "panel.duckdb"
     shutil.copyfile(wh, snapshot)
     written = next(p for p in (root / "exports").iterdir() if p.name.startswith("20"))
