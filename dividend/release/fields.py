@@ -10,6 +10,8 @@ import re
 
 import pandas as pd
 
+from dividend.index.unit_tables import HEADLINE_MIN_RANKABLE, HEADLINE_NEAR_BEST
+
 FIELD_DOCS = {
     "dividend": "Signed migration dividend in [-100, 100]: weighted benefits minus weighted costs "
     "(docs/scoring.md). Negative = net migration loss.",
@@ -23,9 +25,10 @@ FIELD_DOCS = {
     "p_net_loss": "Share of the sensitivity runs with a dividend below zero (Monte Carlo).",
     "reference_year": "Reference year of the row: each indicator's latest value in "
     "[reference_year - lookback, reference_year] (the year used is in indicators_long).",
-    "headline_year": "The frame's headline year: the latest with >= 60 % of units with data "
-    "rankable (else the latest with >= 90 % of the best year's rankable share); "
-    "country_index / city_index show this year only.",
+    "headline_year": "The frame's headline year: the latest with >= "
+    f"{HEADLINE_MIN_RANKABLE:.0%} of units with data rankable (else the latest with >= "
+    f"{HEADLINE_NEAR_BEST:.0%} of the best year's rankable share); country_index / "
+    "city_index show this year only.",
     "spearman_rho": "Spearman rank correlation with the reference (external_validation).",
     "p_value": "Two-sided p of the Spearman correlation.",
     "circular": "True where the reference is also an input of the target (agreement partly by "
