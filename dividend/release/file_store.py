@@ -92,16 +92,17 @@ def _link(entry: Path, dst: Path) -> bool:
     return True
 
 
-def reuse_table(exports: Path, fp: str, dst: Path) -> bool:
-    """Link the stored CSV of fingerprint ``fp`` to ``dst``; False (nothing linked) when
-    there is none or it no longer matches its sha256."""
+def reuse_table(exports: Path, fp: str, dst: Path) -> str | None:
+    """Link the stored CSV of fingerprint ``fp`` to ``dst`` and return its sha256 (just
+    checked, so the caller need not hash it again); None (nothing linked) when there is none
+    or it no longer matches its sha256."""
     for entry in store_dir(exports).glob(f"{fp}.*.csv"):
         want = entry.name.split(".")[1]
         if file_sha256(entry) != want:  # damaged or edited: never reuse it
             entry.unlink(missing_ok=True)
             continue
-        return _link(entry, dst)
-    return False
+        return want if _link(entry, dst) else None
+    return None
 
 
 def keep_table(exports: Path, fp: str, path: Path, sha256: str) -> None:

@@ -167,11 +167,12 @@ def column_type(s: pd.Series) -> str:
     return FRICTIONLESS_TYPES[column_kind(s)]
 
 
-def file_identity(path: Path) -> dict[str, int | str]:
+def file_identity(path: Path, sha256: str | None = None) -> dict[str, int | str]:
     """A written file's size and sha256, as a Frictionless resource states them (``bytes``,
     ``hash``): ``frictionless validate`` checks both, and the portal's downloads page shows
-    the same sha256."""
-    return {"bytes": path.stat().st_size, "hash": f"sha256:{file_store.file_sha256(path)}"}
+    the same sha256. ``sha256``: already known (a store entry just checked), not re-read."""
+    digest = sha256 or file_store.file_sha256(path)
+    return {"bytes": path.stat().st_size, "hash": f"sha256:{digest}"}
 
 
 def datapackage(
@@ -246,8 +247,9 @@ def _write_table(exports: Path, frame: pd.DataFrame, path: Path) -> dict[str, in
     release wrote (dividend.release.file_store); returns the file's identity."""
     big = frame.size >= file_store.MIN_CELLS
     fp = file_store.fingerprint(frame, _csv_writer_digest()) if big else None
-    if fp is not None and file_store.reuse_table(exports, fp, path):
-        return file_identity(path)
+    reused = file_store.reuse_table(exports, fp, path) if fp is not None else None
+    if reused is not None:
+        return file_identity(path, reused)
     _write_csv(neutralise(frame), path)
     identity = file_identity(path)
     if fp is not None:
